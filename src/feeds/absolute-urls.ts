@@ -1,0 +1,52 @@
+/** URL-bearing attributes a feed reader would otherwise resolve against its own location, or not at all. */
+const URL_ATTRIBUTES = new Set(['href', 'src', 'poster', 'cite', 'action']);
+
+/** An HTML start tag, its attribute values quoted or not (a `>` inside quotes does not end it). */
+const START_TAG = /<[A-Za-z][^\s/>]*(?:\s+[^\s"'=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*\/?>/g;
+const ATTRIBUTE = /(\s+)([^\s"'=/>]+)(\s*=\s*)("([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/g;
+
+/** Resolves `url` against `base`; what cannot be parsed is left for the reader to judge. */
+export function absoluteUrl(url: string, base: string): string {
+  try {
+    return new URL(url.trim(), base).href;
+  } catch {
+    return url; // not a URL we understand: leave the publisher's text as it is
+  }
+}
+
+const decodeAttribute = (value: string) =>
+  value
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+const encodeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
+
+/** `srcset="a.png 1x, b.png 2x"`: each candidate's URL resolved, its descriptor kept. */
+const resolveSrcset = (srcset: string, base: string) =>
+  srcset
+    .split(',')
+    .map((candidate) => {
+      const [url, ...descriptors] = candidate.trim().split(/\s+/);
+      return url ? [absoluteUrl(url, base), ...descriptors].join(' ') : '';
+    })
+    .filter(Boolean)
+    .join(', ');
+
+/**
+ * Makes every `href`, `src`, `srcset`, `poster` (and `cite`, `action`) in an HTML fragment absolute,
+ * resolved against the post's own URL, because feed readers show content far from our site.
+ */
+export function absoluteUrlsInHtml(html: string, base: string): string {
+  return html.replace(START_TAG, (tag) =>
+    tag.replace(ATTRIBUTE, (whole, space: string, name: string, equals: string, _quoted, dq?: string, sq?: string, bare?: string) => {
+      const attribute = name.toLowerCase();
+      if (attribute !== 'srcset' && !URL_ATTRIBUTES.has(attribute)) return whole;
+      const value = decodeAttribute(dq ?? sq ?? bare ?? '');
+      if (attribute !== 'srcset' && /^\s*#/.test(value)) return whole; // in-page anchors stay in the page
+      const resolved = attribute === 'srcset' ? resolveSrcset(value, base) : absoluteUrl(value, base);
+      return `${space}${name}${equals}"${encodeAttribute(resolved)}"`;
+    }),
+  );
+}

@@ -1,0 +1,51 @@
+import { rfc3339 } from './dates.ts';
+import type { FeedAuthor, FeedItem, FeedModel } from './model.ts';
+
+/**
+ * JSON Feed 1.1, built as a plain object: the `feed` package's `json1()` writes version 1 with the
+ * deprecated single `author`. Extensions, if any, go in `_`-prefixed keys (JSON Feed 1.1, "Extensions").
+ */
+export function renderJsonFeed(model: FeedModel): string {
+  const feed = {
+    version: 'https://jsonfeed.org/version/1.1',
+    title: model.title,
+    home_page_url: model.homePageUrl,
+    feed_url: model.feedUrls.json,
+    description: model.description,
+    ...(model.iconUrl ? { icon: model.iconUrl } : {}),
+    authors: model.authors.map(author),
+    language: model.language,
+    items: model.items.map(item),
+  };
+  return `${JSON.stringify(feed, null, 1)}\n`;
+}
+
+/** JSON Feed authors have no e-mail field; a `mailto:` URL stands in when there is no web page. */
+const author = (a: FeedAuthor) => ({
+  name: a.name,
+  ...(a.url ? { url: a.url } : a.email ? { url: `mailto:${a.email}` } : {}),
+});
+
+const item = (i: FeedItem) => ({
+  id: i.id,
+  url: i.url,
+  title: i.title,
+  content_html: i.contentHtml,
+  summary: i.summary,
+  ...(i.image ? { image: i.image.url } : {}),
+  date_published: rfc3339(i.published),
+  date_modified: rfc3339(i.updated),
+  ...(i.authors.length ? { authors: i.authors.map(author) } : {}),
+  ...(i.categories.length ? { tags: i.categories } : {}),
+  ...(i.language ? { language: i.language } : {}),
+  ...(i.attachments.length
+    ? {
+        attachments: i.attachments.map((a) => ({
+          url: a.url,
+          mime_type: a.mimeType,
+          ...(a.title !== undefined ? { title: a.title } : {}),
+          ...(a.size !== undefined ? { size_in_bytes: a.size } : {}),
+        })),
+      }
+    : {}),
+});

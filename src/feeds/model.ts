@@ -1,0 +1,206 @@
+import type { Author, Dataset, Post, Site } from '../posts/index.ts';
+import { absoluteUrl, absoluteUrlsInHtml } from './absolute-urls.ts';
+import { excerpt, htmlToText } from './plain-text.ts';
+import { dropNonXmlChars } from './xml-escape.ts';
+
+export const FEED_FORMATS = ['rss', 'atom', 'json'] as const;
+export type FeedFormat = (typeof FEED_FORMATS)[number];
+
+export const FEED_FILES: Record<FeedFormat, string> = { rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json' };
+export const FEED_MEDIA_TYPES: Record<FeedFormat, string> = {
+  rss: 'application/rss+xml',
+  atom: 'application/atom+xml',
+  json: 'application/feed+json',
+};
+
+export interface FeedAuthor {
+  name: string;
+  email?: string;
+  url?: string;
+}
+
+export interface FeedImage {
+  url: string;
+  alt?: string;
+  mimeType?: string;
+  size?: number;
+}
+
+export interface FeedAttachment {
+  url: string;
+  mimeType: string;
+  size?: number;
+  title?: string;
+}
+
+/** One post as every format sees it: texts cleaned, URLs absolute, dates resolved. */
+export interface FeedItem {
+  id: string;
+  url: string;
+  title: string;
+  contentHtml: string;
+  summary: string;
+  published: Date;
+  updated: Date;
+  authors: FeedAuthor[];
+  categories: string[];
+  image?: FeedImage;
+  attachments: FeedAttachment[];
+  language?: string;
+}
+
+/** What a renderer needs, and nothing it would have to compute: renderers are pure `(model) => string`. */
+export interface FeedModel {
+  /** A stable IRI for the feed (RFC 4287 §4.2.6). */
+  id: string;
+  title: string;
+  description: string;
+  language: string;
+  homePageUrl: string;
+  /** The feed in each format, so each renderer can name itself and its siblings. */
+  feedUrls: Record<FeedFormat, string>;
+  /** The newest change among the feed's posts; the epoch when there are none, never "now". */
+  updated: Date;
+  authors: FeedAuthor[];
+  copyright?: string;
+  iconUrl?: string;
+  items: FeedItem[];
+}
+
+/** The site's public address without a trailing slash: `https://example.com` or `https://example.com/news`. */
+export const normalizeBaseUrl = (url: string): string => url.replace(/\/+$/, '');
+
+export const homePageUrl = (baseUrl: string): string => `${baseUrl}/`;
+export const postUrl = (baseUrl: string, slug: string): string => `${baseUrl}/posts/${encodeURIComponent(slug)}`;
+export const feedUrl = (baseUrl: string, scopePath: string, format: FeedFormat): string =>
+  `${baseUrl}${scopePath}/${FEED_FILES[format]}`;
+
+/**
+ * The posts a reader may see at `now`, newest first: no drafts, nothing scheduled for later. A scheduled
+ * post appears as soon as its time comes, with no reload.
+ */
+export class PublishedPosts {
+  readonly #candidates: readonly Post[];
+
+  constructor(dataset: Pick<Dataset, 'posts'>) {
+    this.#candidates = dataset.posts.filter((post) => !post.draft);
+  }
+
+  /** How many posts are visible at `now`: the key that changes when a scheduled post becomes due. */
+  countAt(now: Date): number {
+    return this.#candidates.length - this.#firstDue(now.getTime());
+  }
+
+  at(now: Date): readonly Post[] {
+    return this.#candidates.slice(this.#firstDue(now.getTime()));
+  }
+
+  /** The next time a scheduled post becomes due, if any. */
+  nextDueAfter(now: Date): Date | undefined {
+    const first = this.#firstDue(now.getTime());
+    return first > 0 ? this.#candidates[first - 1]?.published : undefined;
+  }
+
+  /** Candidates are newest first, so the due ones are a suffix: binary search for where it starts. */
+  #firstDue(now: number): number {
+    let low = 0;
+    let high = this.#candidates.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if ((this.#candidates[middle]?.published.getTime() ?? 0) > now) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  }
+}
+
+/** Which posts a feed covers and what it is called: the whole newsroom, or a category or author. */
+export interface FeedScope {
+  title: string;
+  description: string;
+  /** Below the base URL, without a trailing slash: `''` for the main feeds. */
+  path: string;
+  /** Published posts in scope, newest first. */
+  posts: readonly Post[];
+}
+
+export interface FeedModelOptions {
+  baseUrl: string;
+  /** How many items; defaults to the site's `feedLimit`. */
+  limit?: number;
+}
+
+const cleanText = (text: string) => dropNonXmlChars(text);
+
+const resolveAuthor = (author: Author, base: string): FeedAuthor => ({
+  name: cleanText(author.name),
+  ...(author.email ? { email: author.email } : {}),
+  ...(author.url ? { url: absoluteUrl(author.url, base) } : {}),
+});
+
+export function feedItem(post: Post, baseUrl: string): FeedItem {
+  const url = postUrl(baseUrl, post.slug);
+  const contentHtml = cleanText(absoluteUrlsInHtml(post.content, url));
+  const summary = cleanText(post.summary ?? excerpt(htmlToText(post.content)));
+  return {
+    id: post.id ?? url,
+    url,
+    title: cleanText(post.title),
+    contentHtml,
+    summary,
+    published: post.published,
+    updated: post.updated,
+    authors: (post.authors ?? []).map((author) => resolveAuthor(author, url)),
+    categories: (post.categories ?? []).map(cleanText),
+    ...(post.image
+      ? {
+          image: {
+            url: absoluteUrl(post.image.url, url),
+            ...(post.image.alt !== undefined ? { alt: cleanText(post.image.alt) } : {}),
+            ...(post.image.mimeType ? { mimeType: post.image.mimeType } : {}),
+            ...(post.image.size !== undefined ? { size: post.image.size } : {}),
+          },
+        }
+      : {}),
+    attachments: (post.attachments ?? []).map((attachment) => ({
+      url: absoluteUrl(attachment.url, url),
+      mimeType: attachment.mimeType,
+      ...(attachment.size !== undefined ? { size: attachment.size } : {}),
+      ...(attachment.title !== undefined ? { title: cleanText(attachment.title) } : {}),
+    })),
+    ...(post.language ? { language: post.language } : {}),
+  };
+}
+
+export function buildFeedModel(site: Site, scope: FeedScope, options: FeedModelOptions): FeedModel {
+  const baseUrl = normalizeBaseUrl(options.baseUrl);
+  const home = homePageUrl(baseUrl);
+  const posts = scope.posts.slice(0, options.limit ?? site.feedLimit);
+  let newest = 0;
+  for (const post of scope.posts) newest = Math.max(newest, post.updated.getTime());
+  return {
+    id: scope.path === '' ? home : `${baseUrl}${scope.path}`,
+    title: cleanText(scope.title),
+    description: cleanText(scope.description),
+    language: site.language,
+    homePageUrl: home,
+    feedUrls: {
+      rss: feedUrl(baseUrl, scope.path, 'rss'),
+      atom: feedUrl(baseUrl, scope.path, 'atom'),
+      json: feedUrl(baseUrl, scope.path, 'json'),
+    },
+    updated: new Date(newest),
+    authors: site.authors.map((author) => resolveAuthor(author, home)),
+    ...(site.copyright !== undefined ? { copyright: cleanText(site.copyright) } : {}),
+    ...(site.icon !== undefined ? { iconUrl: absoluteUrl(site.icon, home) } : {}),
+    items: posts.map((post) => feedItem(post, baseUrl)),
+  };
+}
+
+/** The main feeds: every published post. */
+export const siteScope = (site: Site, posts: readonly Post[]): FeedScope => ({
+  title: site.title,
+  description: site.description,
+  path: '',
+  posts,
+});

@@ -1,0 +1,53 @@
+/**
+ * XML 1.0 §2.2: only these code points may appear in a document. Everything else (C0 controls, lone
+ * surrogates, U+FFFE/U+FFFF) is dropped, because no escape can make it well-formed.
+ */
+const NOT_XML_CHAR = /[^\t\n\r\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu;
+
+export const dropNonXmlChars = (text: string): string => text.replace(NOT_XML_CHAR, '');
+
+const TEXT_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  // `>` is escaped too, so `]]>` can never appear in character data.
+  '>': '&gt;',
+  // A raw CR would be normalised to LF by every parser (XML 1.0 §2.11); the reference survives.
+  '\r': '&#13;',
+};
+const ATTRIBUTE_ESCAPES: Record<string, string> = {
+  ...TEXT_ESCAPES,
+  '"': '&quot;',
+  "'": '&#39;',
+  // Attribute-value normalisation (XML 1.0 §3.3.3) would turn these into spaces.
+  '\n': '&#10;',
+  '\t': '&#9;',
+};
+
+/** Character data: well-formed whatever the input. */
+export const escapeText = (text: string): string =>
+  dropNonXmlChars(text).replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c] ?? c);
+
+/** An attribute value for a double-quoted attribute. */
+export const escapeAttribute = (text: string): string =>
+  dropNonXmlChars(text).replace(/[&<>\r"'\n\t]/g, (c) => ATTRIBUTE_ESCAPES[c] ?? c);
+
+type Attributes = Record<string, string | number | undefined>;
+
+const attributes = (attrs: Attributes) =>
+  Object.entries(attrs)
+    .filter((entry): entry is [string, string | number] => entry[1] !== undefined)
+    .map(([name, value]) => ` ${name}="${escapeAttribute(String(value))}"`)
+    .join('');
+
+/** `<name a="1">text</name>`, or nothing when the text is undefined (an optional element). */
+export function element(name: string, text: string | undefined, attrs: Attributes = {}): string {
+  if (text === undefined) return '';
+  return `<${name}${attributes(attrs)}>${escapeText(text)}</${name}>`;
+}
+
+/** `<name a="1"/>` */
+export const emptyElement = (name: string, attrs: Attributes): string => `<${name}${attributes(attrs)}/>`;
+
+/** `<name a="1">children</name>`, the children already XML. */
+export const parentElement = (name: string, children: string, attrs: Attributes = {}): string =>
+  `<${name}${attributes(attrs)}>${children}</${name}>`;

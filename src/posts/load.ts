@@ -1,0 +1,261 @@
+import * as v from 'valibot';
+import { mediaTypeOf } from './media-types.ts';
+import { describeValue, type Problem } from './problems.ts';
+import {
+  PostSchema,
+  SiteSchema,
+  type Attachment,
+  type Image,
+  type Post,
+  type PostRecord,
+  type Site,
+} from './schema.ts';
+import { findUnknownFields } from './unknown-fields.ts';
+
+/** A data file as read from disk or from a bundled module: the name a publisher knows it by, and its text. */
+export interface DataFile {
+  file: string;
+  text: string;
+}
+
+/** A file served as it is (images, audio), keyed by its path below the data folder (`media/a.png`). */
+export interface Asset {
+  path: string;
+  file: string;
+  bytes: Uint8Array;
+  mediaType: string;
+}
+
+export interface DataInput {
+  site: DataFile;
+  posts: readonly DataFile[];
+  assets?: readonly Omit<Asset, 'mediaType'>[];
+}
+
+/** Everything the service serves, validated; immutable once built. */
+export interface Dataset {
+  site: Site;
+  /** Newest `published` first; drafts and scheduled posts included (the feed model filters by time). */
+  posts: readonly Post[];
+  /** Keyed by URL path below the site root, e.g. `/media/a.png`. */
+  assets: ReadonlyMap<string, Asset>;
+  /** Changes whenever any input file changes. */
+  version: string;
+  warnings: readonly Problem[];
+}
+
+export type LoadResult =
+  | { ok: true; dataset: Dataset; problems: Problem[] }
+  | { ok: false; problems: Problem[] };
+
+/** The folder below the site root where assets are served from. */
+export const MEDIA_PREFIX = '/media/';
+
+/**
+ * Validates every file and collects every problem before deciding: a publisher fixes all of them in one
+ * pass instead of one per restart. Pure: the caller reads the files.
+ */
+export async function loadDataset(input: DataInput): Promise<LoadResult> {
+  const problems: Problem[] = [];
+  const assets = new Map<string, Asset>();
+  for (const asset of input.assets ?? []) {
+    assets.set(`/${asset.path}`, { ...asset, mediaType: mediaTypeOf(asset.path) });
+  }
+
+  const site = parseRecord(input.site, SiteSchema, problems);
+  const posts: Post[] = [];
+  const bySlug = new Map<string, Post>();
+  const byId = new Map<string, Post>();
+  for (const file of input.posts) {
+    const record = parseRecord(file, PostSchema, problems);
+    if (!record) continue;
+    const post = resolvePost(record, file.file, assets, problems);
+    if (!post) continue;
+    const sameSlug = bySlug.get(post.slug);
+    if (sameSlug) {
+      problems.push(error(file.file, 'slug', `"${post.slug}" is already the slug of ${sameSlug.file}`));
+      continue;
+    }
+    const sameId = post.id === undefined ? undefined : byId.get(post.id);
+    if (sameId) {
+      problems.push(error(file.file, 'id', `"${post.id}" is already the id of ${sameId.file}`));
+      continue;
+    }
+    bySlug.set(post.slug, post);
+    if (post.id !== undefined) byId.set(post.id, post);
+    posts.push(post);
+  }
+
+  if (!site || problems.some((p) => p.severity === 'error')) return { ok: false, problems };
+  posts.sort(newestFirst);
+  const version = await versionOf(input);
+  const warnings = problems.filter((p) => p.severity === 'warning');
+  return { ok: true, dataset: { site, posts, assets, version, warnings }, problems };
+}
+
+const newestFirst = (a: Post, b: Post) =>
+  b.published.getTime() - a.published.getTime() || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0);
+
+const error = (file: string, path: string | undefined, message: string): Problem =>
+  path ? { file, path, message, severity: 'error' } : { file, message, severity: 'error' };
+
+function parseRecord<S extends typeof SiteSchema | typeof PostSchema>(
+  file: DataFile,
+  schema: S,
+  problems: Problem[],
+): v.InferOutput<S> | undefined {
+  const json = parseJson(file, problems);
+  if (json === undefined) return undefined;
+  if (json === null || typeof json !== 'object' || Array.isArray(json)) {
+    problems.push(error(file.file, undefined, `expected a JSON object ({ … }), got ${describeValue(json)}`));
+    return undefined;
+  }
+  for (const unknown of findUnknownFields(schema, json)) {
+    const hint = unknown.suggestion ? ` (did you mean "${unknown.suggestion}"?)` : '';
+    problems.push({ file: file.file, path: unknown.path, message: `unknown field${hint}`, severity: 'warning' });
+  }
+  const result = v.safeParse(schema, json, { abortPipeEarly: true });
+  if (result.success) return result.output;
+  for (const issue of result.issues) {
+    problems.push(error(file.file, v.getDotPath(issue) ?? undefined, issueMessage(schema, issue)));
+  }
+  return undefined;
+}
+
+/** JSON.parse's message with its "at position N" turned into the line and column an editor shows. */
+function parseJson(file: DataFile, problems: Problem[]): unknown {
+  const text = file.text.charCodeAt(0) === 0xfeff ? file.text.slice(1) : file.text;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (cause) {
+    const raw = cause instanceof Error ? cause.message : String(cause);
+    const position = /position (\d+)/.exec(raw)?.[1];
+    const offset = position === undefined ? text.length : Number(position);
+    const before = text.slice(0, offset).split('\n');
+    const line = before.length;
+    const column = (before.at(-1)?.length ?? 0) + 1;
+    const reason = raw
+      .replace(/^JSON\.parse: /, '')
+      .replace(/,? ?(in JSON )?at position \d+.*$/s, '')
+      .replace(/ \(line \d+ column \d+\)$/, '')
+      .replace(/^Unexpected end of JSON input$/, 'the file ends too early');
+    const where = text.trim() === '' ? 'the file is empty' : `line ${line}, column ${column}: ${reason}`;
+    problems.push(error(file.file, undefined, `invalid JSON: ${where}`));
+    return undefined;
+  }
+}
+
+type Issue = v.InferIssue<typeof SiteSchema> | v.InferIssue<typeof PostSchema>;
+
+function issueMessage(schema: typeof SiteSchema | typeof PostSchema, issue: Issue): string {
+  // valibot reports a missing key on the object, not on the field: name the field's own expectation.
+  if (issue.type === 'object' && issue.input === undefined && issue.path?.length) {
+    const expected = expectationAt(schema, issue.path.map((p) => p.key));
+    return `missing, expected ${expected ?? 'a value'}`;
+  }
+  return `expected ${issue.message}, got ${describeValue(issue.input)}`;
+}
+
+interface Described {
+  message?: unknown;
+  entries?: Record<string, Described>;
+  item?: Described;
+  wrapped?: Described;
+}
+
+function expectationAt(schema: Described, keys: unknown[]): string | undefined {
+  let node: Described | undefined = schema;
+  for (const key of keys) {
+    while (node?.wrapped) node = node.wrapped;
+    node = typeof key === 'number' ? node?.item : node?.entries?.[String(key)];
+  }
+  return typeof node?.message === 'string' ? node.message : undefined;
+}
+
+const DEFAULT_SLUG_FROM = /([^/\\]+?)(\.json)?$/i;
+
+function resolvePost(
+  record: PostRecord,
+  file: string,
+  assets: ReadonlyMap<string, Asset>,
+  problems: Problem[],
+): Post | undefined {
+  let ok = true;
+  const slug = record.slug ?? DEFAULT_SLUG_FROM.exec(file)?.[1] ?? '';
+  if (record.slug === undefined && !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) {
+    problems.push(
+      error(
+        file,
+        'slug',
+        `the file name "${slug}" cannot be a slug: rename the file or add a "slug" of lowercase letters a-z, digits and single hyphens`,
+      ),
+    );
+    ok = false;
+  }
+  if (record.updated && record.updated.getTime() < record.published.getTime()) {
+    problems.push(error(file, 'updated', 'expected a date on or after "published"'));
+    ok = false;
+  }
+  const postPath = `/posts/${slug}`;
+  const localAsset = (url: string, path: string): Asset | undefined | false => {
+    const resolved = new URL(url, `http://site.invalid${postPath}`);
+    if (resolved.host !== 'site.invalid' || !resolved.pathname.startsWith('/media/')) return undefined;
+    const asset = assets.get(decodeURIComponent(resolved.pathname));
+    if (asset) return asset;
+    problems.push(error(file, path, `no file at "${resolved.pathname}" (expected it in the data folder as ${resolved.pathname.slice(1)})`));
+    return false;
+  };
+
+  let image: (Image & { mimeType?: string; size?: number }) | undefined;
+  if (record.image) {
+    const asset = localAsset(record.image.url, 'image.url');
+    if (asset === false) ok = false;
+    image = asset ? { ...record.image, mimeType: asset.mediaType, size: asset.bytes.byteLength } : record.image;
+  }
+  const attachments: Attachment[] = [];
+  record.attachments?.forEach((attachment, i) => {
+    const asset = localAsset(attachment.url, `attachments.${i}.url`);
+    if (asset === false) ok = false;
+    attachments.push(asset && attachment.size === undefined ? { ...attachment, size: asset.bytes.byteLength } : attachment);
+  });
+  if (!ok) return undefined;
+
+  const { slug: _slug, updated: _updated, image: _image, attachments: _attachments, ...rest } = record;
+  return {
+    ...rest,
+    slug,
+    file,
+    updated: record.updated ?? record.published,
+    ...(image ? { image } : {}),
+    ...(record.attachments ? { attachments } : {}),
+  };
+}
+
+async function versionOf(input: DataInput): Promise<string> {
+  const hash = new Sha256Stream();
+  hash.add(input.site.file, input.site.text);
+  for (const post of input.posts) hash.add(post.file, post.text);
+  for (const asset of input.assets ?? []) hash.add(asset.path, asset.bytes);
+  return (await hash.digest()).slice(0, 16);
+}
+
+/** Joins the inputs with their lengths so that no two different inputs hash alike. */
+class Sha256Stream {
+  #parts: Uint8Array[] = [];
+  #encoder = new TextEncoder();
+  add(name: string, content: string | Uint8Array): void {
+    const bytes = typeof content === 'string' ? this.#encoder.encode(content) : content;
+    this.#parts.push(this.#encoder.encode(`${name}\u0000${bytes.byteLength}\u0000`), bytes);
+  }
+  async digest(): Promise<string> {
+    const total = this.#parts.reduce((sum, part) => sum + part.byteLength, 0);
+    const joined = new Uint8Array(total);
+    let offset = 0;
+    for (const part of this.#parts) {
+      joined.set(part, offset);
+      offset += part.byteLength;
+    }
+    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', joined));
+    return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+  }
+}

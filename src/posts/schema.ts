@@ -1,0 +1,169 @@
+import * as v from 'valibot';
+
+/**
+ * The data format, as valibot schemas: the single source of the TypeScript types.
+ * Each schema's message is the "expected …" half of the error a publisher reads
+ * (`title: expected a non-empty string, got 42`).
+ */
+
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const ISO_DATE_TIME =
+  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+
+/** A real calendar date (no 30 February), as ISO 8601 date or date-time with an offset. */
+export function isIsoInstant(text: string): boolean {
+  const m = ISO_DATE.exec(text) ?? ISO_DATE_TIME.exec(text);
+  if (!m) return false;
+  const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  if (month < 1 || month > 12 || day < 1) return false;
+  if (day > new Date(Date.UTC(year, month, 0)).getUTCDate()) return false;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return false;
+  if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return false;
+  return true;
+}
+
+/** A date alone means midnight UTC of that day. */
+export function toInstant(text: string): Date {
+  return new Date(ISO_DATE.test(text) ? `${text}T00:00:00Z` : text);
+}
+
+const NON_EMPTY = 'a non-empty string';
+const nonEmptyString = () =>
+  v.pipe(
+    v.string(NON_EMPTY),
+    v.check((s) => s.trim() !== '', NON_EMPTY),
+  );
+
+const DATE = 'an ISO 8601 date (2022-01-17) or date-time with offset (2022-01-17T09:30:00+01:00)';
+const isoDate = () =>
+  v.pipe(v.string(DATE), v.check(isIsoInstant, DATE), v.transform(toInstant));
+
+const ABSOLUTE_URL = 'an absolute http(s) URL';
+const isHttpUrl = (s: string) => {
+  try {
+    const url = new URL(s);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false; // not a URL at all: the caller reports it
+  }
+};
+const absoluteUrl = () => v.pipe(v.string(ABSOLUTE_URL), v.check(isHttpUrl, ABSOLUTE_URL));
+
+const URL_REFERENCE = 'a URL, absolute or relative to the post (no spaces)';
+const urlReference = () =>
+  v.pipe(
+    v.string(URL_REFERENCE),
+    v.check((s) => s.trim() !== '' && !/\s/.test(s), URL_REFERENCE),
+    v.check((s) => !/^\s*(javascript|data|vbscript):/i.test(s), URL_REFERENCE),
+  );
+
+const LANGUAGE = 'a language tag such as "en" or "en-GB"';
+const languageTag = () =>
+  v.pipe(v.string(LANGUAGE), v.regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$/, LANGUAGE));
+
+const EMAIL = 'an e-mail address';
+const email = () => v.pipe(v.string(EMAIL), v.regex(/^[^\s@<>()]+@[^\s@<>()]+\.[^\s@<>()]+$/, EMAIL));
+
+/** RFC 4287 §4.2.6: an entry id is an IRI; a bare word would make the Atom feed invalid. */
+const ID = 'an absolute URI such as "tag:example.com,2022:board-meeting" or "urn:uuid:…"';
+const postId = () =>
+  v.pipe(v.string(ID), v.regex(/^[A-Za-z][A-Za-z0-9+.-]*:[^\s<>"{}|\\^`]+$/, ID));
+
+const SLUG = 'a slug of lowercase letters a-z, digits and single hyphens (e.g. "board-meeting-2022")';
+export const SLUG_PATTERN = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
+const slug = () => v.pipe(v.string(SLUG), v.regex(SLUG_PATTERN, SLUG));
+
+export const AuthorSchema = v.object(
+  {
+    name: nonEmptyString(),
+    email: v.optional(email()),
+    url: v.optional(urlReference()),
+  },
+  'an author object ({ "name": "…" })',
+);
+
+const authors = () =>
+  v.pipe(
+    v.array(AuthorSchema, 'a list of authors ([{ "name": "…" }])'),
+    v.minLength(1, 'a list with at least one author'),
+  );
+
+export const ImageSchema = v.object(
+  {
+    url: urlReference(),
+    alt: v.optional(v.string('a string')),
+  },
+  'an image object ({ "url": "…", "alt": "…" })',
+);
+
+const MIME = 'a media type such as "audio/mpeg"';
+export const AttachmentSchema = v.object(
+  {
+    url: urlReference(),
+    mimeType: v.pipe(v.string(MIME), v.regex(/^[\w.+-]+\/[\w.+-]+$/, MIME)),
+    size: v.optional(
+      v.pipe(v.number('a size in bytes'), v.integer('a whole number of bytes'), v.minValue(0, 'a size of 0 bytes or more')),
+    ),
+    title: v.optional(v.string('a string')),
+  },
+  'an attachment object ({ "url": "…", "mimeType": "…" })',
+);
+
+export const FEED_LIMIT_DEFAULT = 20;
+
+export const SiteSchema = v.object(
+  {
+    title: nonEmptyString(),
+    description: nonEmptyString(),
+    url: v.optional(absoluteUrl()),
+    language: languageTag(),
+    authors: authors(),
+    copyright: v.optional(v.string('a string')),
+    icon: v.optional(urlReference()),
+    feedLimit: v.optional(
+      v.pipe(
+        v.number('a whole number from 1 to 1000'),
+        v.integer('a whole number from 1 to 1000'),
+        v.minValue(1, 'a whole number from 1 to 1000'),
+        v.maxValue(1000, 'a whole number from 1 to 1000'),
+      ),
+      FEED_LIMIT_DEFAULT,
+    ),
+  },
+  'a JSON object',
+);
+
+export const PostSchema = v.object(
+  {
+    title: nonEmptyString(),
+    published: isoDate(),
+    content: v.string('an HTML string'),
+    id: v.optional(postId()),
+    slug: v.optional(slug()),
+    updated: v.optional(isoDate()),
+    summary: v.optional(v.string('a string')),
+    authors: v.optional(authors()),
+    categories: v.optional(v.array(nonEmptyString(), 'a list of category names (["Company News"])')),
+    image: v.optional(ImageSchema),
+    attachments: v.optional(v.array(AttachmentSchema, 'a list of attachments')),
+    draft: v.optional(v.boolean('true or false')),
+    language: v.optional(languageTag()),
+  },
+  'a JSON object',
+);
+
+export type Author = v.InferOutput<typeof AuthorSchema>;
+export type Image = v.InferOutput<typeof ImageSchema>;
+export type Attachment = v.InferOutput<typeof AttachmentSchema>;
+export type Site = v.InferOutput<typeof SiteSchema>;
+export type PostRecord = v.InferOutput<typeof PostSchema>;
+
+/** A validated post with its defaults resolved: the slug and the file it came from are always known. */
+export type Post = Omit<PostRecord, 'slug' | 'updated' | 'image'> & {
+  slug: string;
+  /** With the media type and size filled in when the image is one of the site's own files. */
+  image?: Image & { mimeType?: string; size?: number };
+  /** `updated`, or `published` when the record has none. */
+  updated: Date;
+  file: string;
+};
