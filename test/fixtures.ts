@@ -1,0 +1,181 @@
+/**
+ * Generated test data and the real programs the tests drive: one place, so every test builds its
+ * posts the same way and no test depends on another's files.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadDataDir } from '../src/data-dir.ts';
+import { loadDataset, type DataInput, type Dataset } from '../src/posts/index.ts';
+import { formatProblem } from '../src/posts/problems.ts';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const DATA_DIR = path.join(ROOT, 'data');
+export const SHARED_SCHEMAS = path.resolve(ROOT, '..', 'shared', 'schemas');
+
+/** A complete, valid `site.json` record; override any field. */
+export function siteRecord(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: 'Example News',
+    description: 'Company news from Example.',
+    url: 'https://news.example.com',
+    language: 'en',
+    authors: [{ name: 'Example Press Office', email: 'press@example.com' }],
+    ...overrides,
+  };
+}
+
+/** A complete, valid post record; override any field. */
+export function postRecord(overrides: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    title: 'A post',
+    published: '2024-03-01',
+    content: '<p>Body of the post.</p>',
+    ...overrides,
+  };
+}
+
+export interface FixtureData {
+  site?: Record<string, unknown> | string;
+  /** Keyed by file name without `.json`; a string is written as it is (broken JSON, say). */
+  posts?: Record<string, Record<string, unknown> | string>;
+  /** Keyed by path below `media/`. */
+  media?: Record<string, Uint8Array | string>;
+}
+
+const asText = (value: Record<string, unknown> | string) =>
+  typeof value === 'string' ? value : `${JSON.stringify(value, null, 2)}\n`;
+
+/** The loader's input for in-memory data, named as files below `data/`. */
+export function dataInput(data: FixtureData = {}): DataInput {
+  return {
+    site: { file: 'data/site.json', text: asText(data.site ?? siteRecord()) },
+    posts: Object.entries(data.posts ?? {}).map(([name, record]) => ({
+      file: `data/posts/${name}.json`,
+      text: asText(record),
+    })),
+    assets: Object.entries(data.media ?? {}).map(([name, bytes]) => ({
+      path: `media/${name}`,
+      file: `data/media/${name}`,
+      bytes: typeof bytes === 'string' ? new TextEncoder().encode(bytes) : bytes,
+    })),
+  };
+}
+
+/** A validated dataset from in-memory records; throws with the problem list when they are not valid. */
+export async function dataset(data: FixtureData = {}): Promise<Dataset> {
+  const result = await loadDataset(dataInput(data));
+  if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+  return result.dataset;
+}
+
+/** The bundled `data/` folder, validated. */
+export async function seedDataset(): Promise<Dataset> {
+  const result = await loadDataDir(DATA_DIR);
+  if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+  return result.dataset;
+}
+
+/** Writes fixture data into a new temporary data folder and returns its path. */
+export async function makeDataDir(data: FixtureData = {}): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pressroom-test-'));
+  await writeDataDir(dir, data);
+  return dir;
+}
+
+export async function writeDataDir(dir: string, data: FixtureData): Promise<void> {
+  await mkdir(path.join(dir, 'posts'), { recursive: true });
+  await writeFile(path.join(dir, 'site.json'), asText(data.site ?? siteRecord()));
+  for (const [name, record] of Object.entries(data.posts ?? {})) {
+    await writeFile(path.join(dir, 'posts', `${name}.json`), asText(record));
+  }
+  for (const [name, bytes] of Object.entries(data.media ?? {})) {
+    const file = path.join(dir, 'media', name);
+    await mkdir(path.dirname(file), { recursive: true });
+    await writeFile(file, bytes);
+  }
+}
+
+export const removeDir = (dir: string) => rm(dir, { recursive: true, force: true });
+
+/** A program on this machine, or undefined: tests that need it skip with the reason. */
+export function findProgram(name: string): string | undefined {
+  const found = spawnSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' });
+  return found.status === 0 ? found.stdout.trim() || undefined : undefined;
+}
+
+/** Debian's `python3-feedparser` lives beside the system Python, which may not be the first on PATH. */
+export function pythonWithFeedparser(): string | undefined {
+  for (const python of ['/usr/bin/python3', 'python3']) {
+    const probe = spawnSync(python, ['-c', 'import feedparser'], { encoding: 'utf8' });
+    if (probe.status === 0) return python;
+  }
+  return undefined;
+}
+
+export interface RunningServer {
+  url: string;
+  process: ChildProcess;
+  output: () => string;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the real Node server (`src/node.ts`) on a free port, as `npm start` would, and waits for its
+ * "serves … on http://…" line. Rejects with the server's output if it exits first.
+ */
+export function startServer(env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunningServer> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const stop = () =>
+    new Promise<void>((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`the server did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /on (http:\/\/[^\s]+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve({ url: match[1], process: child, output: () => output, stop });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the server exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+/** Runs a command to completion: its exit code and everything it printed. */
+export function run(
+  command: string,
+  args: string[],
+  options: { env?: Record<string, string>; input?: string } = {},
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...options.env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, stdout, stderr }));
+    if (options.input !== undefined) child.stdin.end(options.input);
+    else child.stdin.end();
+  });
+}
