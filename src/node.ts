@@ -1,6 +1,7 @@
 import { serve } from '@hono/node-server';
 import { loadDataDir } from './data-dir.ts';
 import { createApp } from './http/app.ts';
+import { nodeCompressors } from './node-compression.ts';
 import { formatProblem, summarizeProblems } from './posts/index.ts';
 
 const host = process.env.HOST || '127.0.0.1';
@@ -16,7 +17,10 @@ if (!result.ok) {
 }
 if (result.problems.length) console.error(summarizeProblems(result.problems, result.postFiles));
 
-const app = createApp({ dataset: result.dataset, options: siteUrl ? { siteUrl } : {} });
+const app = createApp({
+  dataset: result.dataset,
+  options: { compressors: nodeCompressors, ...(siteUrl ? { siteUrl } : {}) },
+});
 const server = serve({ fetch: app.fetch, hostname: host, port }, (info) => {
   const shownHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
   const count = result.dataset.posts.length;

@@ -13,6 +13,8 @@ export const RENDER_CACHE_DEFAULTS = { maxEntries: 500, maxBytes: 64 * 1024 * 10
  */
 export class RenderCache<V extends { size: number }> {
   readonly #entries = new Map<string, V>();
+  /** Renders under way: concurrent requests for one key share one render instead of racing. */
+  readonly #pending = new Map<string, Promise<V>>();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   #bytes = 0;
@@ -35,12 +37,26 @@ export class RenderCache<V extends { size: number }> {
     return value;
   }
 
-  getOrCreate(key: string, create: () => V): V {
+  /** The cached value, or the one `create` makes, made once however many ask for it meanwhile. */
+  getOrCreate(key: string, create: () => Promise<V>): V | Promise<V> {
     const cached = this.get(key);
     if (cached !== undefined) return cached;
-    const value = create();
-    this.set(key, value);
-    return value;
+    let pending = this.#pending.get(key);
+    if (!pending) {
+      pending = create().then(
+        (value) => {
+          this.#pending.delete(key);
+          this.set(key, value);
+          return value;
+        },
+        (error: unknown) => {
+          this.#pending.delete(key);
+          throw error;
+        },
+      );
+      this.#pending.set(key, pending);
+    }
+    return pending;
   }
 
   set(key: string, value: V): void {

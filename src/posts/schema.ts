@@ -54,6 +54,8 @@ const urlReference = () =>
   v.pipe(
     v.string(URL_REFERENCE),
     v.check((s) => s.trim() !== '' && !/\s/.test(s), URL_REFERENCE),
+    // The loader resolves every reference against the post's URL; one that cannot be parsed ("http://[") would throw there.
+    v.check((s) => URL.canParse(s, 'http://site.invalid/posts/'), URL_REFERENCE),
     v.check((s) => !/^\s*(javascript|data|vbscript):/i.test(s), URL_REFERENCE),
   );
 
@@ -111,6 +113,20 @@ export const AttachmentSchema = v.object(
 
 export const FEED_LIMIT_DEFAULT = 20;
 
+/** How long readers and shared caches may keep a feed or page before asking again, in seconds. */
+export const CACHE_DEFAULTS = { maxAge: 300, staleWhileRevalidate: 3600 } as const;
+const SECONDS = 'a whole number of seconds from 0 to 31536000 (a year)';
+const seconds = () =>
+  v.pipe(v.number(SECONDS), v.integer(SECONDS), v.minValue(0, SECONDS), v.maxValue(31_536_000, SECONDS));
+
+export const CacheSchema = v.object(
+  {
+    maxAge: v.optional(seconds(), CACHE_DEFAULTS.maxAge),
+    staleWhileRevalidate: v.optional(seconds(), CACHE_DEFAULTS.staleWhileRevalidate),
+  },
+  'an object ({ "maxAge": 300, "staleWhileRevalidate": 3600 })',
+);
+
 export const SiteSchema = v.object(
   {
     title: nonEmptyString(),
@@ -129,6 +145,9 @@ export const SiteSchema = v.object(
       ),
       FEED_LIMIT_DEFAULT,
     ),
+    cache: v.optional(CacheSchema, {}),
+    /** A WebSub hub the feeds name, so subscribers can be pushed new posts instead of polling. */
+    hub: v.optional(absoluteUrl()),
   },
   'a JSON object',
 );

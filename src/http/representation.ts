@@ -1,0 +1,85 @@
+/**
+ * A response body made once per data version: its bytes in every encoding we offer, each with its own
+ * strong validator, so that a poll costs a hash-table look-up and a write of bytes we already have.
+ */
+
+export const CONTENT_CODINGS = ['br', 'gzip'] as const;
+export type ContentCoding = (typeof CONTENT_CODINGS)[number];
+
+/** Compresses a whole body; the runtime entry decides how (Node's zlib, or CompressionStream). */
+export type Compressor = (bytes: Uint8Array) => Promise<Uint8Array>;
+export type Compressors = Partial<Record<ContentCoding, Compressor>>;
+
+export interface Variant {
+  bytes: Uint8Array;
+  /** A strong entity tag, quoted: `"3q2-7w…"` (RFC 9110 §8.8.3). */
+  etag: string;
+}
+
+export interface Representation {
+  contentType: string;
+  /** The newest change among what the body shows; absent when there is no such date (media files). */
+  lastModified?: Date;
+  identity: Variant;
+  encoded: Partial<Record<ContentCoding, Variant>>;
+  /** Bytes held, all variants together: what the render cache counts. */
+  size: number;
+}
+
+/** Below this, compression saves less than its own headers cost (the figure hono's compress uses). */
+export const COMPRESSION_THRESHOLD = 1024;
+
+/** Content types worth compressing: text of any kind, XML and JSON. Images and archives already are. */
+const COMPRESSIBLE = /^(text\/|application\/(?:[\w.+-]+\+)?(?:xml|json)\b|image\/svg\+xml)/;
+
+export const isCompressible = (contentType: string): boolean => COMPRESSIBLE.test(contentType);
+
+/** gzip through the web-standard CompressionStream, where the runtime has one (Node 18+, workerd). */
+export const webCompressors = (): Compressors =>
+  typeof CompressionStream === 'undefined' ? {} : { gzip: (bytes) => streamThrough(bytes, new CompressionStream('gzip')) };
+
+async function streamThrough(bytes: Uint8Array, transform: CompressionStream): Promise<Uint8Array> {
+  const stream = new Blob([bytes as Uint8Array<ArrayBuffer>]).stream().pipeThrough(transform);
+  return new Uint8Array(await new Response(stream).arrayBuffer());
+}
+
+const encoder = new TextEncoder();
+
+/** The strong validator of some bytes: 128 bits of SHA-256, base64url. */
+export async function entityTag(bytes: Uint8Array): Promise<string> {
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
+  let binary = '';
+  for (const byte of digest.subarray(0, 16)) binary += String.fromCharCode(byte);
+  return `"${btoa(binary).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '')}"`;
+}
+
+export interface RepresentOptions {
+  contentType: string;
+  lastModified?: Date | undefined;
+  compressors?: Compressors;
+}
+
+export async function represent(body: string | Uint8Array, options: RepresentOptions): Promise<Representation> {
+  const bytes = typeof body === 'string' ? encoder.encode(body) : body;
+  const identity: Variant = { bytes, etag: await entityTag(bytes) };
+  const encoded: Partial<Record<ContentCoding, Variant>> = {};
+  let size = bytes.byteLength;
+  if (bytes.byteLength >= COMPRESSION_THRESHOLD && isCompressible(options.contentType)) {
+    for (const coding of CONTENT_CODINGS) {
+      const compress = options.compressors?.[coding];
+      if (!compress) continue;
+      const compressed = await compress(bytes);
+      // A body that does not shrink is not worth a second variant.
+      if (compressed.byteLength >= bytes.byteLength) continue;
+      encoded[coding] = { bytes: compressed, etag: await entityTag(compressed) };
+      size += compressed.byteLength;
+    }
+  }
+  return {
+    contentType: options.contentType,
+    ...(options.lastModified ? { lastModified: options.lastModified } : {}),
+    identity,
+    encoded,
+    size,
+  };
+}

@@ -1,0 +1,25 @@
+import { promisify } from 'node:util';
+import zlib from 'node:zlib';
+import type { Compressors } from './http/representation.ts';
+
+const brotli = promisify(zlib.brotliCompress);
+const gzip = promisify(zlib.gzip);
+
+/**
+ * Node's zlib, off the main thread. Bodies are compressed once per data version, so we can afford
+ * more than a per-request compressor would: brotli 9 and gzip 9. Brotli 11 is left out: on a
+ * 2.5 MB feed it took seconds where 9 took tens of milliseconds, for a body no smaller.
+ */
+export const nodeCompressors: Compressors = {
+  br: async (bytes) =>
+    new Uint8Array(
+      await brotli(bytes, {
+        params: {
+          [zlib.constants.BROTLI_PARAM_QUALITY]: 9,
+          [zlib.constants.BROTLI_PARAM_MODE]: zlib.constants.BROTLI_MODE_TEXT,
+          [zlib.constants.BROTLI_PARAM_SIZE_HINT]: bytes.byteLength,
+        },
+      }),
+    ),
+  gzip: async (bytes) => new Uint8Array(await gzip(bytes, { level: 9 })),
+};
