@@ -15,7 +15,7 @@ import {
   type FeedModel,
 } from '../feeds/model.ts';
 import { renderRss } from '../feeds/rss.ts';
-import type { Dataset, Post } from '../posts/index.ts';
+import { formatProblem, type Dataset, type Post, type Problem } from '../posts/index.ts';
 import { STYLESHEET, indexPage, postPage, type PageContext } from './pages.ts';
 import { RenderCache, type RenderCacheOptions } from './render-cache.ts';
 import { represent, webCompressors, type Compressors, type Representation } from './representation.ts';
@@ -24,6 +24,8 @@ import { respond, textResponse } from './respond.ts';
 /** Where the app gets its data: a fixed dataset, or one that a watcher swaps when the files change. */
 export interface DataSource {
   current(): Dataset;
+  /** Whether the files on disk are what is served; `degraded` while an edit fails validation. */
+  health?(): { status: 'ok' | 'degraded'; problems: readonly Problem[] };
 }
 
 export interface AppOptions {
@@ -216,14 +218,19 @@ export function createApp(input: AppInput): Hono {
     const { dataset, posts } = snapshot(c);
     const published = posts().length;
     const drafts = dataset.posts.filter((p) => p.draft).length;
+    const health = source.health?.() ?? { status: 'ok', problems: [] };
     c.header('Cache-Control', 'no-store');
     c.header('X-Content-Type-Options', 'nosniff');
     return c.json({
-      status: 'ok',
+      status: health.status,
       posts: published,
       scheduled: dataset.posts.length - drafts - published,
       drafts,
       version: dataset.version,
+      // While degraded, the last good version is served; these say what keeps the new one out.
+      ...(health.problems.length
+        ? { problems: health.problems.map((p) => ({ file: p.file, path: p.path, message: formatProblem(p) })) }
+        : {}),
     });
   });
 
