@@ -48,9 +48,11 @@ export async function readDataDir(dir: string): Promise<{ input: DataInput | und
   try {
     const entries = await readdir(mediaDir, { recursive: true, withFileTypes: true });
     for (const entry of entries) {
-      if (!entry.isFile() || entry.name.startsWith('.')) continue;
+      if (!entry.isFile()) continue;
       const file = path.join(entry.parentPath, entry.name);
       const relative = path.relative(dir, file).split(path.sep).join('/');
+      // Hidden files and everything in hidden folders (.DS_Store, .git/, .thumbs/) are not the site's.
+      if (relative.split('/').some((part) => part.startsWith('.'))) continue;
       try {
         assets.push({ path: relative, file: shown(file), bytes: new Uint8Array(await readFile(file)) });
       } catch (error) {

@@ -130,7 +130,7 @@ function parseJson(file: DataFile, problems: Problem[]): unknown {
   } catch (cause) {
     const raw = cause instanceof Error ? cause.message : String(cause);
     const position = /position (\d+)/.exec(raw)?.[1];
-    const offset = position === undefined ? text.length : Number(position);
+    const offset = position === undefined ? (unexpectedTokenOffset(text, raw) ?? text.length) : Number(position);
     const before = text.slice(0, offset).split('\n');
     const line = before.length;
     const column = (before.at(-1)?.length ?? 0) + 1;
@@ -138,11 +138,27 @@ function parseJson(file: DataFile, problems: Problem[]): unknown {
       .replace(/^JSON\.parse: /, '')
       .replace(/,? ?(in JSON )?at position \d+.*$/s, '')
       .replace(/ \(line \d+ column \d+\)$/, '')
+      .replace(/^(Unexpected token '.+?'), .*is not valid JSON$/s, '$1')
       .replace(/^Unexpected end of JSON input$/, 'the file ends too early');
     const where = text.trim() === '' ? 'the file is empty' : `line ${line}, column ${column}: ${reason}`;
     problems.push(error(file.file, undefined, `invalid JSON: ${where}`));
     return undefined;
   }
+}
+
+/**
+ * V8 names an unexpected token without its position but quotes the text around it: all of a short file
+ * (under 21 characters), else up to 10 characters either side, with "..." where it cut.
+ */
+function unexpectedTokenOffset(text: string, message: string): number | undefined {
+  const m = /^Unexpected token '(.+?)', (\.\.\.)?"(.*)"(\.\.\.)? is not valid JSON$/s.exec(message);
+  if (!m) return undefined;
+  const [, token = '', cutBefore, context = '', cutAfter] = m;
+  if (!cutBefore && !cutAfter) return Math.max(0, text.indexOf(token));
+  if (!cutBefore) return context.length - 10;
+  if (!cutAfter) return text.length - context.length + 10;
+  const start = text.indexOf(context);
+  return start < 0 ? undefined : start + 10;
 }
 
 type Issue = v.InferIssue<typeof SiteSchema> | v.InferIssue<typeof PostSchema>;
@@ -200,9 +216,10 @@ function resolvePost(
   const localAsset = (url: string, path: string): Asset | undefined | false => {
     const resolved = new URL(url, `http://site.invalid${postPath}`);
     if (resolved.host !== 'site.invalid' || !resolved.pathname.startsWith('/media/')) return undefined;
-    const asset = assets.get(decodeURIComponent(resolved.pathname));
+    const assetPath = decodePath(resolved.pathname);
+    const asset = assets.get(assetPath);
     if (asset) return asset;
-    problems.push(error(file, path, `no file at "${resolved.pathname}" (expected it in the data folder as ${resolved.pathname.slice(1)})`));
+    problems.push(error(file, path, `no file at "${resolved.pathname}" (expected it in the data folder as ${assetPath.slice(1)})`));
     return false;
   };
 
@@ -229,6 +246,15 @@ function resolvePost(
     ...(image ? { image } : {}),
     ...(record.attachments ? { attachments } : {}),
   };
+}
+
+/** `/media/a%20b.png` names the file `media/a b.png`; a stray `%` names a file with a `%` in it. */
+function decodePath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return pathname; // malformed escape: not an encoded name, so look the file up as written
+  }
 }
 
 async function versionOf(input: DataInput): Promise<string> {

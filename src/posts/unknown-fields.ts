@@ -33,7 +33,8 @@ function walk(schema: SchemaShape, value: unknown, path: string): UnknownField[]
   const known = Object.keys(schema.entries);
   const found: UnknownField[] = [];
   for (const [key, item] of Object.entries(value)) {
-    const entry = schema.entries[key];
+    // Own keys only: a record's "constructor" or "toString" is not a field of the schema.
+    const entry = Object.hasOwn(schema.entries, key) ? schema.entries[key] : undefined;
     if (entry) {
       found.push(...walk(entry, item, join(path, key)));
       continue;
@@ -46,28 +47,34 @@ function walk(schema: SchemaShape, value: unknown, path: string): UnknownField[]
 
 const join = (path: string, key: string) => (path ? `${path}.${key}` : key);
 
-/** The known name within two edits (one for short names) of `key`, if any. */
+/** The known name within two edits (one for short names) of `key`, if any; swapping two neighbours is one edit. */
 function closest(key: string, candidates: string[]): string | undefined {
   let best: string | undefined;
   let bestDistance = Infinity;
   const lower = key.toLowerCase();
   for (const candidate of candidates) {
-    const distance = levenshtein(lower, candidate.toLowerCase());
+    const distance = editDistance(lower, candidate.toLowerCase());
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   const allowed = key.length <= 4 ? 1 : 2;
   return bestDistance <= allowed ? best : undefined;
 }
 
-function levenshtein(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+/**
+ * Levenshtein distance plus adjacent transpositions (optimal string alignment): the commonest typo,
+ * `nmae` for `name`, is one edit, not two.
+ */
+function editDistance(a: string, b: string): number {
+  // d[i][j]: the distance between the first i characters of a and the first j of b.
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => i + j));
+  const at = (i: number, j: number) => d[i]?.[j] ?? 0;
   for (let i = 1; i <= a.length; i++) {
-    const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      const substitution = (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current[j] = Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, substitution);
+      const substitution = at(i - 1, j - 1) + (a[i - 1] === b[j - 1] ? 0 : 1);
+      const swapped = i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1];
+      const transposition = swapped ? at(i - 2, j - 2) + 1 : Infinity;
+      (d[i] as number[])[j] = Math.min(at(i - 1, j) + 1, at(i, j - 1) + 1, substitution, transposition);
     }
-    previous = current;
   }
-  return previous[b.length] ?? 0;
+  return at(a.length, b.length);
 }

@@ -1,0 +1,143 @@
+import { readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadDataDir, readDataDir } from '../src/data-dir.ts';
+import { formatProblem, summarizeProblems } from '../src/posts/problems.ts';
+import { DATA_DIR, makeDataDir, postRecord, removeDir, siteRecord, type FixtureData } from './fixtures.ts';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map(removeDir));
+});
+
+async function tempDataDir(data: FixtureData): Promise<string> {
+  const dir = await makeDataDir(data);
+  dirs.push(dir);
+  return dir;
+}
+
+describe('readDataDir', () => {
+  it('reads site.json, the posts in name order and every file under media/, however deep', async () => {
+    const dir = await tempDataDir({
+      site: siteRecord({ title: 'Temp News' }),
+      posts: { 'b-post': postRecord({ title: 'B' }), 'a-post': postRecord({ title: 'A' }) },
+      media: { 'logo.svg': '<svg/>', 'photos/2022/plant.jpg': new Uint8Array([0xff, 0xd8, 0xff]) },
+    });
+    const { input, problems } = await readDataDir(dir);
+    expect(problems).toEqual([]);
+    expect(input?.site.file).toBe(path.join(dir, 'site.json'));
+    expect(JSON.parse(input?.site.text ?? '')).toEqual(siteRecord({ title: 'Temp News' }));
+    expect(input?.posts.map((p) => p.file)).toEqual([
+      path.join(dir, 'posts', 'a-post.json'),
+      path.join(dir, 'posts', 'b-post.json'),
+    ]);
+    expect(input?.assets?.map((a) => [a.path, a.file, Array.from(a.bytes)])).toEqual([
+      ['media/logo.svg', path.join(dir, 'media', 'logo.svg'), Array.from(new TextEncoder().encode('<svg/>'))],
+      ['media/photos/2022/plant.jpg', path.join(dir, 'media', 'photos', '2022', 'plant.jpg'), [0xff, 0xd8, 0xff]],
+    ]);
+  });
+
+  it('ignores hidden files and hidden folders', async () => {
+    const dir = await tempDataDir({
+      posts: { post: postRecord(), '.post.swp': 'not JSON at all' },
+      media: { '.DS_Store': 'x', '.thumbs/a.png': 'x', 'a.png': 'PNG' },
+    });
+    const { input, problems } = await readDataDir(dir);
+    expect(problems).toEqual([]);
+    expect(input?.posts.map((p) => path.basename(p.file))).toEqual(['post.json']);
+    expect(input?.assets?.map((a) => a.path)).toEqual(['media/a.png']);
+  });
+
+  it('reads a folder with no posts and no media', async () => {
+    const dir = await tempDataDir({});
+    await rm(path.join(dir, 'posts'), { recursive: true });
+    const result = await loadDataDir(dir);
+    expect(result.problems).toEqual([]);
+    expect(result.ok && result.dataset.posts).toEqual([]);
+  });
+});
+
+describe('loadDataDir', () => {
+  it('warns about a file in posts/ that is not .json, and still loads', async () => {
+    const dir = await tempDataDir({ posts: { post: postRecord() } });
+    await writeFile(path.join(dir, 'posts', 'notes.txt'), 'remember the photos');
+    await writeFile(path.join(dir, 'posts', 'draft.JSON.bak'), '{}');
+    const result = await loadDataDir(dir);
+    expect(result.problems.map(formatProblem)).toEqual([
+      `${path.join(dir, 'posts', 'draft.JSON.bak')}: not a .json file, ignored   [warning]`,
+      `${path.join(dir, 'posts', 'notes.txt')}: not a .json file, ignored   [warning]`,
+    ]);
+    expect(result.ok && result.dataset.posts.map((p) => p.slug)).toEqual(['post']);
+  });
+
+  it('refuses a folder without site.json, naming the file', async () => {
+    const dir = await tempDataDir({ posts: { post: postRecord() } });
+    await rm(path.join(dir, 'site.json'));
+    const result = await loadDataDir(dir);
+    expect(result.ok).toBe(false);
+    expect(result.problems.map(formatProblem)).toEqual([`${path.join(dir, 'site.json')}: cannot be read (ENOENT)`]);
+  });
+
+  it('reports read problems and validation problems in one list', async () => {
+    const dir = await tempDataDir({ site: siteRecord({ language: '' }), posts: { bad: postRecord({ title: 7 }) } });
+    await writeFile(path.join(dir, 'posts', 'README.md'), '# notes');
+    const result = await loadDataDir(dir);
+    expect(result.ok).toBe(false);
+    expect(result.postFiles).toBe(1);
+    expect(result.problems.map(formatProblem)).toEqual([
+      `${path.join(dir, 'posts', 'README.md')}: not a .json file, ignored   [warning]`,
+      `${path.join(dir, 'site.json')}: language: expected a language tag such as "en" or "en-GB", got ""`,
+      `${path.join(dir, 'posts', 'bad.json')}: title: expected a non-empty string, got 7`,
+    ]);
+    expect(summarizeProblems(result.problems, result.postFiles)).toBe(
+      '2 errors, 1 warning in 1 post. The format is described in README.md#data-format.',
+    );
+  });
+
+  it('finds media the posts point at', async () => {
+    const dir = await tempDataDir({ posts: { post: postRecord({ image: { url: '../media/photos/a.png' } }) } });
+    const missing = await loadDataDir(dir);
+    expect(missing.problems.map(formatProblem)).toEqual([
+      `${path.join(dir, 'posts', 'post.json')}: image.url: no file at "/media/photos/a.png" (expected it in the data folder as media/photos/a.png)`,
+    ]);
+    await mkdir(path.join(dir, 'media', 'photos'), { recursive: true });
+    await writeFile(path.join(dir, 'media', 'photos', 'a.png'), 'PNG!');
+    const found = await loadDataDir(dir);
+    expect(found.problems).toEqual([]);
+    expect(found.ok && found.dataset.posts[0]?.image).toEqual({ url: '../media/photos/a.png', mimeType: 'image/png', size: 4 });
+  });
+});
+
+describe('the bundled data/ folder', () => {
+  it('is valid, with no problems at all', async () => {
+    const result = await loadDataDir(DATA_DIR);
+    expect(result.problems.map(formatProblem)).toEqual([]);
+    expect(result.ok).toBe(true);
+  });
+
+  it('holds the seed post with its two figures, whose files exist under data/media', async () => {
+    const result = await loadDataDir(DATA_DIR);
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
+    const [post, ...others] = result.dataset.posts;
+    expect(others).toEqual([]);
+    expect(post?.title).toBe(
+      "WEGO's National Engineering Research Center becomes the first in its industry led by an enterprise",
+    );
+    expect(post?.slug).toBe('national-engineering-research-center');
+    expect(post?.published.toISOString()).toBe('2022-01-17T00:00:00.000Z');
+    expect(post?.categories).toEqual(['Company News']);
+    expect(post?.image).toEqual({ url: '../media/cxdfhd-1.png', alt: 'cxdfhd (1)', mimeType: 'image/png', size: 7411 });
+
+    const figures = [...(post?.content ?? '').matchAll(/<figure><img src="([^"]+)" alt="([^"]+)"[^>]*><\/figure>/g)];
+    expect(figures.map(([, src, alt]) => [src, alt])).toEqual([
+      ['../media/cxdfhd-1.png', 'cxdfhd (1)'],
+      ['../media/cxdfhd-2.png', 'cxdfhd (2)'],
+    ]);
+    for (const [, src] of figures) {
+      const urlPath = new URL(src ?? '', `http://site.invalid/posts/${post?.slug}`).pathname;
+      const file = path.join(DATA_DIR, urlPath);
+      expect((await stat(file)).size).toBeGreaterThan(0);
+      expect(result.dataset.assets.get(urlPath)?.bytes).toEqual(new Uint8Array(await readFile(file)));
+    }
+  });
+});
