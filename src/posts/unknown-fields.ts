@@ -39,7 +39,8 @@ function walk(schema: SchemaShape, value: unknown, path: string): UnknownField[]
       found.push(...walk(entry, item, join(path, key)));
       continue;
     }
-    const suggestion = closest(key, known.filter((k) => !(k in value)));
+    // A field the record lacks is the likelier meaning; one it has is still worth naming (a stray copy).
+    const suggestion = closest(key, known.filter((k) => !Object.hasOwn(value, k))) ?? closest(key, known);
     found.push(suggestion ? { path: join(path, key), suggestion } : { path: join(path, key) });
   }
   return found;

@@ -50,12 +50,22 @@ describe('findUnknownFields', () => {
     expect(findUnknownFields(PostSchema, { ...record, pubished_at: '2022-01-17' })).toEqual([{ path: 'pubished_at' }]);
   });
 
-  it('suggests nothing that the record already has', () => {
-    expect(findUnknownFields(PostSchema, postRecord({ titel: 'B' }))).toEqual([{ path: 'titel' }]);
+  it('names a field the record already has when no missing one is close: a stray copy', () => {
+    expect(findUnknownFields(PostSchema, postRecord({ titel: 'B' }))).toEqual([{ path: 'titel', suggestion: 'title' }]);
     expect(findUnknownFields(PostSchema, postRecord({ updated: '2022-01-18', update: '2022-01-18' }))).toEqual([
-      { path: 'update' },
+      { path: 'update', suggestion: 'updated' },
     ]);
-    expect(findUnknownFields(SiteSchema, siteRecord({ author: { name: 'A' } }))).toEqual([{ path: 'author' }]);
+    expect(findUnknownFields(SiteSchema, siteRecord({ author: { name: 'A' } }))).toEqual([
+      { path: 'author', suggestion: 'authors' },
+    ]);
+  });
+
+  it('prefers a field the record lacks over one it has', () => {
+    // "slugs" is one edit from "slug" (missing) and more from anything present.
+    const { slug: _slug, ...record } = postRecord({ slug: 'x' });
+    expect(findUnknownFields(PostSchema, { ...record, slugs: 'a' })).toEqual([{ path: 'slugs', suggestion: 'slug' }]);
+    // "draftt" is one edit from "draft", which the record lacks, though "title" is present.
+    expect(findUnknownFields(PostSchema, postRecord({ draftt: true }))).toEqual([{ path: 'draftt', suggestion: 'draft' }]);
   });
 
   it('walks into objects and lists, naming the full path', () => {
@@ -86,7 +96,7 @@ describe('findUnknownFields', () => {
   it('works for any valibot object schema, below a given path', () => {
     const schema = v.object({ colour: v.string(), size: v.optional(v.number()) });
     expect(findUnknownFields(schema, { colour: 'red', color: 'red', szie: 1 }, 'theme')).toEqual([
-      { path: 'theme.color' },
+      { path: 'theme.color', suggestion: 'colour' },
       { path: 'theme.szie', suggestion: 'size' },
     ]);
   });
