@@ -7,7 +7,7 @@ import type { Problem } from './posts/problems.ts';
  * Reads a data folder into the loader's input: `site.json`, `posts/*.json`, and the files under
  * `media/`. Node only; the worker gets the same input from a bundled module.
  */
-export async function readDataDir(dir: string): Promise<{ input: DataInput | undefined; problems: Problem[] }> {
+export async function readDataDir(dir: string): Promise<{ input: DataInput; problems: Problem[] }> {
   const shown = (file: string) => {
     const relative = path.relative(process.cwd(), file);
     return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
@@ -63,13 +63,12 @@ export async function readDataDir(dir: string): Promise<{ input: DataInput | und
     if (!isMissing(error)) problems.push({ file: shown(mediaDir), message: `cannot be read (${describe(error)})`, severity: 'error' });
   }
   assets.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { input: site ? { site, posts, assets } : undefined, problems };
+  return { input: { site, posts, assets }, problems };
 }
 
 /** Reads and validates a data folder: every problem of both steps, in one list. */
 export async function loadDataDir(dir: string): Promise<LoadResult & { postFiles: number }> {
   const { input, problems } = await readDataDir(dir);
-  if (!input) return { ok: false, problems, postFiles: 0 };
   const result = await loadDataset(input);
   const all = [...problems, ...result.problems];
   const failed = !result.ok || all.some((p) => p.severity === 'error');
@@ -78,5 +77,16 @@ export async function loadDataDir(dir: string): Promise<LoadResult & { postFiles
 }
 
 const isMissing = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
-const describe = (error: unknown) =>
-  (error as NodeJS.ErrnoException | undefined)?.code ?? (error instanceof Error ? error.message : String(error));
+/** The reason in a publisher's words. */
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'it does not exist',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of its path is a file, not a folder',
+};
+const describe = (error: unknown) => {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  if (code) return READ_ERRORS[code] ?? code;
+  return error instanceof Error ? error.message : String(error);
+};

@@ -25,8 +25,8 @@ describe('readDataDir', () => {
     });
     const { input, problems } = await readDataDir(dir);
     expect(problems).toEqual([]);
-    expect(input?.site.file).toBe(path.join(dir, 'site.json'));
-    expect(JSON.parse(input?.site.text ?? '')).toEqual(siteRecord({ title: 'Temp News' }));
+    expect(input.site?.file).toBe(path.join(dir, 'site.json'));
+    expect(JSON.parse(input.site?.text ?? '')).toEqual(siteRecord({ title: 'Temp News' }));
     expect(input?.posts.map((p) => p.file)).toEqual([
       path.join(dir, 'posts', 'a-post.json'),
       path.join(dir, 'posts', 'b-post.json'),
@@ -71,11 +71,16 @@ describe('loadDataDir', () => {
   });
 
   it('refuses a folder without site.json, naming the file', async () => {
-    const dir = await tempDataDir({ posts: { post: postRecord() } });
+    const dir = await tempDataDir({ posts: { post: postRecord(), bad: postRecord({ title: '' }) } });
     await rm(path.join(dir, 'site.json'));
     const result = await loadDataDir(dir);
     expect(result.ok).toBe(false);
-    expect(result.problems.map(formatProblem)).toEqual([`${path.join(dir, 'site.json')}: cannot be read (ENOENT)`]);
+    expect(result.postFiles).toBe(2);
+    // The posts are still checked: one pass shows every problem.
+    expect(result.problems.map(formatProblem)).toEqual([
+      `${path.join(dir, 'site.json')}: cannot be read (it does not exist)`,
+      `${path.join(dir, 'posts', 'bad.json')}: title: expected a non-empty string, got ""`,
+    ]);
   });
 
   it('reports read problems and validation problems in one list', async () => {

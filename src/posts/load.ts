@@ -27,7 +27,8 @@ export interface Asset {
 }
 
 export interface DataInput {
-  site: DataFile;
+  /** Absent when the folder has no readable `site.json`: the posts are still checked, so every problem shows. */
+  site: DataFile | undefined;
   posts: readonly DataFile[];
   assets?: readonly Omit<Asset, 'mediaType'>[];
 }
@@ -62,7 +63,7 @@ export async function loadDataset(input: DataInput): Promise<LoadResult> {
     assets.set(`/${asset.path}`, { ...asset, mediaType: mediaTypeOf(asset.path) });
   }
 
-  const site = parseRecord(input.site, SiteSchema, problems);
+  const site = input.site ? parseRecord(input.site, SiteSchema, problems) : undefined;
   const posts: Post[] = [];
   const bySlug = new Map<string, Post>();
   const byId = new Map<string, Post>();
@@ -259,7 +260,7 @@ function decodePath(pathname: string): string {
 
 async function versionOf(input: DataInput): Promise<string> {
   const hash = new Sha256Stream();
-  hash.add(input.site.file, input.site.text);
+  if (input.site) hash.add(input.site.file, input.site.text);
   for (const post of input.posts) hash.add(post.file, post.text);
   for (const asset of input.assets ?? []) hash.add(asset.path, asset.bytes);
   return (await hash.digest()).slice(0, 16);

@@ -24,7 +24,7 @@ beforeAll(async () => {
     `${file('posts/board-meeting.json')}: published: expected an ISO 8601 date (2022-01-17) or date-time with offset (2022-01-17T09:30:00+01:00), got "yesterday"`,
     `${file('posts/board-meeting.json')}: authors.1.name: expected a non-empty string, got 42`,
     `${file('posts/broken.json')}: invalid JSON: line 2, column 1: Expected double-quoted property name`,
-    `${file('posts/new-plant.json')}: titel: unknown field   [warning]`,
+    `${file('posts/new-plant.json')}: titel: unknown field (did you mean \"title\"?)   [warning]`,
     `${file('posts/new-plant.json')}: image.url: expected a URL, absolute or relative to the post (no spaces), got "http://[::1"`,
     '5 errors, 1 warning in 4 posts. The format is described in README.md#data-format.',
   ];
@@ -67,7 +67,7 @@ describe('npm run check', () => {
     const missing = path.join(badDir, 'no-such-folder');
     const { code, stderr } = await check(missing);
     expect(stderr.split('\n')).toEqual([
-      `${path.join(missing, 'site.json')}: cannot be read (ENOENT)`,
+      `${path.join(missing, 'site.json')}: cannot be read (it does not exist)`,
       '1 error, 0 warnings in 0 posts. The format is described in README.md#data-format.',
       '',
     ]);
