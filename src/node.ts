@@ -17,6 +17,13 @@ const report = (problems: readonly Problem[], postFiles: number) => {
   if (problems.length) console.error(summarizeProblems(problems, postFiles));
 };
 
+// Every link in every feed is built on it: a typo here would publish broken links, so refuse to start.
+const isHttpUrl = (text: string) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol);
+if (siteUrl !== undefined && !isHttpUrl(siteUrl)) {
+  console.error(`SITE_URL: expected an absolute http(s) URL such as https://news.example.com, got ${JSON.stringify(siteUrl)}`);
+  process.exit(1);
+}
+
 const load = () => loadDataDir(dataDir);
 const first = await load();
 report(first.problems, first.postFiles);
