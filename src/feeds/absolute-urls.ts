@@ -23,16 +23,35 @@ const decodeAttribute = (value: string) =>
     .replace(/&amp;/g, '&');
 const encodeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
-/** `srcset="a.png 1x, b.png 2x"`: each candidate's URL resolved, its descriptor kept. */
-const resolveSrcset = (srcset: string, base: string) =>
-  srcset
-    .split(',')
-    .map((candidate) => {
-      const [url, ...descriptors] = candidate.trim().split(/\s+/);
-      return url ? [absoluteUrl(url, base), ...descriptors].join(' ') : '';
-    })
-    .filter(Boolean)
-    .join(', ');
+/**
+ * `srcset="a.png 1x, b.png 2x"`: each candidate's URL resolved, its descriptors kept. Split the way HTML
+ * does ("parse a srcset attribute"): a URL runs to the next whitespace and may itself contain commas
+ * (`/upload/w_400,h_300/a.jpg 400w`); commas only separate candidates after a URL or between descriptors.
+ */
+function resolveSrcset(srcset: string, base: string): string {
+  const candidates: string[] = [];
+  const separator = /[\s,]*/y;
+  const url = /\S+/y;
+  const descriptors = /(?:[^,(]|\([^)]*\)?)*/y;
+  let position = 0;
+  while (position < srcset.length) {
+    separator.lastIndex = position;
+    separator.exec(srcset);
+    url.lastIndex = separator.lastIndex;
+    const found = url.exec(srcset)?.[0];
+    if (!found) break;
+    position = url.lastIndex;
+    let candidateDescriptors = '';
+    if (!found.endsWith(',')) {
+      descriptors.lastIndex = position;
+      candidateDescriptors = (descriptors.exec(srcset)?.[0] ?? '').trim().replace(/\s+/g, ' ');
+      position = descriptors.lastIndex;
+    }
+    const candidateUrl = found.replace(/,+$/, '');
+    if (candidateUrl) candidates.push([absoluteUrl(candidateUrl, base), candidateDescriptors].filter(Boolean).join(' '));
+  }
+  return candidates.join(', ');
+}
 
 /**
  * Makes every `href`, `src`, `srcset`, `poster` (and `cite`, `action`) in an HTML fragment absolute,

@@ -1,5 +1,5 @@
 import { rfc822 } from './dates.ts';
-import type { FeedItem, FeedModel } from './model.ts';
+import type { FeedAuthor, FeedItem, FeedModel } from './model.ts';
 import { element, emptyElement, parentElement } from './xml-escape.ts';
 
 /**
@@ -29,7 +29,7 @@ export function renderRss(model: FeedModel): string {
           element('url', model.iconUrl) + element('title', model.title) + element('link', model.homePageUrl),
         )
       : '',
-    ...model.items.map(renderItem),
+    ...model.items.map((item) => renderItem(item, model.authors)),
   ];
   return (
     '<?xml version="1.0" encoding="utf-8"?>\n' +
@@ -39,7 +39,10 @@ export function renderRss(model: FeedModel): string {
   );
 }
 
-function renderItem(item: FeedItem): string {
+function renderItem(item: FeedItem, siteAuthors: FeedAuthor[]): string {
+  // Atom and JSON Feed items inherit the feed's authors; RSS has no such rule (managingEditor is an
+  // e-mail address, not a byline), so a post without its own authors names the site's, as README says.
+  const authors = item.authors.length ? item.authors : siteAuthors;
   const children = [
     element('title', item.title),
     element('link', item.url),
@@ -48,7 +51,7 @@ function renderItem(item: FeedItem): string {
     element('description', item.summary),
     element('content:encoded', item.contentHtml),
     // RSS <author> must be an e-mail address; dc:creator takes a name.
-    ...item.authors.map((author) => element('dc:creator', author.name)),
+    ...authors.map((author) => element('dc:creator', author.name)),
     ...item.categories.map((category) => element('category', category)),
     renderEnclosure(item),
   ];

@@ -17,7 +17,8 @@ const TEXT_ESCAPES: Record<string, string> = {
 const ATTRIBUTE_ESCAPES: Record<string, string> = {
   ...TEXT_ESCAPES,
   '"': '&quot;',
-  "'": '&#39;',
+  // No `'`: our attributes are double-quoted, so it needs no escape (XML 1.0 §2.3, AttValue), and readers
+  // built on fast-xml-parser (@rowanmanning/feed-parser) show `&#39;` in an attribute as it is written.
   // Attribute-value normalisation (XML 1.0 §3.3.3) would turn these into spaces.
   '\n': '&#10;',
   '\t': '&#9;',
@@ -29,7 +30,7 @@ export const escapeText = (text: string): string =>
 
 /** An attribute value for a double-quoted attribute. */
 export const escapeAttribute = (text: string): string =>
-  dropNonXmlChars(text).replace(/[&<>\r"'\n\t]/g, (c) => ATTRIBUTE_ESCAPES[c] ?? c);
+  dropNonXmlChars(text).replace(/[&<>\r"\n\t]/g, (c) => ATTRIBUTE_ESCAPES[c] ?? c);
 
 type Attributes = Record<string, string | number | undefined>;
 

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest';
+import { decodeEntities, excerpt, htmlToText } from '../../src/feeds/plain-text.ts';
+
+describe('decodeEntities', () => {
+  it('decodes numeric and common named references', () => {
+    expect(decodeEntities('&amp; &lt;&gt; &quot;&apos; &#169; &#x1F389; &#X41; &nbsp;&mdash;&hellip;&rsquo;')).toBe(
+      '& <> "\' © 🎉 A \u00a0—…’',
+    );
+  });
+
+  it('leaves unknown names and impossible code points out of harm', () => {
+    expect(decodeEntities('&unknown; &#0; &#x110000;')).toBe('&unknown;  ');
+  });
+});
+
+describe('htmlToText', () => {
+  it('keeps the words, drops markup, comments and scripts, and collapses whitespace', () => {
+    expect(
+      htmlToText(
+        '<p>Hello <b>world</b>,</p>\n<!-- hidden --><script>var x = "<p>no</p>";</script>' +
+          '<style>p { color: red }</style><p>next&nbsp;line &amp; more</p>',
+      ),
+    ).toBe('Hello world , next line & more'); // a no-break space is whitespace too
+  });
+
+  it('decodes references after the markup is gone, so escaped markup stays text', () => {
+    expect(htmlToText('<p>Use &lt;b&gt; for bold</p>')).toBe('Use <b> for bold');
+  });
+});
+
+describe('excerpt', () => {
+  it('returns a short text as it is', () => {
+    expect(excerpt('Short text.')).toBe('Short text.');
+    const exact = 'x'.repeat(280);
+    expect(excerpt(exact)).toBe(exact);
+  });
+
+  it('cuts a long text at a word boundary with an ellipsis, at most 280 characters', () => {
+    const text = 'word '.repeat(100).trim();
+    const result = excerpt(text);
+    expect(result).toBe(`${'word '.repeat(55).trim()}…`);
+    expect(Array.from(result).length).toBeLessThanOrEqual(280);
+  });
+
+  it('cuts inside a word when there is no boundary in the second half', () => {
+    const result = excerpt('x'.repeat(400));
+    expect(result).toBe(`${'x'.repeat(279)}…`);
+  });
+
+  it('counts an emoji or an astral character as one character', () => {
+    const result = excerpt('🎉'.repeat(300), 10);
+    expect(result).toBe(`${'🎉'.repeat(9)}…`);
+    expect(Array.from(result)).toHaveLength(10);
+  });
+});
