@@ -15,6 +15,7 @@ export function renderAtom(model: FeedModel): string {
     element('updated', rfc3339(model.updated)),
     ...model.authors.map(renderAuthor),
     emptyElement('link', { rel: 'self', type: 'application/atom+xml', href: model.feedUrls.atom }),
+    model.hubUrl ? emptyElement('link', { rel: 'hub', href: model.hubUrl }) : '',
     emptyElement('link', { rel: 'alternate', type: 'text/html', href: model.homePageUrl }),
     emptyElement('link', { rel: 'alternate', type: 'application/rss+xml', href: model.feedUrls.rss }),
     emptyElement('link', { rel: 'alternate', type: 'application/feed+json', href: model.feedUrls.json }),

@@ -15,15 +15,19 @@ export function renderJsonFeed(model: FeedModel): string {
     ...(model.iconUrl ? { icon: model.iconUrl } : {}),
     authors: model.authors.map(author),
     language: model.language,
+    ...(model.hubUrl ? { hubs: [{ type: 'WebSub', url: model.hubUrl }] } : {}),
     items: model.items.map(item),
   };
   return `${JSON.stringify(feed, null, 1)}\n`;
 }
 
+/** RFC 6068: the address percent-encoded (UTF-8), its `@` kept. */
+const mailto = (email: string) => `mailto:${encodeURIComponent(email).replace(/%40/g, '@')}`;
+
 /** JSON Feed authors have no e-mail field; a `mailto:` URL stands in when there is no web page. */
 const author = (a: FeedAuthor) => ({
   name: a.name,
-  ...(a.url ? { url: a.url } : a.email ? { url: `mailto:${a.email}` } : {}),
+  ...(a.url ? { url: a.url } : a.email ? { url: mailto(a.email) } : {}),
 });
 
 const item = (i: FeedItem) => ({

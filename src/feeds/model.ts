@@ -64,11 +64,28 @@ export interface FeedModel {
   authors: FeedAuthor[];
   copyright?: string;
   iconUrl?: string;
+  /** How long a reader may keep the feed before polling again, in minutes (RSS `<ttl>`). */
+  ttlMinutes?: number;
+  /** A WebSub hub that pushes updates of this feed. */
+  hubUrl?: string;
   items: FeedItem[];
 }
 
 /** The site's public address without a trailing slash: `https://example.com` or `https://example.com/news`. */
-export const normalizeBaseUrl = (url: string): string => url.replace(/\/+$/, '');
+export function normalizeBaseUrl(url: string): string {
+  // Through the URL parser: non-ASCII paths are percent-encoded and hosts punycoded, so every link
+  // built on the base is a valid URI; a query or fragment cannot be part of a base.
+  let href = url;
+  try {
+    const parsed = new URL(url);
+    parsed.search = '';
+    parsed.hash = '';
+    href = parsed.href;
+  } catch {
+    // not a URL: the caller validated it, so only a test gets here; keep the text
+  }
+  return href.replace(/\/+$/, '');
+}
 
 export const homePageUrl = (baseUrl: string): string => `${baseUrl}/`;
 export const postUrl = (baseUrl: string, slug: string): string => `${baseUrl}/posts/${encodeURIComponent(slug)}`;
@@ -193,6 +210,8 @@ export function buildFeedModel(site: Site, scope: FeedScope, options: FeedModelO
     authors: site.authors.map((author) => resolveAuthor(author, home)),
     ...(site.copyright !== undefined ? { copyright: cleanText(site.copyright) } : {}),
     ...(site.icon !== undefined ? { iconUrl: absoluteUrl(site.icon, home) } : {}),
+    ...(site.cache.maxAge > 0 ? { ttlMinutes: Math.ceil(site.cache.maxAge / 60) } : {}),
+    ...(site.hub !== undefined ? { hubUrl: site.hub } : {}),
     items: posts.map((post) => feedItem(post, baseUrl)),
   };
 }

@@ -18,9 +18,12 @@ export function renderRss(model: FeedModel): string {
     element('link', model.homePageUrl),
     element('description', model.description),
     emptyElement('atom:link', { href: model.feedUrls.rss, rel: 'self', type: 'application/rss+xml' }),
+    // WebSub §4: the hub is advertised beside the self link, as an atom:link in RSS.
+    model.hubUrl ? emptyElement('atom:link', { href: model.hubUrl, rel: 'hub' }) : '',
     element('language', model.language.toLowerCase()),
     element('copyright', model.copyright),
     model.items.length ? element('lastBuildDate', rfc822(model.updated)) : '',
+    model.ttlMinutes !== undefined ? element('ttl', String(model.ttlMinutes)) : '',
     element('generator', 'Pressroom'),
     element('docs', 'https://www.rssboard.org/rss-specification'),
     model.iconUrl

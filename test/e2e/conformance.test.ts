@@ -316,7 +316,7 @@ describe.skipIf(!schemas)(`JSON Feed against the JSON Feed 1.1 schema, by ajv${s
   // src/feeds/model.ts: normalizeBaseUrl only trims slashes, so a base URL with non-ASCII characters
   // (site.url or SITE_URL `https://news.example.com/über`) goes out unencoded in home_page_url,
   // feed_url and every item url; JSON Feed wants URIs (RFC 3986), which `new URL(…).href` would give.
-  it.fails('a site URL with non-ASCII characters still gives URIs', async () => {
+  it('a site URL with non-ASCII characters still gives URIs', async () => {
     const data = await dataset({ site: siteRecord({ url: 'https://news.example.com/über' }), posts: { a: postRecord() } });
     const feed = JSON.parse(await (await createApp({ dataset: data }).request('/feed.json')).text()) as unknown;
     expect(errorsOf(feed)).toEqual([]);
@@ -324,7 +324,7 @@ describe.skipIf(!schemas)(`JSON Feed against the JSON Feed 1.1 schema, by ajv${s
 
   // src/feeds/json-feed.ts: an author with only an e-mail gets `url: "mailto:" + email`, not
   // percent-encoded, so an address the schema accepts (`jürgen@example.de`) makes an invalid URI.
-  it.fails('an author e-mail with non-ASCII characters still gives a URI', async () => {
+  it('an author e-mail with non-ASCII characters still gives a URI', async () => {
     const data = await dataset({ site: siteRecord({ authors: [{ name: 'Jürgen', email: 'jürgen@example.de' }] }), posts: { a: postRecord() } });
     const feed = JSON.parse(await (await createApp({ dataset: data }).request('/feed.json')).text()) as unknown;
     expect(errorsOf(feed)).toEqual([]);

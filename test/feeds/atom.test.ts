@@ -282,3 +282,15 @@ describe('renderAtom under a base URL with a path', () => {
     );
   });
 });
+
+describe('renderAtom with a WebSub hub', () => {
+  it('links the hub beside the self link', async () => {
+    const data = await dataset({ site: siteRecord({ hub: 'https://hub.example.com/' }), posts: { a: postRecord() } });
+    const feed = parseXml(renderAtom(buildFeedModel(data.site, siteScope(data.site, data.posts), { baseUrl: BASE })));
+    const links = childrenNamed(feed, NS.atom, 'link').map((link) => [link.attributes.rel, link.attributes.href]);
+    expect(links.filter(([rel]) => rel === 'self' || rel === 'hub')).toEqual([
+      ['self', `${BASE}/atom.xml`],
+      ['hub', 'https://hub.example.com/'],
+    ]);
+  });
+});

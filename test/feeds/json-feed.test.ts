@@ -233,3 +233,15 @@ describe('renderJsonFeed with hostile text', () => {
     expect(schemaErrors(parsed(text))).toEqual([]);
   });
 });
+
+describe('renderJsonFeed with a WebSub hub', () => {
+  it('lists it in hubs, and has no hubs without one', async () => {
+    const withHub = await dataset({ site: siteRecord({ hub: 'https://hub.example.com/' }), posts: { a: postRecord() } });
+    const render = (data: Dataset) =>
+      JSON.parse(renderJsonFeed(buildFeedModel(data.site, siteScope(data.site, data.posts), { baseUrl: BASE }))) as {
+        hubs?: unknown;
+      };
+    expect(render(withHub).hubs).toEqual([{ type: 'WebSub', url: 'https://hub.example.com/' }]);
+    expect(render(await dataset({ posts: { a: postRecord() } })).hubs).toBeUndefined();
+  });
+});

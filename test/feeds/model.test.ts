@@ -147,8 +147,26 @@ describe('buildFeedModel', () => {
       authors: [{ name: 'Desk', email: 'desk@example.com', url: 'https://example.com/news/about' }],
       copyright: '© Example',
       iconUrl: 'https://example.com/news/media/icon.png',
+      ttlMinutes: 5,
       items: [],
     });
+  });
+
+  it('turns cache.maxAge into a whole number of minutes, and names the WebSub hub', async () => {
+    const data = await dataset({
+      site: siteRecord({ cache: { maxAge: 90 }, hub: 'https://hub.example.com/' }),
+    });
+    const model = buildFeedModel(data.site, siteScope(data.site, []), { baseUrl: 'https://example.com' });
+    expect(model.ttlMinutes).toBe(2);
+    expect(model.hubUrl).toBe('https://hub.example.com/');
+    const uncached = await dataset({ site: siteRecord({ cache: { maxAge: 0 } }) });
+    expect(buildFeedModel(uncached.site, siteScope(uncached.site, []), { baseUrl: 'https://example.com' }).ttlMinutes)
+      .toBeUndefined();
+  });
+
+  it('percent-encodes a base URL with non-ASCII characters and drops its query', () => {
+    expect(normalizeBaseUrl('https://news.example.com/über/?utm=x#top')).toBe('https://news.example.com/%C3%BCber');
+    expect(normalizeBaseUrl('https://bücher.example/')).toBe('https://xn--bcher-kva.example');
   });
 
   it('holds the newest posts up to the limit, dated by the newest change', async () => {

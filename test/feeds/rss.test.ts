@@ -169,6 +169,23 @@ describe('renderRss is a pure function of the data', () => {
   });
 });
 
+describe('renderRss freshness and push', () => {
+  it('carries cache.maxAge as <ttl> in minutes, and the WebSub hub as an atom:link', async () => {
+    const data = await dataset({
+      site: siteRecord({ cache: { maxAge: 600 }, hub: 'https://hub.example.com/' }),
+      posts: { a: postRecord() },
+    });
+    const model = buildFeedModel(data.site, siteScope(data.site, data.posts), { baseUrl: 'https://news.example.com' });
+    const channel = only(parseXml(renderRss(model)), '', 'channel');
+    expect(textOf(channel, '', 'ttl')).toBe('10');
+    const links = childrenNamed(channel, NS.atom, 'link').map((link) => [link.attributes.rel, link.attributes.href]);
+    expect(links).toEqual([
+      ['self', 'https://news.example.com/rss.xml'],
+      ['hub', 'https://hub.example.com/'],
+    ]);
+  });
+});
+
 describe('renderRss items', () => {
   it('marks the guid as a permalink when the post has no id of its own', async () => {
     const xml = renderRss(modelOf(await dataset({ posts: { 'board-meeting': postRecord() } })));
