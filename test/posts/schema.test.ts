@@ -42,6 +42,12 @@ describe('post fields', () => {
     ]);
   });
 
+  it('refuses a title of control characters only, which feeds would have to drop', async () => {
+    expect(await postLines(postRecord({ title: '\u0001\u0002 ' }))).toEqual([
+      'data/posts/foo.json: title: expected a non-empty string, got "\\u0001\\u0002 "',
+    ]);
+  });
+
   it.each([
     ['a word', 'yesterday'],
     ['a day that does not exist', '2022-02-30'],
