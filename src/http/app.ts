@@ -125,7 +125,11 @@ export function createApp(input: AppInput): Hono {
   ) => {
     const representation = await cache.getOrCreate(key, async () => {
       const { body, contentType, lastModified } = await render();
-      return represent(body, { contentType, lastModified, compressors });
+      // RFC 9110 §8.8.2.1: never a Last-Modified after now. A post "updated" in the future would
+      // otherwise hide every change made before that date from readers polling with If-Modified-Since.
+      const at = now();
+      const clamped = lastModified && lastModified.getTime() > at.getTime() ? at : lastModified;
+      return represent(body, { contentType, lastModified: clamped, compressors });
     });
     return respond(c.req.raw, representation, headers);
   };

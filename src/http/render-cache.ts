@@ -1,7 +1,7 @@
 export interface RenderCacheOptions {
   /** At most this many entries. */
   maxEntries?: number;
-  /** At most this many bytes of bodies, counted as UTF-16 length × 2 for strings. */
+  /** At most this many bytes, as each value's `size` counts them (a representation: all its encodings). */
   maxBytes?: number;
 }
 
