@@ -1,3 +1,4 @@
 export * from './schema.ts';
 export * from './load.ts';
 export * from './problems.ts';
+export * from './bundle.ts';
