@@ -13,7 +13,8 @@ import { formatProblem } from '../src/posts/problems.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const DATA_DIR = path.join(ROOT, 'data');
-export const SHARED_SCHEMAS = path.resolve(ROOT, '..', 'shared', 'schemas');
+/** The Atom RELAX NG schema (RFC 4287 Appendix B) and the JSON Feed 1.1 JSON Schema, with their sources. */
+export const SCHEMAS = path.join(ROOT, 'test', 'schemas');
 
 /** A complete, valid `site.json` record; override any field. */
 export function siteRecord(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -17,7 +17,7 @@ import { createApp } from '../../src/http/app.ts';
 import type { Dataset } from '../../src/posts/index.ts';
 import {
   DATA_DIR,
-  SHARED_SCHEMAS,
+  SCHEMAS,
   dataset,
   findProgram,
   postRecord,
@@ -28,8 +28,8 @@ import {
   siteRecord,
 } from '../fixtures.ts';
 
-const ATOM_RNC = path.join(SHARED_SCHEMAS, 'atom.rnc');
-const JSON_FEED_SCHEMA = path.join(SHARED_SCHEMAS, 'jsonfeed-1.1.schema.json');
+const ATOM_RNC = path.join(SCHEMAS, 'atom.rnc');
+const JSON_FEED_SCHEMA = path.join(SCHEMAS, 'jsonfeed-1.1.schema.json');
 const schemas = existsSync(ATOM_RNC) && existsSync(JSON_FEED_SCHEMA);
 const jing = findProgram('jing');
 const xmllint = findProgram('xmllint');
@@ -57,7 +57,7 @@ function feedparserJsonSupport(): { ok: boolean; reason: string } {
 const feedparserJson = feedparserJsonSupport();
 
 const skipped = (reason: string | false) => (reason ? ` (${reason}: skipped)` : '');
-const schemasMissing = !schemas && `${SHARED_SCHEMAS} missing`;
+const schemasMissing = !schemas && `${SCHEMAS} missing`;
 
 // ——— What each feed must hold ———
 

@@ -7,7 +7,7 @@ import { renderJsonFeed } from '../../src/feeds/json-feed.ts';
 import { buildFeedModel, PublishedPosts, siteScope, type FeedModel } from '../../src/feeds/model.ts';
 import { dropNonXmlChars } from '../../src/feeds/xml-escape.ts';
 import type { Dataset } from '../../src/posts/index.ts';
-import { DATA_DIR, dataset, postRecord, seedDataset, SHARED_SCHEMAS, siteRecord } from '../fixtures.ts';
+import { DATA_DIR, dataset, postRecord, seedDataset, SCHEMAS, siteRecord } from '../fixtures.ts';
 
 const BASE = 'https://news.example.com';
 const NOW = new Date('2030-01-01T00:00:00Z');
@@ -61,7 +61,7 @@ function expectOnlySpecKeys(feed: JsonFeed): void {
   }
 }
 
-const schema = JSON.parse(await readFile(path.join(SHARED_SCHEMAS, 'jsonfeed-1.1.schema.json'), 'utf8')) as object;
+const schema = JSON.parse(await readFile(path.join(SCHEMAS, 'jsonfeed-1.1.schema.json'), 'utf8')) as object;
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
 const validate = ajv.compile(schema);
