@@ -1,29 +1,56 @@
-import { readFile, readdir } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDataset, type DataFile, type DataInput, type LoadResult } from './posts/index.ts';
 import type { Problem } from './posts/problems.ts';
 
+/** Files read back to back before the event loop gets a turn, so a reload never stalls requests long. */
+const READ_BATCH = 256;
+
 /**
  * Reads a data folder into the loader's input: `site.json`, `posts/*.json`, and the files under
  * `media/`. Node only; the worker gets the same input from a bundled module.
+ *
+ * Files are read synchronously in batches: one `await readFile` per file spends most of its time
+ * waiting for the thread pool (10,000 posts: 1.9 s against 0.14 s). The data version is hashed as the
+ * files arrive, in the framing `loadDataset` uses, so no second copy of the data is made for it.
  */
 export async function readDataDir(dir: string): Promise<{ input: DataInput; problems: Problem[] }> {
+  const cwd = process.cwd();
   const shown = (file: string) => {
-    const relative = path.relative(process.cwd(), file);
+    const relative = path.relative(cwd, file);
     return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
   };
   const problems: Problem[] = [];
-  const readText = async (file: string): Promise<DataFile | undefined> => {
+  const version = new VersionHash();
+  let sinceYield = 0;
+  const breathe = async () => {
+    if (++sinceYield < READ_BATCH) return;
+    sinceYield = 0;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  };
+  /** `listed`: the file came from a folder listing, so if it is gone now it was deleted meanwhile. */
+  const read = (file: string, shownAs: string, listed: boolean): Buffer | undefined => {
     try {
-      return { file: shown(file), text: await readFile(file, 'utf8') };
+      return readFileSync(file);
     } catch (error) {
-      problems.push({ file: shown(file), message: `cannot be read (${describe(error)})`, severity: 'error' });
+      if (listed && isMissing(error)) return undefined;
+      problems.push({ file: shownAs, message: `cannot be read (${describe(error)})`, severity: 'error' });
       return undefined;
     }
   };
+  const readText = (file: string, shownAs: string, listed: boolean): DataFile | undefined => {
+    const bytes = read(file, shownAs, listed);
+    if (!bytes) return undefined;
+    version.add(shownAs, bytes);
+    return { file: shownAs, text: bytes.toString('utf8') };
+  };
 
-  const site = await readText(path.join(dir, 'site.json'));
+  const sitePath = path.join(dir, 'site.json');
+  const site = readText(sitePath, shown(sitePath), false);
   const postsDir = path.join(dir, 'posts');
+  const postsShown = shown(postsDir);
   let names: string[] = [];
   try {
     names = (await readdir(postsDir, { withFileTypes: true }))
@@ -31,39 +58,56 @@ export async function readDataDir(dir: string): Promise<{ input: DataInput; prob
       .map((entry) => entry.name)
       .sort();
   } catch (error) {
-    if (!isMissing(error)) problems.push({ file: shown(postsDir), message: `cannot be read (${describe(error)})`, severity: 'error' });
+    if (!isMissing(error)) problems.push({ file: postsShown, message: `cannot be read (${describe(error)})`, severity: 'error' });
   }
   const posts: DataFile[] = [];
   for (const name of names) {
+    const shownAs = path.join(postsShown, name);
     if (!name.endsWith('.json')) {
-      problems.push({ file: shown(path.join(postsDir, name)), message: 'not a .json file, ignored', severity: 'warning' });
+      problems.push({ file: shownAs, message: 'not a .json file, ignored', severity: 'warning' });
       continue;
     }
-    const file = await readText(path.join(postsDir, name));
+    const file = readText(path.join(postsDir, name), shownAs, true);
     if (file) posts.push(file);
+    await breathe();
   }
 
   const assets: NonNullable<DataInput['assets']>[number][] = [];
   const mediaDir = path.join(dir, 'media');
+  let mediaFiles: { file: string; relative: string }[] = [];
   try {
-    const entries = await readdir(mediaDir, { recursive: true, withFileTypes: true });
-    for (const entry of entries) {
-      if (!entry.isFile()) continue;
-      const file = path.join(entry.parentPath, entry.name);
-      const relative = path.relative(dir, file).split(path.sep).join('/');
+    mediaFiles = (await readdir(mediaDir, { recursive: true, withFileTypes: true }))
+      .filter((entry) => entry.isFile())
+      .map((entry) => {
+        const file = path.join(entry.parentPath, entry.name);
+        return { file, relative: path.relative(dir, file).split(path.sep).join('/') };
+      })
       // Hidden files and everything in hidden folders (.DS_Store, .git/, .thumbs/) are not the site's.
-      if (relative.split('/').some((part) => part.startsWith('.'))) continue;
-      try {
-        assets.push({ path: relative, file: shown(file), bytes: new Uint8Array(await readFile(file)) });
-      } catch (error) {
-        problems.push({ file: shown(file), message: `cannot be read (${describe(error)})`, severity: 'error' });
-      }
-    }
+      .filter(({ relative }) => !relative.split('/').some((part) => part.startsWith('.')))
+      .sort((a, b) => (a.relative < b.relative ? -1 : 1));
   } catch (error) {
     if (!isMissing(error)) problems.push({ file: shown(mediaDir), message: `cannot be read (${describe(error)})`, severity: 'error' });
   }
-  assets.sort((a, b) => (a.path < b.path ? -1 : 1));
-  return { input: { site, posts, assets }, problems };
+  for (const { file, relative } of mediaFiles) {
+    // Deleted between the listing and the read: a later listing will not show it either.
+    const bytes = read(file, shown(file), true);
+    if (!bytes) continue;
+    version.add(relative, bytes);
+    assets.push({ path: relative, file: shown(file), bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+    await breathe();
+  }
+  return { input: { site, posts, assets, version: version.digest() }, problems };
+}
+
+/** SHA-256 over `name NUL length NUL bytes` for each file in order: the framing of `loadDataset`'s own. */
+class VersionHash {
+  readonly #hash = createHash('sha256');
+  add(name: string, bytes: Uint8Array): void {
+    this.#hash.update(`${name}\u0000${bytes.byteLength}\u0000`).update(bytes);
+  }
+  digest(): string {
+    return this.#hash.digest('hex').slice(0, 16);
+  }
 }
 
 /** Reads and validates a data folder: every problem of both steps, in one list. */

@@ -30,6 +30,11 @@ export interface DataInput {
   /** Absent when the folder has no readable `site.json`: the posts are still checked, so every problem shows. */
   site: DataFile | undefined;
   posts: readonly DataFile[];
+  /**
+   * The data version, when the caller hashed the files as it read them (Node streams them through
+   * node:crypto); otherwise it is computed here from every input.
+   */
+  version?: string;
   assets?: readonly Omit<Asset, 'mediaType'>[];
 }
 
@@ -89,7 +94,7 @@ export async function loadDataset(input: DataInput): Promise<LoadResult> {
 
   if (!site || problems.some((p) => p.severity === 'error')) return { ok: false, problems };
   posts.sort(newestFirst);
-  const version = await versionOf(input);
+  const version = input.version ?? (await versionOf(input));
   const warnings = problems.filter((p) => p.severity === 'warning');
   return { ok: true, dataset: { site, posts, assets, version, warnings }, problems };
 }
@@ -189,7 +194,8 @@ function expectationAt(schema: Described, keys: unknown[]): string | undefined {
   return typeof node?.message === 'string' ? node.message : undefined;
 }
 
-const DEFAULT_SLUG_FROM = /([^/\\]+?)(\.json)?$/i;
+/** `data/posts/board-meeting.json` → `board-meeting`: the last path segment, less `.json`. */
+const defaultSlug = (file: string) => file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1).replace(/\.json$/i, '');
 
 function resolvePost(
   record: PostRecord,
@@ -198,7 +204,7 @@ function resolvePost(
   problems: Problem[],
 ): Post | undefined {
   let ok = true;
-  const slug = record.slug ?? DEFAULT_SLUG_FROM.exec(file)?.[1] ?? '';
+  const slug = record.slug ?? defaultSlug(file);
   if (record.slug === undefined && !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) {
     problems.push(
       error(
