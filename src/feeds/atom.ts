@@ -1,6 +1,6 @@
 import { rfc3339 } from './dates.ts';
 import type { FeedAuthor, FeedItem, FeedModel } from './model.ts';
-import { element, emptyElement, parentElement } from './xml-escape.ts';
+import { element, emptyElement, parentElement, xmlPrologue } from './xml-escape.ts';
 
 /**
  * Atom 1.0 (RFC 4287), rendered here rather than by the `feed` package: its 6.0 output gives
@@ -15,6 +15,11 @@ export function renderAtom(model: FeedModel): string {
     element('updated', rfc3339(model.updated)),
     ...model.authors.map(renderAuthor),
     emptyElement('link', { rel: 'self', type: 'application/atom+xml', href: model.feedUrls.atom }),
+    // RFC 5005 §3: the pages of a paged feed name each other.
+    ...PAGE_RELATIONS.map((rel) => {
+      const href = model.paging?.[rel]?.atom;
+      return href ? emptyElement('link', { rel, type: 'application/atom+xml', href }) : '';
+    }),
     model.hubUrl ? emptyElement('link', { rel: 'hub', href: model.hubUrl }) : '',
     emptyElement('link', { rel: 'alternate', type: 'text/html', href: model.homePageUrl }),
     emptyElement('link', { rel: 'alternate', type: 'application/rss+xml', href: model.feedUrls.rss }),
@@ -25,11 +30,13 @@ export function renderAtom(model: FeedModel): string {
   ];
   const body = [...head, ...model.items.map((item) => renderEntry(item, model.language))];
   return (
-    '<?xml version="1.0" encoding="utf-8"?>\n' +
+    xmlPrologue(model.stylesheetUrl) +
     `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${model.language}">\n` +
     `${body.filter(Boolean).join('\n')}\n</feed>\n`
   );
 }
+
+const PAGE_RELATIONS = ['first', 'previous', 'next', 'last'] as const;
 
 const renderAuthor = (author: FeedAuthor) =>
   parentElement('author', element('name', author.name) + element('email', author.email) + element('uri', author.url));

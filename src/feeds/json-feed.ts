@@ -10,12 +10,14 @@ export function renderJsonFeed(model: FeedModel): string {
     version: 'https://jsonfeed.org/version/1.1',
     title: model.title,
     home_page_url: model.homePageUrl,
-    feed_url: model.feedUrls.json,
+    // The feed's identity (JSON Feed 1.1): the first page, which readers subscribe to, on every page.
+    feed_url: model.paging?.first?.json ?? model.feedUrls.json,
     description: model.description,
     ...(model.iconUrl ? { icon: model.iconUrl } : {}),
     authors: model.authors.map(author),
     language: model.language,
     ...(model.hubUrl ? { hubs: [{ type: 'WebSub', url: model.hubUrl }] } : {}),
+    ...(model.paging?.next ? { next_url: model.paging.next.json } : {}),
     items: model.items.map(item),
   };
   return `${JSON.stringify(feed, null, 1)}\n`;

@@ -1,6 +1,8 @@
 import type { Author, Dataset, Post, Site } from '../posts/index.ts';
 import { absoluteUrl, absoluteUrlsInHtml } from './absolute-urls.ts';
+import { pageCount, pageNeighbours, pageQuery, type PageRelation } from './paging.ts';
 import { excerpt, htmlToText } from './plain-text.ts';
+import { safeContentOf } from './sanitize.ts';
 import { dropNonXmlChars } from './xml-escape.ts';
 
 export const FEED_FORMATS = ['rss', 'atom', 'json'] as const;
@@ -56,9 +58,14 @@ export interface FeedModel {
   title: string;
   description: string;
   language: string;
+  /** The page a person reads: the site's home, or the category's or author's page. */
   homePageUrl: string;
-  /** The feed in each format, so each renderer can name itself and its siblings. */
+  /** This document in each format (this page, with the reader's limit), so each renderer can name itself and its siblings. */
   feedUrls: Record<FeedFormat, string>;
+  /** RFC 5005 §3 links to the other pages, each in every format; absent when one page holds the feed. */
+  paging?: Partial<Record<PageRelation, Record<FeedFormat, string>>>;
+  /** An XSLT stylesheet that shows RSS and Atom as a page in a browser (`<?xml-stylesheet?>`). */
+  stylesheetUrl?: string;
   /** The newest change among the feed's posts; the epoch when there are none, never "now". */
   updated: Date;
   authors: FeedAuthor[];
@@ -91,6 +98,15 @@ export const homePageUrl = (baseUrl: string): string => `${baseUrl}/`;
 export const postUrl = (baseUrl: string, slug: string): string => `${baseUrl}/posts/${encodeURIComponent(slug)}`;
 export const feedUrl = (baseUrl: string, scopePath: string, format: FeedFormat): string =>
   `${baseUrl}${scopePath}/${FEED_FILES[format]}`;
+/** The feed in every format at one page and limit. */
+export const feedUrlsAt = (baseUrl: string, scopePath: string, page = 1, limit?: number): Record<FeedFormat, string> => {
+  const query = pageQuery(page, limit);
+  return {
+    rss: feedUrl(baseUrl, scopePath, 'rss') + query,
+    atom: feedUrl(baseUrl, scopePath, 'atom') + query,
+    json: feedUrl(baseUrl, scopePath, 'json') + query,
+  };
+};
 
 /**
  * The posts a reader may see at `now`, newest first: no drafts, nothing scheduled for later. A scheduled
@@ -135,7 +151,7 @@ export class PublishedPosts {
 export interface FeedScope {
   title: string;
   description: string;
-  /** Below the base URL, without a trailing slash: `''` for the main feeds. */
+  /** Below the base URL, percent-encoded, without a trailing slash: `''` for the main feeds, `/categories/company-news`. */
   path: string;
   /** Published posts in scope, newest first. */
   posts: readonly Post[];
@@ -143,8 +159,12 @@ export interface FeedScope {
 
 export interface FeedModelOptions {
   baseUrl: string;
-  /** How many items; defaults to the site's `feedLimit`. */
+  /** How many items a page, as the reader asked; defaults to the site's `feedLimit`. */
   limit?: number;
+  /** Which page, from 1; a page past the end has no items (the caller answers 404 before that). */
+  page?: number;
+  /** Where the XSLT stylesheet for browsers is; RSS and Atom name it in `<?xml-stylesheet?>`. */
+  stylesheetUrl?: string;
 }
 
 const cleanText = (text: string) => dropNonXmlChars(text);
@@ -157,7 +177,8 @@ const resolveAuthor = (author: Author, base: string): FeedAuthor => ({
 
 export function feedItem(post: Post, baseUrl: string): FeedItem {
   const url = postUrl(baseUrl, post.slug);
-  const contentHtml = cleanText(absoluteUrlsInHtml(post.content, url));
+  // Sanitised first, so that every URL resolved below has passed the policy's scheme check.
+  const contentHtml = cleanText(absoluteUrlsInHtml(safeContentOf(post), url));
   const summary = cleanText(post.summary ?? excerpt(htmlToText(post.content)));
   return {
     id: post.id ?? url,
@@ -192,7 +213,11 @@ export function feedItem(post: Post, baseUrl: string): FeedItem {
 export function buildFeedModel(site: Site, scope: FeedScope, options: FeedModelOptions): FeedModel {
   const baseUrl = normalizeBaseUrl(options.baseUrl);
   const home = homePageUrl(baseUrl);
-  const posts = scope.posts.slice(0, options.limit ?? site.feedLimit);
+  const perPage = options.limit ?? site.feedLimit;
+  const page = options.page ?? 1;
+  const posts = scope.posts.slice((page - 1) * perPage, page * perPage);
+  const neighbours = Object.entries(pageNeighbours(page, pageCount(scope.posts.length, perPage))) as [PageRelation, number][];
+  // Every page shares the newest change of the whole feed: a new post moves every item one place on.
   let newest = 0;
   for (const post of scope.posts) newest = Math.max(newest, post.updated.getTime());
   return {
@@ -200,12 +225,12 @@ export function buildFeedModel(site: Site, scope: FeedScope, options: FeedModelO
     title: cleanText(scope.title),
     description: cleanText(scope.description),
     language: site.language,
-    homePageUrl: home,
-    feedUrls: {
-      rss: feedUrl(baseUrl, scope.path, 'rss'),
-      atom: feedUrl(baseUrl, scope.path, 'atom'),
-      json: feedUrl(baseUrl, scope.path, 'json'),
-    },
+    homePageUrl: scope.path === '' ? home : `${baseUrl}${scope.path}`,
+    feedUrls: feedUrlsAt(baseUrl, scope.path, page, options.limit),
+    ...(neighbours.length
+      ? { paging: Object.fromEntries(neighbours.map(([rel, n]) => [rel, feedUrlsAt(baseUrl, scope.path, n, options.limit)])) }
+      : {}),
+    ...(options.stylesheetUrl !== undefined ? { stylesheetUrl: options.stylesheetUrl } : {}),
     updated: new Date(newest),
     authors: site.authors.map((author) => resolveAuthor(author, home)),
     ...(site.copyright !== undefined ? { copyright: cleanText(site.copyright) } : {}),

@@ -1,6 +1,6 @@
 import { rfc822 } from './dates.ts';
 import type { FeedAuthor, FeedItem, FeedModel } from './model.ts';
-import { element, emptyElement, parentElement } from './xml-escape.ts';
+import { element, emptyElement, parentElement, xmlPrologue } from './xml-escape.ts';
 
 /**
  * RSS 2.0, rendered here rather than by the `feed` package. Its 6.0 output falls short on points we
@@ -18,6 +18,11 @@ export function renderRss(model: FeedModel): string {
     element('link', model.homePageUrl),
     element('description', model.description),
     emptyElement('atom:link', { href: model.feedUrls.rss, rel: 'self', type: 'application/rss+xml' }),
+    // RFC 5005 §3: the pages of a paged feed name each other, as atom:link in RSS.
+    ...PAGE_RELATIONS.map((rel) => {
+      const href = model.paging?.[rel]?.rss;
+      return href ? emptyElement('atom:link', { href, rel, type: 'application/rss+xml' }) : '';
+    }),
     // WebSub §4: the hub is advertised beside the self link, as an atom:link in RSS.
     model.hubUrl ? emptyElement('atom:link', { href: model.hubUrl, rel: 'hub' }) : '',
     element('language', model.language.toLowerCase()),
@@ -35,12 +40,14 @@ export function renderRss(model: FeedModel): string {
     ...model.items.map((item) => renderItem(item, model.authors)),
   ];
   return (
-    '<?xml version="1.0" encoding="utf-8"?>\n' +
+    xmlPrologue(model.stylesheetUrl) +
     '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" ' +
     'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">\n' +
     `<channel>\n${channel.filter(Boolean).join('\n')}\n</channel>\n</rss>\n`
   );
 }
+
+const PAGE_RELATIONS = ['first', 'previous', 'next', 'last'] as const;
 
 function renderItem(item: FeedItem, siteAuthors: FeedAuthor[]): string {
   // Atom and JSON Feed items inherit the feed's authors; RSS has no such rule (managingEditor is an

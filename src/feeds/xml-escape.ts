@@ -52,3 +52,12 @@ export const emptyElement = (name: string, attrs: Attributes): string => `<${nam
 /** `<name a="1">children</name>`, the children already XML. */
 export const parentElement = (name: string, children: string, attrs: Attributes = {}): string =>
   `<${name}${attributes(attrs)}>${children}</${name}>`;
+
+/**
+ * The XML declaration, and the `<?xml-stylesheet?>` that lets a browser show the feed as a page. Its
+ * pseudo-attribute takes the predefined entities like an attribute (xml-stylesheet §2), and an escaped
+ * `>` cannot end the instruction early.
+ */
+export const xmlPrologue = (stylesheetUrl?: string): string =>
+  '<?xml version="1.0" encoding="utf-8"?>\n' +
+  (stylesheetUrl ? `<?xml-stylesheet type="text/xsl" href="${escapeAttribute(stylesheetUrl)}"?>\n` : '');

@@ -9,17 +9,24 @@ import {
   buildFeedModel,
   feedItem,
   feedUrl,
+  feedUrlsAt,
   normalizeBaseUrl,
   siteScope,
   type FeedFormat,
   type FeedModel,
 } from '../feeds/model.ts';
+import { pageCount, pageNeighbours, pageQuery, readPageRequest } from '../feeds/paging.ts';
 import { renderRss } from '../feeds/rss.ts';
+import { SCOPE_FOLDERS, buildScopes, namedFeedScope, type NamedScope, type ScopeKind, type Scopes } from '../feeds/scopes.ts';
+import { slugify } from '../feeds/slugs.ts';
 import { formatProblem, type Dataset, type Post, type Problem } from '../posts/index.ts';
-import { STYLESHEET, indexPage, postPage, type PageContext } from './pages.ts';
+import { rateLimit, requestGuards, type RateLimitOptions } from './guards.ts';
+import { chooseFeedFormat, wantsBrowserView } from './feed-negotiation.ts';
+import { feedStylesheet } from './feed-stylesheet.ts';
+import { STYLESHEET, indexPage, postPage, scopePage, type PageContext, type ScopeLink } from './pages.ts';
 import { RenderCache, type RenderCacheOptions } from './render-cache.ts';
 import { represent, webCompressors, type Compressors, type Representation } from './representation.ts';
-import { respond, textResponse } from './respond.ts';
+import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, respond, textResponse } from './respond.ts';
 
 /** Where the app gets its data: a fixed dataset, or one that a watcher swaps when the files change. */
 export interface DataSource {
@@ -36,6 +43,8 @@ export interface AppOptions {
   cache?: RenderCacheOptions;
   /** How bodies are compressed; default: gzip by CompressionStream where the runtime has it. */
   compressors?: Compressors;
+  /** A per-client request budget, answered with 429 and Retry-After when spent; default: none. */
+  rateLimit?: RateLimitOptions;
 }
 
 export type AppInput = ({ dataset: Dataset } | { source: DataSource }) & { options?: AppOptions };
@@ -47,6 +56,8 @@ const RENDERERS: Record<FeedFormat, (model: FeedModel) => string> = {
 };
 
 const HTML = 'text/html; charset=utf-8';
+/** XSLT's registered type (RFC 7303 §9.1 names the +xml family; XSLT 3.0 Appendix C registers it). */
+const XSLT = 'application/xslt+xml; charset=utf-8';
 const GET_HEAD_OPTIONS = 'GET, HEAD, OPTIONS';
 
 /** Web-based readers fetch feeds from the browser: let them, and let them see our validators. */
@@ -55,10 +66,11 @@ const FEED_CORS = {
   'Access-Control-Expose-Headers': 'ETag, Link',
 } as const;
 
-/** What one dataset gives every request: the published-post index and slug look-up, built once. */
+/** What one dataset gives every request: the published-post index, slug look-up and scopes, built once. */
 interface DatasetIndex {
   published: PublishedPosts;
   bySlug: Map<string, Post>;
+  scopes: Scopes;
 }
 const indexes = new WeakMap<Dataset, DatasetIndex>();
 function indexOf(dataset: Dataset): DatasetIndex {
@@ -66,7 +78,7 @@ function indexOf(dataset: Dataset): DatasetIndex {
   if (!index) {
     const published = new PublishedPosts(dataset);
     const bySlug = new Map(dataset.posts.filter((post) => !post.draft).map((post) => [post.slug, post]));
-    indexes.set(dataset, (index = { published, bySlug }));
+    indexes.set(dataset, (index = { published, bySlug, scopes: buildScopes(dataset) }));
   }
   return index;
 }
@@ -75,14 +87,29 @@ function indexOf(dataset: Dataset): DatasetIndex {
 const cacheControlOf = (dataset: Dataset) =>
   `public, max-age=${dataset.site.cache.maxAge}, stale-while-revalidate=${dataset.site.cache.staleWhileRevalidate}`;
 
-/** RFC 8288 links to this feed, its siblings and the WebSub hub, for clients that read headers only. */
-function feedLinks(baseUrl: string, format: FeedFormat, hub: string | undefined): string {
+/**
+ * RFC 8288 links to this feed page, its siblings, the other pages (RFC 5005) and the WebSub hub, for
+ * clients that read headers only.
+ */
+function feedLinks(
+  at: { baseUrl: string; path: string; page: number; limit: number | undefined; pages: number },
+  format: FeedFormat,
+  hub: string | undefined,
+): string {
+  const self = feedUrlsAt(at.baseUrl, at.path, at.page, at.limit);
   const links = FEED_FORMATS.map(
-    (f) => `<${feedUrl(baseUrl, '', f)}>; rel="${f === format ? 'self' : 'alternate'}"; type="${FEED_MEDIA_TYPES[f]}"`,
+    (f) => `<${self[f]}>; rel="${f === format ? 'self' : 'alternate'}"; type="${FEED_MEDIA_TYPES[f]}"`,
   );
+  for (const [rel, page] of Object.entries(pageNeighbours(at.page, at.pages))) {
+    links.push(`<${feedUrl(at.baseUrl, at.path, format)}${pageQuery(page, at.limit)}>; rel="${rel}"; type="${FEED_MEDIA_TYPES[format]}"`);
+  }
   if (hub) links.push(`<${hub}>; rel="hub"`);
   return links.join(', ');
 }
+
+/** A permanent move to the one URL a thing has (`?page=1` → the feed's own URL; `Company-News` → `company-news`). */
+const movedTo = (location: string, cacheControl: string) =>
+  new Response(null, { status: 301, headers: { ...SECURITY_HEADERS, Location: location, 'Cache-Control': cacheControl } });
 
 /**
  * The whole service as one Hono app, knowing no runtime: Node and Workers hand it their data.
@@ -98,6 +125,9 @@ export function createApp(input: AppInput): Hono {
   const compressors = input.options?.compressors ?? webCompressors();
   const cache = new RenderCache<Representation>(input.options?.cache);
   const app = new Hono();
+  // Refusals before routing: a client over its budget, or a request no route should ever see.
+  if (input.options?.rateLimit) app.use(rateLimit(input.options.rateLimit));
+  app.use(requestGuards());
 
   /** Everything a handler needs about "now": the data, what is published, and the base URL. */
   const snapshot = (c: Context) => {
@@ -110,11 +140,98 @@ export function createApp(input: AppInput): Hono {
     return { dataset, baseUrl, key, index, at, posts: () => index.published.at(at) };
   };
 
-  const pageContext = (dataset: Dataset, baseUrl: string): PageContext => ({
-    site: dataset.site,
-    baseUrl,
-    feeds: { rss: feedUrl(baseUrl, '', 'rss'), atom: feedUrl(baseUrl, '', 'atom'), json: feedUrl(baseUrl, '', 'json') },
-  });
+  const pageContext = (dataset: Dataset, baseUrl: string, scope?: NamedScope): PageContext => {
+    const { scopes } = indexOf(dataset);
+    const pageOf = (kind: ScopeKind) => (name: string) => {
+      const found = scopes.byName[kind].get(name);
+      return found ? `${baseUrl}${found.path}` : undefined;
+    };
+    return {
+      site: dataset.site,
+      baseUrl,
+      feeds: feedUrlsAt(baseUrl, scope?.path ?? ''),
+      feedTitle: scope ? `${dataset.site.title}: ${scope.name}` : dataset.site.title,
+      categoryUrl: pageOf('category'),
+      authorUrl: pageOf('author'),
+    };
+  };
+
+  /**
+   * The category or author a request names, by its slug (Hono has percent-decoded it). A slug written
+   * another way (`Company-News`, a decomposed `é`) is moved to its one spelling; a name without
+   * published posts yet (only scheduled ones) is as unknown as one never used.
+   */
+  const findScope = (c: Context, kind: ScopeKind, rest: string): { scope: NamedScope; posts: readonly Post[] } | Response => {
+    const { dataset, baseUrl, index, at } = snapshot(c);
+    const slug = c.req.param('slug') ?? '';
+    const scopes = index.scopes.bySlug[kind];
+    const found = scopes.get(slug);
+    const posts = found?.posts.at(at) ?? [];
+    if (found && posts.length) return { scope: found, posts };
+    const respelled = found ? undefined : scopes.get(slugify(slug));
+    if (respelled && respelled.posts.countAt(at) > 0) {
+      const query = new URL(c.req.url).search;
+      return movedTo(`${baseUrl}${respelled.path}${rest}${query}`, cacheControlOf(dataset));
+    }
+    return textResponse(`No ${kind} is called "${slug}".`, 404);
+  };
+
+  /**
+   * One feed page in one format: the main feed, or a category's or author's. `?page` and `?limit`
+   * are checked first (400 with the rule broken), then the page against the feed's length (404).
+   * @param name - the feed's last path segment, where `?page=1` is moved to (`rss.xml`, `feed`)
+   */
+  const serveFeed = async (c: Context, format: FeedFormat, named: { scope: NamedScope; posts: readonly Post[] } | undefined, name: string) => {
+    const { dataset, baseUrl, key, posts: sitePosts } = snapshot(c);
+    const site = dataset.site;
+    const asked = readPageRequest(
+      { page: c.req.queries('page') ?? [], limit: c.req.queries('limit') ?? [] },
+      { feedLimit: site.feedLimit, maxLimit: site.maxLimit },
+    );
+    if (!asked.ok) return textResponse(asked.message, 400);
+    const { page, limit } = asked.request;
+    const path = named?.scope.path ?? '';
+    // Page 1 has one URL, the feed's own: caches and readers keep one copy of it.
+    if (c.req.queries('page')?.length) {
+      if (page === 1) return movedTo(`${baseUrl}${path}/${name}${pageQuery(1, limit)}`, cacheControlOf(dataset));
+    }
+    const posts = named?.posts ?? sitePosts();
+    const pages = pageCount(posts.length, limit ?? site.feedLimit);
+    if (page > pages) return textResponse(`page ${page} is past the end: this feed has ${pages} page${pages === 1 ? '' : 's'}.`, 404);
+    const xml = format !== 'json';
+    const browserView = xml && wantsBrowserView(c.req.header('Accept'), format);
+    const stylesheetUrl = `${baseUrl}/feed.xsl`;
+    const response = await serve(
+      c,
+      `${key}:feed:${format}:${path}:${page}:${limit ?? ''}:${browserView ? 'browser' : 'reader'}`,
+      async () => {
+        const scope = named ? namedFeedScope(site, named.scope, posts) : siteScope(site, posts);
+        const model = buildFeedModel(site, scope, {
+          baseUrl,
+          page,
+          ...(limit !== undefined ? { limit } : {}),
+          ...(xml ? { stylesheetUrl } : {}),
+        });
+        return {
+          body: RENDERERS[format](model),
+          // The same bytes either way; only a browser needs an XML type to apply the stylesheet.
+          contentType: `${browserView ? 'application/xml' : FEED_MEDIA_TYPES[format]}; charset=utf-8`,
+          lastModified: model.items.length ? model.updated : undefined,
+        };
+      },
+      {
+        'Cache-Control': cacheControlOf(dataset),
+        Link: feedLinks({ baseUrl, path, page, limit, pages }, format, site.hub),
+        // Chromium loads an XSLT stylesheet as a script (script-src-elem) and holds the page it makes to
+        // this policy: that one stylesheet may load, and the page may use our CSS; nothing else runs.
+        'Content-Security-Policy': xml ? `${CONTENT_SECURITY_POLICY}; script-src ${stylesheetUrl}` : CONTENT_SECURITY_POLICY,
+        ...FEED_CORS,
+      },
+    );
+    // respond() names Accept-Encoding only; RSS and Atom also vary with Accept (a browser's type).
+    if (xml) response.headers.set('Vary', mergeVary(response.headers.get('Vary'), 'Accept'));
+    return response;
+  };
 
   /** Renders on the first request of a version, then serves the cached representation. */
   const serve = async (
@@ -135,37 +252,60 @@ export function createApp(input: AppInput): Hono {
   };
 
   for (const format of FEED_FORMATS) {
-    app.get(`/${FEED_FILES[format]}`, function feed(c) {
-      const { dataset, baseUrl, key, posts } = snapshot(c);
-      return serve(
-        c,
-        `${key}:feed:${format}`,
-        async () => {
-          const model = buildFeedModel(dataset.site, siteScope(dataset.site, posts()), { baseUrl });
-          return {
-            body: RENDERERS[format](model),
-            contentType: `${FEED_MEDIA_TYPES[format]}; charset=utf-8`,
-            lastModified: model.items.length ? model.updated : undefined,
-          };
-        },
-        {
-          'Cache-Control': cacheControlOf(dataset),
-          Link: feedLinks(baseUrl, format, dataset.site.hub),
-          ...FEED_CORS,
-        },
-      );
+    const file = FEED_FILES[format];
+    app.get(`/${file}`, function feed(c) {
+      return serveFeed(c, format, undefined, file);
     });
+    for (const kind of ['category', 'author'] as const) {
+      app.get(`/${SCOPE_FOLDERS[kind]}/:slug/${file}`, function scopedFeed(c) {
+        const found = findScope(c, kind, `/${file}`);
+        return found instanceof Response ? found : serveFeed(c, format, found, file);
+      });
+    }
   }
 
+  // One address for readers that negotiate (RFC 9110 §12.5.1): RSS unless Accept prefers another.
+  app.get('/feed', async function negotiatedFeed(c) {
+    const format = chooseFeedFormat(c.req.header('Accept'));
+    const response = format
+      ? await serveFeed(c, format, undefined, 'feed')
+      : textResponse(`None of the feed types is acceptable; /feed offers ${FEED_FORMATS.map((f) => FEED_MEDIA_TYPES[f]).join(', ')}.`, 406);
+    response.headers.set('Vary', mergeVary(response.headers.get('Vary'), 'Accept'));
+    if (format && response.status < 300) {
+      const { baseUrl } = snapshot(c);
+      const url = new URL(c.req.url);
+      const { page, limit } = { page: Number(url.searchParams.get('page') ?? 1), limit: url.searchParams.get('limit') };
+      response.headers.set('Content-Location', `${feedUrl(baseUrl, '', format)}${pageQuery(page, limit === null ? undefined : Number(limit))}`);
+    }
+    return response;
+  });
+
+  app.get('/feed.xsl', function feedXsl(c) {
+    const { dataset, baseUrl, key } = snapshot(c);
+    return serve(
+      c,
+      `${key}:feed.xsl`,
+      async () => ({ body: feedStylesheet(baseUrl, dataset.site.title), contentType: XSLT }),
+      { 'Cache-Control': cacheControlOf(dataset) },
+    );
+  });
+
   app.get('/', function index(c) {
-    const { dataset, baseUrl, key, posts } = snapshot(c);
+    const { dataset, baseUrl, key, index, at, posts } = snapshot(c);
     return serve(
       c,
       `${key}:page:/`,
       async () => {
         const visible = posts();
+        const browse = (kind: ScopeKind): ScopeLink[] =>
+          [...index.scopes.bySlug[kind].values()]
+            .map((scope) => ({ name: scope.name, url: `${baseUrl}${scope.path}`, count: scope.posts.countAt(at) }))
+            .filter((link) => link.count > 0)
+            // Most posts first, then by name in code-point order: the same bytes on every runtime.
+            .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        const items = visible.map((post) => feedItem(post, baseUrl));
         return {
-          body: String(await indexPage(pageContext(dataset, baseUrl), visible.map((post) => feedItem(post, baseUrl)))),
+          body: String(await indexPage(pageContext(dataset, baseUrl), items, { categories: browse('category'), authors: browse('author') })),
           contentType: HTML,
           lastModified: newestChange(visible),
         };
@@ -173,6 +313,29 @@ export function createApp(input: AppInput): Hono {
       { 'Cache-Control': cacheControlOf(dataset) },
     );
   });
+
+  for (const kind of ['category', 'author'] as const) {
+    app.get(`/${SCOPE_FOLDERS[kind]}/:slug`, function scopeIndex(c) {
+      const found = findScope(c, kind, '');
+      if (found instanceof Response) return found;
+      const { dataset, baseUrl, key } = snapshot(c);
+      const { scope, posts } = found;
+      return serve(
+        c,
+        `${key}:page:${scope.path}`,
+        async () => {
+          const feedScope = namedFeedScope(dataset.site, scope, posts);
+          const page = scopePage(
+            pageContext(dataset, baseUrl, scope),
+            { kind, name: scope.name, url: `${baseUrl}${scope.path}`, description: feedScope.description },
+            posts.map((post) => feedItem(post, baseUrl)),
+          );
+          return { body: String(await page), contentType: HTML, lastModified: newestChange(posts) };
+        },
+        { 'Cache-Control': cacheControlOf(dataset) },
+      );
+    });
+  }
 
   app.get('/posts/:slug', function post(c) {
     const { dataset, baseUrl, key, index, at } = snapshot(c);
@@ -224,7 +387,7 @@ export function createApp(input: AppInput): Hono {
     const drafts = dataset.posts.filter((p) => p.draft).length;
     const health = source.health?.() ?? { status: 'ok', problems: [] };
     c.header('Cache-Control', 'no-store');
-    c.header('X-Content-Type-Options', 'nosniff');
+    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
     return c.json({
       status: health.status,
       posts: published,
@@ -255,7 +418,7 @@ export function createApp(input: AppInput): Hono {
               'Access-Control-Max-Age': '86400',
             }
           : {}),
-        'X-Content-Type-Options': 'nosniff',
+        ...SECURITY_HEADERS,
       },
     });
   });
@@ -276,11 +439,24 @@ export function createApp(input: AppInput): Hono {
   return app;
 }
 
+/** `Accept, Accept-Encoding`: a header name added to Vary once. */
+const mergeVary = (vary: string | null, name: string) => {
+  const names = (vary ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  return names.some((n) => n.toLowerCase() === name.toLowerCase()) ? names.join(', ') : [name, ...names].join(', ');
+};
+
 const newestChange = (posts: readonly Post[]): Date | undefined => {
   let newest = -Infinity;
   for (const post of posts) newest = Math.max(newest, post.updated.getTime());
   return Number.isFinite(newest) ? new Date(newest) : undefined;
 };
 
-const FEED_PATHS = /^\/(rss\.xml|atom\.xml|feed\.json)$/;
-const KNOWN_PATHS = [/^\/$/, FEED_PATHS, /^\/(healthz|style\.css)$/, /^\/posts\/[^/]+$/, /^\/media\/.+$/];
+const FEED_PATHS = /^(?:\/(?:categories|authors)\/[^/]+)?\/(?:rss\.xml|atom\.xml|feed\.json)$|^\/feed$/;
+const KNOWN_PATHS = [
+  /^\/$/,
+  FEED_PATHS,
+  /^\/(healthz|style\.css|feed\.xsl)$/,
+  /^\/posts\/[^/]+$/,
+  /^\/(categories|authors)\/[^/]+$/,
+  /^\/media\/.+$/,
+];

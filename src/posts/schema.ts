@@ -113,6 +113,7 @@ export const AttachmentSchema = v.object(
 );
 
 export const FEED_LIMIT_DEFAULT = 20;
+export const MAX_LIMIT_DEFAULT = 100;
 
 /** How long readers and shared caches may keep a feed or page before asking again, in seconds. */
 export const CACHE_DEFAULTS = { maxAge: 300, staleWhileRevalidate: 3600 } as const;
@@ -145,6 +146,16 @@ export const SiteSchema = v.object(
         v.maxValue(1000, 'a whole number from 1 to 1000'),
       ),
       FEED_LIMIT_DEFAULT,
+    ),
+    /** The largest `?limit=N` a reader may ask of a feed (never below `feedLimit`). */
+    maxLimit: v.optional(
+      v.pipe(
+        v.number('a whole number from 1 to 1000'),
+        v.integer('a whole number from 1 to 1000'),
+        v.minValue(1, 'a whole number from 1 to 1000'),
+        v.maxValue(1000, 'a whole number from 1 to 1000'),
+      ),
+      MAX_LIMIT_DEFAULT,
     ),
     cache: v.optional(CacheSchema, {}),
     /** A WebSub hub the feeds name, so subscribers can be pushed new posts instead of polling. */

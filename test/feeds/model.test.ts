@@ -200,6 +200,7 @@ describe('buildFeedModel', () => {
     expect(model.id).toBe(`${BASE}/categories/research`);
     expect(model.title).toBe('Research');
     expect(model.feedUrls.atom).toBe(`${BASE}/categories/research/atom.xml`);
-    expect(model.homePageUrl).toBe(`${BASE}/`);
+    // A scoped feed's page for people is the scope's own page, which lists the same posts.
+    expect(model.homePageUrl).toBe(`${BASE}/categories/research`);
   });
 });

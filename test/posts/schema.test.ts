@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadDataset } from '../../src/posts/load.ts';
 import { formatProblem } from '../../src/posts/problems.ts';
-import { dataInput, postRecord, siteRecord, type FixtureData } from '../fixtures.ts';
+import { dataInput, dataset, postRecord, siteRecord, type FixtureData } from '../fixtures.ts';
 
 async function linesFor(data: FixtureData): Promise<string[]> {
   return (await loadDataset(dataInput(data))).problems.map(formatProblem);
@@ -230,6 +230,18 @@ describe('site fields', () => {
     expect(await siteLines(siteRecord({ feedLimit }))).toEqual([
       `data/site.json: feedLimit: expected a whole number from 1 to 1000, got ${JSON.stringify(feedLimit)}`,
     ]);
+  });
+
+  it.each([0, 1001, 2.5, '100'])('refuses the maxLimit %j', async (maxLimit) => {
+    expect(await siteLines(siteRecord({ maxLimit }))).toEqual([
+      `data/site.json: maxLimit: expected a whole number from 1 to 1000, got ${JSON.stringify(maxLimit)}`,
+    ]);
+  });
+
+  it('accepts maxLimit at both ends of its range, and defaults it to 100', async () => {
+    expect(await siteLines(siteRecord({ maxLimit: 1 }))).toEqual([]);
+    expect(await siteLines(siteRecord({ maxLimit: 1000 }))).toEqual([]);
+    expect((await dataset({ site: siteRecord() })).site.maxLimit).toBe(100);
   });
 
   it('accepts feedLimit at both ends of its range', async () => {

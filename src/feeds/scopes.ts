@@ -1,0 +1,88 @@
+import type { Dataset, Post, Site } from '../posts/index.ts';
+import { PublishedPosts, type FeedScope } from './model.ts';
+import { assignSlugs } from './slugs.ts';
+import { dropNonXmlChars } from './xml-escape.ts';
+
+export type ScopeKind = 'category' | 'author';
+
+/** Where each kind lives below the base URL: `/categories/<slug>`, `/authors/<slug>`. */
+export const SCOPE_FOLDERS: Record<ScopeKind, string> = { category: 'categories', author: 'authors' };
+
+/** One category or author: its name as written, its slug, and its posts, published as time goes on. */
+export interface NamedScope {
+  kind: ScopeKind;
+  name: string;
+  slug: string;
+  /** Below the base URL, percent-encoded: `/categories/company-news`, `/categories/%E5%8C%BB…`. */
+  path: string;
+  posts: PublishedPosts;
+}
+
+/** Every category and author of a dataset, by slug and by name: built once per data version. */
+export interface Scopes {
+  bySlug: Record<ScopeKind, ReadonlyMap<string, NamedScope>>;
+  byName: Record<ScopeKind, ReadonlyMap<string, NamedScope>>;
+}
+
+/** A name as feeds and pages show it (control characters dropped), so look-ups by a shown name work. */
+const shownName = (name: string) => dropNonXmlChars(name);
+
+/** A post's authors are its own, or the site's when it names none (as its feeds say). */
+export const authorsOf = (post: Post, site: Site): string[] => (post.authors ?? site.authors).map((a) => shownName(a.name));
+export const categoriesOf = (post: Post): string[] => (post.categories ?? []).map(shownName);
+
+/**
+ * Groups the posts by category and by author. Drafts count for nothing (a draft's category must not
+ * show up anywhere); scheduled posts do count for slugs, so a name's slug does not change on the day
+ * its first post is due, and the scope answers 404 until then. Slugs are given in order of first use,
+ * oldest post first (see `assignSlugs`).
+ */
+export function buildScopes(dataset: Pick<Dataset, 'site' | 'posts'>): Scopes {
+  const kept = dataset.posts.filter((post) => !post.draft);
+  const build = (kind: ScopeKind, namesOf: (post: Post) => string[]) => {
+    const postsByName = new Map<string, Post[]>();
+    // Posts are newest first: walking them backwards meets each name at its first use.
+    for (const post of [...kept].reverse()) {
+      for (const name of new Set(namesOf(post))) {
+        const list = postsByName.get(name) ?? [];
+        list.push(post);
+        postsByName.set(name, list);
+      }
+    }
+    const { slugOf } = assignSlugs(postsByName.keys());
+    const bySlug = new Map<string, NamedScope>();
+    const byName = new Map<string, NamedScope>();
+    for (const [name, posts] of postsByName) {
+      const slug = slugOf.get(name)!;
+      const scope: NamedScope = {
+        kind,
+        name,
+        slug,
+        path: scopePath(kind, slug),
+        posts: new PublishedPosts({ posts: posts.reverse() }),
+      };
+      bySlug.set(slug, scope);
+      byName.set(name, scope);
+    }
+    return { bySlug, byName };
+  };
+  const categories = build('category', categoriesOf);
+  const authors = build('author', (post) => authorsOf(post, dataset.site));
+  return {
+    bySlug: { category: categories.bySlug, author: authors.bySlug },
+    byName: { category: categories.byName, author: authors.byName },
+  };
+}
+
+export const scopePath = (kind: ScopeKind, slug: string): string => `/${SCOPE_FOLDERS[kind]}/${encodeURIComponent(slug)}`;
+
+/** What the filtered feeds are called: `WEGO Group News: Company News`, `WEGO Group News: Anna Berg`. */
+export function namedFeedScope(site: Site, scope: NamedScope, posts: readonly Post[]): FeedScope {
+  return {
+    title: `${site.title}: ${scope.name}`,
+    description:
+      scope.kind === 'category' ? `Posts in “${scope.name}” from ${site.title}.` : `Posts by ${scope.name} from ${site.title}.`,
+    path: scope.path,
+    posts,
+  };
+}
