@@ -1,0 +1,215 @@
+/**
+ * Live reload of the real Node server: edits to a temporary data folder, good and bad, while it serves.
+ * Every wait is a bounded poll of /healthz, never a blind sleep: a slow machine only waits longer.
+ */
+import { rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeDataDir, postRecord, removeDir, siteRecord, startServer, type RunningServer } from '../fixtures.ts';
+
+interface Health {
+  status: 'ok' | 'degraded';
+  posts: number;
+  version: string;
+  problems?: { file: string; path?: string; message: string }[];
+}
+
+const json = (record: Record<string, unknown>) => `${JSON.stringify(record, null, 2)}\n`;
+
+async function health(server: RunningServer): Promise<Health> {
+  const res = await fetch(`${server.url}/healthz`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as Health;
+}
+
+/** Polls /healthz until `done` holds; fails with the last answer and the server's output after 15 s. */
+async function healthWhen(server: RunningServer, done: (h: Health) => boolean, timeoutMs = 15_000): Promise<Health> {
+  const deadline = Date.now() + timeoutMs;
+  let last = await health(server);
+  while (!done(last)) {
+    if (Date.now() > deadline) {
+      throw new Error(`/healthz never got there; last: ${JSON.stringify(last)}\n${server.output()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    last = await health(server);
+  }
+  return last;
+}
+
+async function feedTitles(server: RunningServer): Promise<string[]> {
+  const feed = (await (await fetch(`${server.url}/feed.json`)).json()) as { items: { title: string }[] };
+  return feed.items.map((item) => item.title);
+}
+
+describe('the Node server watching its data folder', () => {
+  let dir: string;
+  let server: RunningServer;
+  const post = (name: string) => path.join(dir, 'posts', `${name}.json`);
+
+  beforeAll(async () => {
+    dir = await makeDataDir({
+      site: siteRecord(),
+      posts: {
+        'board-meeting': postRecord({ title: 'Board meeting', published: '2024-02-01' }),
+        'new-plant': postRecord({ title: 'New plant', published: '2024-03-01' }),
+      },
+    });
+    server = await startServer({ DATA_DIR: dir });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (dir) await removeDir(dir);
+  });
+
+  it('serves a valid edit without a restart', async () => {
+    const before = await health(server);
+    expect(before).toMatchObject({ status: 'ok', posts: 2 });
+    await writeFile(post('annual-report'), json(postRecord({ title: 'Annual report', published: '2024-04-01' })));
+    const after = await healthWhen(server, (h) => h.posts === 3);
+    expect(after.status).toBe('ok');
+    expect(after.version).not.toBe(before.version);
+    expect(await feedTitles(server)).toEqual(['Annual report', 'New plant', 'Board meeting']);
+    expect(server.output()).toContain(`Reloaded ${dir} (files changed): version ${after.version}`);
+  });
+
+  it('keeps the last good version through broken JSON, names the file on /healthz, and recovers', async () => {
+    const good = await health(server);
+    await writeFile(post('new-plant'), '{ "title": "New plant, renamed", ');
+    const degraded = await healthWhen(server, (h) => h.status === 'degraded');
+    expect(degraded.version).toBe(good.version);
+    expect(degraded.posts).toBe(3);
+    expect(degraded.problems).toHaveLength(1);
+    expect(degraded.problems?.[0]?.file).toBe(post('new-plant'));
+    expect(degraded.problems?.[0]?.message).toMatch(new RegExp(`^${post('new-plant')}: invalid JSON: line \\d+, column \\d+`));
+    expect(await feedTitles(server)).toEqual(['Annual report', 'New plant', 'Board meeting']);
+    expect(server.output()).toContain(degraded.problems?.[0]?.message);
+    expect(server.output()).toContain(`Still serving version ${good.version}: fix the problems above.`);
+
+    await writeFile(post('new-plant'), json(postRecord({ title: 'New plant, renamed', published: '2024-03-01' })));
+    const fixed = await healthWhen(server, (h) => h.status === 'ok');
+    expect(fixed.problems).toBeUndefined();
+    expect(fixed.version).not.toBe(good.version);
+    expect(await feedTitles(server)).toEqual(['Annual report', 'New plant, renamed', 'Board meeting']);
+  });
+
+  it('treats a half-written file as broken until the rest arrives', async () => {
+    const good = await health(server);
+    const whole = json(postRecord({ title: 'Quarterly figures', published: '2024-05-01', content: `<p>${'Figures. '.repeat(200)}</p>` }));
+    await writeFile(post('quarterly-figures'), whole.slice(0, Math.floor(whole.length / 2)));
+    const degraded = await healthWhen(server, (h) => h.status === 'degraded');
+    expect(degraded.version).toBe(good.version);
+    expect(degraded.problems?.map((p) => p.file)).toEqual([post('quarterly-figures')]);
+    expect(await feedTitles(server)).not.toContain('Quarterly figures');
+
+    await writeFile(post('quarterly-figures'), whole);
+    await healthWhen(server, (h) => h.status === 'ok' && h.posts === 4);
+    expect((await feedTitles(server))[0]).toBe('Quarterly figures');
+  });
+
+  it('refuses a schema error and a duplicate slug together, listing both', async () => {
+    const good = await health(server);
+    await writeFile(post('bad-date'), json(postRecord({ title: 'Bad date', published: 'yesterday' })));
+    await writeFile(post('copy'), json(postRecord({ title: 'A copy', slug: 'board-meeting' })));
+    const degraded = await healthWhen(server, (h) => h.status === 'degraded' && (h.problems?.length ?? 0) >= 2);
+    expect(degraded.version).toBe(good.version);
+    expect(degraded.problems).toEqual(
+      expect.arrayContaining([
+        {
+          file: post('bad-date'),
+          path: 'published',
+          message: `${post('bad-date')}: published: expected an ISO 8601 date (2022-01-17) or date-time with offset (2022-01-17T09:30:00+01:00), got "yesterday"`,
+        },
+        {
+          file: post('copy'),
+          path: 'slug',
+          message: `${post('copy')}: slug: "board-meeting" is already the slug of ${post('board-meeting')}`,
+        },
+      ]),
+    );
+    expect(degraded.problems).toHaveLength(2);
+    expect(await feedTitles(server)).not.toContain('A copy');
+    const page = await fetch(`${server.url}/posts/board-meeting`);
+    expect(await page.text()).toContain('<h1>Board meeting</h1>');
+
+    await rm(post('bad-date'));
+    await rm(post('copy'));
+    const fixed = await healthWhen(server, (h) => h.status === 'ok');
+    // The files are as they were, so the data is the very version served all along.
+    expect(fixed.version).toBe(good.version);
+    expect(server.output()).toContain(`The data in ${dir} is valid again (files changed): version ${good.version}`);
+  });
+
+  it('keeps serving when site.json breaks', async () => {
+    const good = await health(server);
+    await writeFile(path.join(dir, 'site.json'), json(siteRecord({ language: 42 })));
+    const degraded = await healthWhen(server, (h) => h.status === 'degraded');
+    expect(degraded.version).toBe(good.version);
+    expect(degraded.problems?.map((p) => [p.file, p.path])).toEqual([[path.join(dir, 'site.json'), 'language']]);
+    expect((await fetch(`${server.url}/rss.xml`)).status).toBe(200);
+
+    await writeFile(path.join(dir, 'site.json'), json(siteRecord()));
+    await healthWhen(server, (h) => h.status === 'ok');
+  });
+
+  it('folds a burst of writes into few reloads and serves the last', async () => {
+    const reloads = () => server.output().split('\n').filter((line) => line.startsWith('Reloaded ')).length;
+    const before = reloads();
+    const writes = 20;
+    for (let i = 1; i <= writes; i++) {
+      await writeFile(post('new-plant'), json(postRecord({ title: `New plant, draft ${i}`, published: '2024-03-01' })));
+    }
+    const deadline = Date.now() + 15_000;
+    while (!(await feedTitles(server)).includes(`New plant, draft ${writes}`)) {
+      if (Date.now() > deadline) throw new Error(`the last write was never served:\n${server.output()}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect((await health(server)).status).toBe('ok');
+    expect(reloads() - before).toBeGreaterThanOrEqual(1);
+    expect(reloads() - before).toBeLessThan(writes);
+  });
+
+  it('takes a deleted post out', async () => {
+    const good = await health(server);
+    await rm(post('annual-report'));
+    const after = await healthWhen(server, (h) => h.posts === good.posts - 1);
+    expect(after.status).toBe('ok');
+    expect(await feedTitles(server)).not.toContain('Annual report');
+    expect((await fetch(`${server.url}/posts/annual-report`)).status).toBe(404);
+  });
+});
+
+describe('the Node server with WATCH=0', () => {
+  let dir: string;
+  let server: RunningServer;
+  beforeAll(async () => {
+    dir = await makeDataDir({ posts: { first: postRecord({ title: 'First' }) } });
+    server = await startServer({ DATA_DIR: dir, WATCH: '0' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (dir) await removeDir(dir);
+  });
+
+  it('reloads on SIGHUP only', async () => {
+    const before = await health(server);
+    await writeFile(path.join(dir, 'posts', 'second.json'), json(postRecord({ title: 'Second', published: '2024-03-02' })));
+    // Give a watcher, were there one, time to act: a fixed wait, but one that can only hide a failure.
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(await health(server)).toEqual(before);
+
+    server.process.kill('SIGHUP');
+    const after = await healthWhen(server, (h) => h.posts === 2);
+    expect(after.version).not.toBe(before.version);
+    expect(server.output()).toContain(`Reloaded ${dir} (SIGHUP): version ${after.version}`);
+  });
+
+  it('keeps the last good version when SIGHUP finds broken data', async () => {
+    const good = await health(server);
+    await writeFile(path.join(dir, 'posts', 'second.json'), '{');
+    server.process.kill('SIGHUP');
+    const degraded = await healthWhen(server, (h) => h.status === 'degraded');
+    expect(degraded.version).toBe(good.version);
+    expect(degraded.problems?.[0]?.file).toBe(path.join(dir, 'posts', 'second.json'));
+    expect(await feedTitles(server)).toEqual(['Second', 'First']);
+  });
+});
