@@ -4,7 +4,7 @@
  * wrangler runs it as its build command, so `wrangler dev` and `wrangler deploy` always ship fresh,
  * valid data.
  */
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDataDir } from '../src/data-dir.ts';
 import { bundleDataset, formatProblem, summarizeProblems } from '../src/posts/index.ts';
@@ -25,6 +25,9 @@ const module =
   "import type { DataBundle } from '../posts/bundle.ts';\n\n" +
   `export const bundle: DataBundle = JSON.parse(${JSON.stringify(json)});\n`;
 await mkdir(path.dirname(out), { recursive: true });
-await writeFile(out, module);
+// Written beside, then renamed: wrangler's watcher and a running test never see half a module.
+const partial = `${out}.${process.pid}.partial`;
+await writeFile(partial, module);
+await rename(partial, out);
 const count = result.dataset.posts.length;
 console.log(`${out}: ${count} post${count === 1 ? '' : 's'}, ${result.dataset.assets.size} files, version ${result.dataset.version}`);

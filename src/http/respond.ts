@@ -1,4 +1,4 @@
-import { httpDate, notModified } from './conditional.ts';
+import { httpDate, notModified, parseHttpDate } from './conditional.ts';
 import { chooseEncoding } from './negotiation.ts';
 import { CONTENT_CODINGS, isCompressible, type ContentCoding, type Representation } from './representation.ts';
 
@@ -17,6 +17,18 @@ const securityHeadersFor = (contentType: string): Record<string, string> =>
   contentType.startsWith('text/html')
     ? { ...SECURITY_HEADERS, 'Content-Security-Policy': CONTENT_SECURITY_POLICY }
     : { ...SECURITY_HEADERS };
+
+/**
+ * Workers read a Content-Encoding header on a response as an order to compress the body themselves,
+ * unless the init says `encodeBody: 'manual'`: without it our gzip bytes were gzipped again, sent chunked
+ * without Content-Length, and the ETag no longer named the bytes on the wire. Node's Response and
+ * @hono/node-server ignore the field, so one init serves both.
+ * @see https://developers.cloudflare.com/workers/runtime-apis/response/
+ */
+type EncodedResponseInit = ResponseInit & { encodeBody?: 'automatic' | 'manual' };
+
+/** What a 304 leaves out: it describes the 200 it stands for, without its body (RFC 9110 §15.4.5). */
+const BODY_HEADERS = ['Content-Type', 'Content-Length', 'Content-Encoding'] as const;
 
 /**
  * Answers a GET or HEAD from a representation made earlier: picks the encoding, then either 304 or the
@@ -40,9 +52,33 @@ export function respond(request: Request, representation: Representation, header
   }
   common['Content-Type'] = representation.contentType;
   common['Content-Length'] = String(variant.bytes.byteLength);
-  if (coding) common['Content-Encoding'] = coding;
+  const init: EncodedResponseInit = { status: 200, headers: common };
+  if (coding) {
+    common['Content-Encoding'] = coding;
+    init.encodeBody = 'manual';
+  }
   // Hono answers HEAD by running the GET route and dropping the body, keeping every header.
-  return new Response(variant.bytes as Uint8Array<ArrayBuffer>, { status: 200, headers: common });
+  return new Response(variant.bytes as Uint8Array<ArrayBuffer>, init);
+}
+
+/**
+ * Answers a GET or HEAD from a 200 that respond() made earlier and a cache kept (headers and bytes):
+ * the same 304 decision on the same validators, the same headers, so a client cannot tell the two apart.
+ */
+export function respondFromStored(request: Request, stored: { headers: Headers; bytes: Uint8Array }): Response {
+  const etag = stored.headers.get('ETag') ?? '';
+  const modified = stored.headers.get('Last-Modified');
+  const time = modified === null ? undefined : parseHttpDate(modified);
+  const lastModified = time === undefined ? undefined : new Date(time);
+  const headers = new Headers(stored.headers);
+  if (etag && notModified(request.headers, { etag, lastModified })) {
+    for (const name of BODY_HEADERS) headers.delete(name);
+    return new Response(null, { status: 304, headers });
+  }
+  const init: EncodedResponseInit = { status: 200, headers };
+  if (headers.has('Content-Encoding')) init.encodeBody = 'manual';
+  const body = request.method === 'HEAD' ? null : (stored.bytes as Uint8Array<ArrayBuffer>);
+  return new Response(body, init);
 }
 
 /** A short plain-text answer: errors a person reads (`limit must be a whole number from 1 to 100`). */

@@ -1,0 +1,128 @@
+/**
+ * `npm run bench:worker`: the two budgets of the Workers deployment, measured inside workerd.
+ *
+ * - Bundle size: `wrangler deploy --dry-run --outdir` of the real worker, gzipped, with a near-empty
+ *   dataset (the code alone), with data/ and with 1,000 generated posts. Target: code under 300 KB.
+ * - CPU time of a first `/rss.xml` render with 1,000 posts: `wrangler dev` on a fresh copy, then the CPU
+ *   time of every workerd thread (/proc/<pid>/task/<tid>/schedstat, nanoseconds) around the first GET and
+ *   around a second identical GET; their difference is the render (app built, posts indexed, feed
+ *   rendered, gzipped and hashed), the second being the proxying both pay. Target: under 10 ms, the free
+ *   plan's CPU limit per request. Linux only (it reads /proc).
+ *
+ * Options: --runs 3 (fresh starts per case) --count 1000
+ */
+import { mkdtemp, readFile, readdir, readlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { gzipSync } from 'node:zlib';
+import { makeDataDir, postRecord, removeDir, run } from '../test/fixtures.ts';
+import { QUIET_WRANGLER, WRANGLER, prepareWorkerCopy, startWorker } from '../test/workerd/start-worker.ts';
+import { generatePosts } from '../scripts/generate-posts.ts';
+
+const { values } = parseArgs({ options: { runs: { type: 'string', default: '3' }, count: { type: 'string', default: '1000' } } });
+const RUNS = Number(values.runs);
+const COUNT = Number(values.count);
+const BUNDLE_TARGET_KB = 300;
+const CPU_TARGET_MS = 10;
+
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const median = (numbers: number[]) => [...numbers].sort((a, b) => a - b)[Math.floor(numbers.length / 2)] ?? NaN;
+
+async function bundleSize(dataDir: string): Promise<{ raw: number; gzip: number; data: number }> {
+  const dir = await prepareWorkerCopy(dataDir);
+  try {
+    const out = path.join(dir, 'out');
+    const built = await run(WRANGLER, ['deploy', '--dry-run', '--outdir', out, '--config', path.join(dir, 'wrangler.toml')], {
+      env: QUIET_WRANGLER,
+    });
+    if (built.code !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${built.stdout}${built.stderr}`);
+    const script = await readFile(path.join(out, 'worker.js'));
+    const data = await readFile(path.join(dir, 'src', 'generated', 'data.ts'));
+    return { raw: script.byteLength, gzip: gzipSync(script, { level: 9 }).byteLength, data: gzipSync(data, { level: 9 }).byteLength };
+  } finally {
+    await removeDir(dir);
+  }
+}
+
+/** The process group's workerd processes, and their threads' CPU time so far, in nanoseconds. */
+async function workerdCpuNs(groupLeader: number): Promise<number> {
+  let total = 0;
+  for (const pid of await readdir('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    const stat = await readFile(`/proc/${pid}/stat`, 'utf8').catch(() => '');
+    // Fields after the command name: state, ppid, pgrp, …
+    const pgrp = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
+    if (pgrp !== groupLeader) continue;
+    const exe = await readlink(`/proc/${pid}/exe`).catch(() => '');
+    if (!exe.endsWith('/workerd')) continue;
+    for (const tid of await readdir(`/proc/${pid}/task`).catch(() => [] as string[])) {
+      const schedstat = await readFile(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').catch(() => '0');
+      total += Number(schedstat.split(' ')[0]);
+    }
+  }
+  return total;
+}
+
+async function firstRenderCpu(dataDir: string): Promise<{ firstMs: number; secondMs: number; renderMs: number; bytes: number }> {
+  const worker = await startWorker({ dataDir, vars: { SITE_URL: 'https://news.example.com' } });
+  try {
+    await new Promise((resolve) => setTimeout(resolve, 1000)); // let start-up work settle
+    const timed = async () => {
+      const before = await workerdCpuNs(worker.pid);
+      const response = await fetch(`${worker.url}/rss.xml`, { headers: { 'Accept-Encoding': 'gzip' } });
+      const bytes = (await response.arrayBuffer()).byteLength;
+      if (response.status !== 200) throw new Error(`/rss.xml answered ${response.status}`);
+      await new Promise((resolve) => setTimeout(resolve, 200)); // the Cache API put runs after the response
+      return { ms: ((await workerdCpuNs(worker.pid)) - before) / 1e6, bytes };
+    };
+    const first = await timed();
+    const second = await timed();
+    return { firstMs: first.ms, secondMs: second.ms, renderMs: first.ms - second.ms, bytes: first.bytes };
+  } finally {
+    await worker.stop();
+  }
+}
+
+if (process.platform !== 'linux') {
+  console.error('bench:worker reads CPU time from /proc: run it on Linux.');
+  process.exit(1);
+}
+
+const scratch = await mkdtemp(path.join(tmpdir(), 'pressroom-bench-worker-'));
+try {
+  const tiny = await makeDataDir({ posts: { only: postRecord() } });
+  const feedLimits = [20, 1000];
+  const generated = await Promise.all(
+    feedLimits.map((feedLimit) => generatePosts({ count: COUNT, out: path.join(scratch, `posts-${feedLimit}`), feedLimit })),
+  );
+
+  console.log('Bundle (wrangler deploy --dry-run, worker.js gzipped at level 9):');
+  const rows: [string, string][] = [
+    ['code, 1 tiny post', tiny],
+    ['data/', path.resolve('data')],
+    [`${COUNT} posts`, generated[0]?.dir ?? ''],
+  ];
+  let codeGzip = 0;
+  for (const [name, dir] of rows) {
+    const size = await bundleSize(dir);
+    if (name.startsWith('code')) codeGzip = size.gzip;
+    console.log(`  ${name.padEnd(20)} ${kb(size.raw).padStart(10)} raw  ${kb(size.gzip).padStart(10)} gzip  (data module alone ${kb(size.data)} gzip)`);
+  }
+  console.log(`  code ${kb(codeGzip)} gzip: ${codeGzip / 1024 < BUNDLE_TARGET_KB ? 'within' : 'OVER'} the ${BUNDLE_TARGET_KB} KB target`);
+  await removeDir(tiny);
+
+  console.log(`\nCPU time of the first /rss.xml (Accept-Encoding: gzip) with ${COUNT} posts, in workerd, ${RUNS} fresh starts each:`);
+  for (const [index, feedLimit] of feedLimits.entries()) {
+    const samples = [];
+    for (let i = 0; i < RUNS; i++) samples.push(await firstRenderCpu(generated[index]?.dir ?? ''));
+    const render = median(samples.map((s) => s.renderMs));
+    console.log(
+      `  feedLimit ${String(feedLimit).padEnd(5)} render ${render.toFixed(1)} ms (runs: ${samples.map((s) => s.renderMs.toFixed(1)).join(', ')}; ` +
+        `first request ${median(samples.map((s) => s.firstMs)).toFixed(1)} ms, a repeat ${median(samples.map((s) => s.secondMs)).toFixed(1)} ms; ` +
+        `${kb(samples[0]?.bytes ?? 0)} sent): ${render < CPU_TARGET_MS ? 'within' : 'OVER'} the ${CPU_TARGET_MS} ms target`,
+    );
+  }
+} finally {
+  await removeDir(scratch);
+}

@@ -1,0 +1,152 @@
+import type { ExecutionContext } from 'hono';
+import { PublishedPosts } from './feeds/model.ts';
+import { createApp } from './http/app.ts';
+import { chooseEncoding } from './http/negotiation.ts';
+import { CONTENT_CODINGS, isCompressible, webCompressors, type Compressors } from './http/representation.ts';
+import { respondFromStored, textResponse } from './http/respond.ts';
+import type { Dataset } from './posts/index.ts';
+
+/** What the Workers runtime hands the worker, from wrangler.toml. */
+export interface Env {
+  /** The public base URL, from `[vars]` or `--var SITE_URL:…`; empty: the request's origin. */
+  SITE_URL?: string;
+  /** wrangler.toml's `version_metadata` binding: a new id with every deployed version. */
+  CF_VERSION_METADATA?: { id: string };
+}
+
+/** A copy of a response in the Cache API lives this long; its key changes whenever its bytes would. */
+export const EDGE_CACHE_TTL = 86_400;
+/** The original status line and headers of a cached response, JSON, percent-encoded. */
+const STORED_HEADERS = 'X-Pressroom-Stored-Headers';
+/** Conditional headers are answered by respondFromStored, never by the copy that goes into the cache. */
+const CONDITIONAL_HEADERS = ['If-None-Match', 'If-Modified-Since'];
+/**
+ * Request headers an answer may vary on, besides Accept-Encoding (in the key as the negotiated coding):
+ * their values are part of the key. An answer that varies on anything else is not shared.
+ */
+const KEYED_REQUEST_HEADERS = ['Accept'];
+const KEYED_VARY = new Set(['accept-encoding', ...KEYED_REQUEST_HEADERS.map((name) => name.toLowerCase())]);
+/** Keys this isolate's own render cache has: past this many, forget them all rather than track age. */
+const WARM_KEYS_LIMIT = 2_000;
+
+export interface WorkerOptions {
+  dataset: Dataset;
+  /** The clock, injectable so tests can move time past a scheduled post. */
+  now?: () => Date;
+  /** Where rendered responses are shared between isolates; default `caches.default`, absent on Node. */
+  edgeCache?: () => Cache | undefined;
+  compressors?: Compressors;
+}
+
+type CfRequest = Request & { cf?: { clientAcceptEncoding?: unknown } };
+
+const defaultEdgeCache = (): Cache | undefined =>
+  (globalThis as { caches?: CacheStorage & { default?: Cache } }).caches?.default;
+
+const isHttpUrl = (text: string) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol);
+
+/**
+ * The Workers fetch handler, built from a dataset (src/worker.ts gives it the bundled one; tests give
+ * theirs, with a clock and a cache). Its own module: a Workers entry may export nothing but handlers.
+ *
+ * Cloudflare (and wrangler's local proxy) hand the worker `Accept-Encoding: br, gzip` whatever the
+ * client sent, keeping the client's own header in `request.cf.clientAcceptEncoding`: the app negotiates
+ * on that one, as on Node. A GET of a feed or page is first looked up in the Cache API, keyed by the URL,
+ * the encoding the client would get, the data version, the number of published posts (which changes
+ * when a scheduled post becomes due) and the deployed version; a miss renders through the app and
+ * stores the 200. Either way the 304 is decided by respondFromStored on the same validators.
+ */
+export function createWorker(options: WorkerOptions) {
+  const { dataset } = options;
+  const now = options.now ?? (() => new Date());
+  const edgeCache = options.edgeCache ?? defaultEdgeCache;
+  const compressors = options.compressors ?? webCompressors();
+  const codings = CONTENT_CODINGS.filter((coding) => compressors[coding]);
+  const published = new PublishedPosts(dataset);
+  const warm = new Set<string>();
+  let app: ReturnType<typeof createApp> | undefined;
+  let siteUrl: string | undefined;
+
+  return {
+    async fetch(incoming: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+      const configured = env.SITE_URL || undefined;
+      // Vars arrive with the first request, not at start-up: build the app then, once per isolate.
+      if (!app) {
+        // Every link in every feed is built on it: a typo would publish broken links, so refuse to serve.
+        if (configured !== undefined && !isHttpUrl(configured)) {
+          console.error(`SITE_URL: expected an absolute http(s) URL, got ${JSON.stringify(configured)}`);
+          return textResponse('The site is misconfigured: SITE_URL is not an absolute http(s) URL.', 500);
+        }
+        siteUrl = configured;
+        app = createApp({ dataset, options: { now, compressors, ...(siteUrl ? { siteUrl } : {}) } });
+      }
+      const request = withClientAcceptEncoding(incoming);
+      const cache = env.CF_VERSION_METADATA ? edgeCache() : undefined;
+      if (!cache || !env.CF_VERSION_METADATA || (request.method !== 'GET' && request.method !== 'HEAD')) {
+        return app.fetch(request, env, ctx);
+      }
+
+      const coding = chooseEncoding(request.headers.get('Accept-Encoding'), codings) ?? 'identity';
+      const key = new URL(request.url);
+      const parts = [env.CF_VERSION_METADATA.id, dataset.version, published.countAt(now()), coding, siteUrl ?? ''];
+      for (const name of KEYED_REQUEST_HEADERS) parts.push(request.headers.get(name) ?? '');
+      key.searchParams.append('pressroom-cache', JSON.stringify(parts));
+      const cacheKey = key.href;
+      // This isolate rendered it already: its render cache answers faster than the Cache API.
+      if (warm.has(cacheKey)) return app.fetch(request, env, ctx);
+
+      const hit = await cache.match(cacheKey);
+      if (hit) {
+        const headers = new Headers(JSON.parse(decodeURIComponent(hit.headers.get(STORED_HEADERS) ?? '[]')) as [string, string][]);
+        return respondFromStored(request, { headers, bytes: new Uint8Array(await hit.arrayBuffer()) });
+      }
+
+      const unconditional = new Headers(request.headers);
+      for (const name of CONDITIONAL_HEADERS) unconditional.delete(name);
+      const rendered = await app.fetch(new Request(request.url, { method: 'GET', headers: unconditional }), env, ctx);
+      if (!isShareable(rendered)) {
+        const same = request.method === 'GET' && CONDITIONAL_HEADERS.every((name) => !request.headers.has(name));
+        return same ? rendered : app.fetch(request, env, ctx);
+      }
+      if (warm.size >= WARM_KEYS_LIMIT) warm.clear();
+      warm.add(cacheKey);
+      const bytes = new Uint8Array(await rendered.arrayBuffer());
+      const stored = new Response(bytes, {
+        headers: {
+          // Opaque bytes to the cache: it must neither re-encode nor vary them; the real headers ride along.
+          'Content-Type': 'application/octet-stream',
+          'Cache-Control': `public, max-age=${EDGE_CACHE_TTL}`,
+          [STORED_HEADERS]: encodeURIComponent(JSON.stringify([...rendered.headers])),
+        },
+      });
+      ctx.waitUntil(cache.put(cacheKey, stored));
+      return respondFromStored(request, { headers: rendered.headers, bytes });
+    },
+  };
+}
+
+/** The client's own Accept-Encoding, where the platform replaced it (an empty string: it sent none). */
+function withClientAcceptEncoding(request: CfRequest): Request {
+  const original = request.cf?.clientAcceptEncoding;
+  if (typeof original !== 'string' || original === request.headers.get('Accept-Encoding')) return request;
+  const headers = new Headers(request.headers);
+  if (original) headers.set('Accept-Encoding', original);
+  else headers.delete('Accept-Encoding');
+  return new Request(request, { headers });
+}
+
+/**
+ * What the app rendered for everyone: public, with a validator, text (media are bundled bytes already),
+ * and varying on nothing the key leaves out.
+ */
+function isShareable(response: Response): boolean {
+  const contentType = response.headers.get('Content-Type') ?? '';
+  return (
+    response.status === 200 &&
+    response.headers.has('ETag') &&
+    /^public\b/.test(response.headers.get('Cache-Control') ?? '') &&
+    isCompressible(contentType) &&
+    (response.headers.get('Vary') ?? '').split(',').every((name) => !name.trim() || KEYED_VARY.has(name.trim().toLowerCase()))
+  );
+}
+

@@ -1,0 +1,154 @@
+/**
+ * The same HTTP tests against the Node server and against the worker inside workerd (`wrangler dev`),
+ * both on the bundled data/ folder: what a client sees must not depend on where the app runs.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { gunzipSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DATA_DIR, findProgram, seedDataset, startServer } from '../fixtures.ts';
+import { startWorker, workerdUnavailable } from './start-worker.ts';
+
+const SEED_SLUG = 'national-engineering-research-center';
+const SEED_ID = 'tag:wegogroup.com,2022-01-17:national-engineering-research-center';
+const CURL = findProgram('curl');
+const execFileAsync = promisify(execFile);
+
+interface Raw {
+  status: number;
+  headers: Record<string, string>;
+  body: Buffer;
+}
+
+/**
+ * A request exactly as sent, its answer exactly as received: Node's fetch adds an Accept-Encoding and
+ * decodes gzip itself, which would hide the very bugs these tests are for.
+ */
+async function raw(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Raw> {
+  const args = method === 'HEAD' ? ['-s', '-S', '-I'] : ['-s', '-S', '-D', '-', '-X', method];
+  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
+  const { stdout } = await execFileAsync(CURL as string, [...args, url], { encoding: 'buffer', maxBuffer: 64 << 20 });
+  const end = stdout.indexOf('\r\n\r\n');
+  const [statusLine = '', ...lines] = stdout.subarray(0, end).toString('latin1').split('\r\n');
+  const parsed: Record<string, string> = {};
+  for (const line of lines) {
+    const colon = line.indexOf(':');
+    parsed[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  return { status: Number(statusLine.split(' ')[1]), headers: parsed, body: stdout.subarray(end + 4) };
+}
+
+const targets = [
+  { name: 'the Node server', start: () => startServer() },
+  { name: 'the worker in workerd', start: () => startWorker({ dataDir: DATA_DIR }) },
+] as const;
+
+const unavailable = await workerdUnavailable();
+if (unavailable) console.warn(`Skipping the workerd half of the HTTP tests: ${unavailable}`);
+if (!CURL) console.warn('Skipping the HTTP tests that need exact bytes: curl is not installed');
+
+for (const target of targets) {
+  const skip = target.name.includes('workerd') ? unavailable : undefined;
+  describe.skipIf(skip !== undefined || !CURL)(`${target.name} on the bundled data`, () => {
+    let url = '';
+    let stop: () => Promise<void> = async () => {};
+    beforeAll(async () => {
+      const running = await target.start();
+      url = running.url;
+      stop = running.stop;
+    });
+    afterAll(() => stop());
+
+    it.each([
+      ['/', 'text/html; charset=utf-8', `/posts/${SEED_SLUG}`],
+      ['/rss.xml', 'application/rss+xml; charset=utf-8', SEED_ID],
+      ['/atom.xml', 'application/atom+xml; charset=utf-8', SEED_ID],
+      ['/feed.json', 'application/feed+json; charset=utf-8', SEED_ID],
+      [`/posts/${SEED_SLUG}`, 'text/html; charset=utf-8', 'WEGO&#39;s National Engineering Research Center'],
+    ])('GET %s with no Accept-Encoding is %s, uncompressed, with the seed post', async (pathname, contentType, expected) => {
+      const res = await raw(`${url}${pathname}`);
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe(contentType);
+      expect(res.headers['content-encoding']).toBeUndefined();
+      expect(res.headers['x-content-type-options']).toBe('nosniff');
+      expect(res.body.toString('utf8')).toContain(expected);
+    });
+
+    it('sends gzip bytes once, with their own ETag and length, only to a client that asks', async () => {
+      const identity = await raw(`${url}/rss.xml`, { 'Accept-Encoding': 'identity' });
+      const gzip = await raw(`${url}/rss.xml`, { 'Accept-Encoding': 'gzip' });
+      expect(identity.headers['content-encoding']).toBeUndefined();
+      expect(identity.headers['content-length']).toBe(String(identity.body.byteLength));
+      expect(gzip.headers['content-encoding']).toBe('gzip');
+      expect(gzip.headers['content-length']).toBe(String(gzip.body.byteLength));
+      // Decoded once, the body is the identity body: gzip applied twice would still be gzip here.
+      expect(gunzipSync(gzip.body).equals(identity.body)).toBe(true);
+      expect(gzip.headers.etag).not.toBe(identity.headers.etag);
+      expect(gzip.headers.vary).toMatch(/(^|, )Accept-Encoding(,|$)/);
+      // Asked again: on the worker, the first answer came through the Cache API path, this one from the
+      // app's own render cache; both must send the same bytes.
+      const again = await raw(`${url}/rss.xml`, { 'Accept-Encoding': 'gzip' });
+      expect(again.body.equals(gzip.body)).toBe(true);
+      expect(again.headers['content-length']).toBe(gzip.headers['content-length']);
+      expect(again.headers.etag).toBe(gzip.headers.etag);
+      const none = await raw(`${url}/rss.xml`);
+      expect(none.body.equals(identity.body)).toBe(true);
+      expect(none.headers.etag).toBe(identity.headers.etag);
+    });
+
+    it('answers If-None-Match and If-Modified-Since with 304 and the same validators', async () => {
+      for (const encoding of ['identity', 'gzip']) {
+        const first = await raw(`${url}/atom.xml`, { 'Accept-Encoding': encoding });
+        const etag = first.headers.etag as string;
+        const byTag = await raw(`${url}/atom.xml`, { 'Accept-Encoding': encoding, 'If-None-Match': etag });
+        expect(byTag.status).toBe(304);
+        expect(byTag.headers.etag).toBe(etag);
+        expect(byTag.body.byteLength).toBe(0);
+        const byDate = await raw(`${url}/atom.xml`, {
+          'Accept-Encoding': encoding,
+          'If-Modified-Since': first.headers['last-modified'] as string,
+        });
+        expect(byDate.status).toBe(304);
+        const other = await raw(`${url}/atom.xml`, { 'Accept-Encoding': encoding, 'If-None-Match': '"something-else"' });
+        expect(other.status).toBe(200);
+      }
+    });
+
+    it('serves a media file byte for byte', async () => {
+      const res = await raw(`${url}/media/cxdfhd-2.png`, { 'Accept-Encoding': 'gzip' });
+      expect(res.status).toBe(200);
+      expect(res.headers['content-type']).toBe('image/png');
+      expect(res.headers['content-encoding']).toBeUndefined();
+      expect(res.body.equals(await readFile(path.join(DATA_DIR, 'media', 'cxdfhd-2.png')))).toBe(true);
+    });
+
+    it('answers /healthz with the counts and the version of the data', async () => {
+      const res = await fetch(`${url}/healthz`);
+      expect(res.status).toBe(200);
+      const { version } = await seedDataset();
+      expect(await res.json()).toEqual({ status: 'ok', posts: 1, scheduled: 0, drafts: 0, version });
+    });
+
+    it('answers HEAD with the headers of GET and no body', async () => {
+      for (const encoding of ['identity', 'gzip']) {
+        const get = await raw(`${url}/feed.json`, { 'Accept-Encoding': encoding });
+        const head = await raw(`${url}/feed.json`, { 'Accept-Encoding': encoding }, 'HEAD');
+        expect(head.status).toBe(200);
+        expect(head.headers['content-type']).toBe('application/feed+json; charset=utf-8');
+        expect(head.headers.etag).toBe(get.headers.etag);
+        expect(head.headers['content-length']).toBe(String(get.body.byteLength));
+        expect(head.headers['content-encoding']).toBe(get.headers['content-encoding']);
+      }
+    });
+
+    it('refuses other methods with 405 and answers unknown paths with 404', async () => {
+      const post = await fetch(`${url}/feed.json`, { method: 'POST', body: '{}' });
+      expect(post.status).toBe(405);
+      expect(post.headers.get('allow')).toMatch(/\bGET\b.*\bHEAD\b/);
+      expect((await fetch(`${url}/posts/no-such-post`)).status).toBe(404);
+      expect((await fetch(`${url}/wp-admin`)).status).toBe(404);
+    });
+  });
+}
