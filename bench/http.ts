@@ -10,7 +10,7 @@
  *
  * Options: --rounds 3 --duration 3 (seconds per round) --warmup 2 --connections 10 --scales 20,1000
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
@@ -296,7 +296,7 @@ interface Scale {
 
 /** Starts the server and its baselines for one dataset and lists the cases, checked by one probe each. */
 async function casesFor(scale: Scale, dataDir: string, workDir: string, processes: Running[]): Promise<Case[]> {
-  const server = await start('server', ['--import', 'tsx', 'src/node.ts'], { DATA_DIR: dataDir });
+  const server = await start('server', ['--enable-source-maps', 'dist/node.mjs'], { DATA_DIR: dataDir });
   processes.push(server);
   const feedUrl = `${server.url}/rss.xml`;
 
@@ -449,6 +449,8 @@ function printTargets(rows: Measured[]): void {
 }
 
 async function main(): Promise<void> {
+  // The server runs as `npm start` runs it: from the bundle `npm run build:node` writes.
+  execFileSync('npm', ['run', 'build:node', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const { values } = parseArgs({
     args: process.argv.slice(2),
     options: {

@@ -2,12 +2,12 @@
  * `npm run bench:scale`: how long the real server takes from spawn to its first 200 for `/rss.xml`, and its
  * peak resident memory, at 1,000 / 10,000 / 100,000 posts. Measured in the same run, for comparison:
  * - the floor: a plain node script that only reads and `JSON.parse`s the same files and keeps them;
- * - the fixed cost: the server with no posts at all (node, tsx, module loading, listening, one render).
+ * - the fixed cost: the server with no posts at all (node, module loading, listening, one render).
  *
  * Data folders are generated once into the system's temporary folder and reused while the count matches.
  * Options: --counts 1000,10000,100000 --runs 2 --timeout 180
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -111,7 +111,8 @@ function childOf(pid: number): number | undefined {
 async function startServerOnce(dataDir: string, timeoutMs: number): Promise<ServerRun> {
   const port = await freePort();
   const withTime = existsSync(TIME);
-  const nodeArgs = ['--import', 'tsx', 'src/node.ts'];
+  // What `npm start` runs: the bundle `npm run build:node` writes (built once, in main()).
+  const nodeArgs = ['--enable-source-maps', 'dist/node.mjs'];
   const started = performance.now();
   const child = spawn(withTime ? TIME : process.execPath, withTime ? ['-v', process.execPath, ...nodeArgs] : nodeArgs, {
     cwd: ROOT,
@@ -283,6 +284,7 @@ async function main(): Promise<void> {
   if (!Number.isInteger(runs) || runs < 1 || runs > 10) throw new Error('--runs must be from 1 to 10');
   if (!(timeoutMs > 0 && timeoutMs <= 600_000)) throw new Error('--timeout must be from 1 to 600 seconds');
 
+  execFileSync('npm', ['run', 'build:node', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const dirs = new Map<number, string>();
   for (const count of counts) {
     const out = path.join(tmpdir(), `pressroom-bench-posts-${count}`);

@@ -2,6 +2,7 @@ import { readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadDataDir, readDataDir } from '../src/data-dir.ts';
+import { loadDataset } from '../src/posts/load.ts';
 import { formatProblem, summarizeProblems } from '../src/posts/problems.ts';
 import { DATA_DIR, makeDataDir, postRecord, removeDir, siteRecord, type FixtureData } from './fixtures.ts';
 
@@ -58,6 +59,24 @@ describe('readDataDir', () => {
 });
 
 describe('loadDataDir', () => {
+  it('hashes the version as it reads, to the value loadDataset computes from the same files', async () => {
+    const dir = await tempDataDir({
+      posts: { a: postRecord({ title: 'A' }), b: postRecord({ title: 'B' }) },
+      media: { 'a.png': new Uint8Array([1, 2, 3]), 'sub/b.svg': '<svg/>' },
+    });
+    const streamed = await loadDataDir(dir);
+    const { input } = await readDataDir(dir);
+    const { version: _version, ...withoutVersion } = input;
+    const computed = await loadDataset(withoutVersion);
+    expect(streamed.ok && computed.ok).toBe(true);
+    if (!streamed.ok || !computed.ok) return;
+    expect(streamed.dataset.version).toMatch(/^[0-9a-f]{16}$/);
+    expect(streamed.dataset.version).toBe(computed.dataset.version);
+    await writeFile(path.join(dir, 'media', 'a.png'), new Uint8Array([1, 2, 4]));
+    const changed = await loadDataDir(dir);
+    expect(changed.ok && changed.dataset.version).not.toBe(streamed.dataset.version);
+  });
+
   it('warns about a file in posts/ that is not .json, and still loads', async () => {
     const dir = await tempDataDir({ posts: { post: postRecord() } });
     await writeFile(path.join(dir, 'posts', 'notes.txt'), 'remember the photos');

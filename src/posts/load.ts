@@ -29,10 +29,15 @@ export interface Asset {
 export interface DataInput {
   /** Absent when the folder has no readable `site.json`: the posts are still checked, so every problem shows. */
   site: DataFile | undefined;
-  posts: readonly DataFile[];
+  /**
+   * A list, or files read one by one as the loader asks for them: then each text can be dropped as
+   * soon as it is parsed, and 100,000 posts never sit in memory twice.
+   */
+  posts: readonly DataFile[] | AsyncIterable<DataFile>;
   /**
    * The data version, when the caller hashed the files as it read them (Node streams them through
-   * node:crypto); otherwise it is computed here from every input.
+   * node:crypto); read once every post has been taken. Otherwise it is computed here, which needs
+   * `posts` to be a list.
    */
   version?: string;
   assets?: readonly Omit<Asset, 'mediaType'>[];
@@ -72,7 +77,7 @@ export async function loadDataset(input: DataInput): Promise<LoadResult> {
   const posts: Post[] = [];
   const bySlug = new Map<string, Post>();
   const byId = new Map<string, Post>();
-  for (const file of input.posts) {
+  for await (const file of input.posts) {
     const record = parseRecord(file, PostSchema, problems);
     if (!record) continue;
     const post = resolvePost(record, file.file, assets, problems);
@@ -265,10 +270,12 @@ function decodePath(pathname: string): string {
 }
 
 async function versionOf(input: DataInput): Promise<string> {
+  if (!Array.isArray(input.posts)) throw new TypeError('posts read one by one need the version from the reader');
   const hash = new Sha256Stream();
+  // Site, assets, then posts: the order a streaming reader meets them in (src/data-dir.ts).
   if (input.site) hash.add(input.site.file, input.site.text);
-  for (const post of input.posts) hash.add(post.file, post.text);
   for (const asset of input.assets ?? []) hash.add(asset.path, asset.bytes);
+  for (const post of input.posts as readonly DataFile[]) hash.add(post.file, post.text);
   return (await hash.digest()).slice(0, 16);
 }
 
