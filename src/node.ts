@@ -67,7 +67,13 @@ const reload = async (why: string) => {
 
 const app = createApp({
   source,
-  options: { compressors: nodeCompressors, ...(siteUrl ? { siteUrl } : {}), ...(rateLimit ? { rateLimit } : {}) },
+  options: {
+    compressors: nodeCompressors,
+    // Node's HTTP parser already answers 431 above 16 KB of headers (see clientError below).
+    guards: { maxHeaderBytes: Infinity },
+    ...(siteUrl ? { siteUrl } : {}),
+    ...(rateLimit ? { rateLimit } : {}),
+  },
 });
 
 /** Requests @hono/node-server refuses before the app sees them (a backslash in the path, a bad Host). */

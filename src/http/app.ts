@@ -20,13 +20,13 @@ import { renderRss } from '../feeds/rss.ts';
 import { SCOPE_FOLDERS, buildScopes, namedFeedScope, type NamedScope, type ScopeKind, type Scopes } from '../feeds/scopes.ts';
 import { slugify } from '../feeds/slugs.ts';
 import { formatProblem, type Dataset, type Post, type Problem } from '../posts/index.ts';
-import { rateLimit, requestGuards, type RateLimitOptions } from './guards.ts';
+import { rateLimit, requestGuards, type RateLimitOptions, type RequestGuardOptions } from './guards.ts';
 import { chooseFeedFormat, wantsBrowserView } from './feed-negotiation.ts';
 import { feedStylesheet } from './feed-stylesheet.ts';
 import { STYLESHEET, indexPage, postPage, scopePage, type PageContext, type ScopeLink } from './pages.ts';
 import { RenderCache, type RenderCacheOptions } from './render-cache.ts';
-import { represent, webCompressors, type Compressors, type Representation } from './representation.ts';
-import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, respond, textResponse } from './respond.ts';
+import { represent, webCompressors, type Compressors } from './representation.ts';
+import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, prepare, respondPrepared, textResponse, type Prepared } from './respond.ts';
 
 /** Where the app gets its data: a fixed dataset, or one that a watcher swaps when the files change. */
 export interface DataSource {
@@ -45,6 +45,8 @@ export interface AppOptions {
   compressors?: Compressors;
   /** A per-client request budget, answered with 429 and Retry-After when spent; default: none. */
   rateLimit?: RateLimitOptions;
+  /** Limits on the request itself; see `requestGuards`. */
+  guards?: RequestGuardOptions;
 }
 
 export type AppInput = ({ dataset: Dataset } | { source: DataSource }) & { options?: AppOptions };
@@ -107,6 +109,13 @@ function feedLinks(
   return links.join(', ');
 }
 
+/** A category or author a request named, with its posts published at the request's time. */
+interface FoundScope {
+  scope: NamedScope;
+  count: number;
+  posts: () => readonly Post[];
+}
+
 /** A permanent move to the one URL a thing has (`?page=1` → the feed's own URL; `Company-News` → `company-news`). */
 const movedTo = (location: string, cacheControl: string) =>
   new Response(null, { status: 301, headers: { ...SECURITY_HEADERS, Location: location, 'Cache-Control': cacheControl } });
@@ -123,18 +132,29 @@ export function createApp(input: AppInput): Hono {
   const now = input.options?.now ?? (() => new Date());
   const configuredUrl = input.options?.siteUrl;
   const compressors = input.options?.compressors ?? webCompressors();
-  const cache = new RenderCache<Representation>(input.options?.cache);
+  const cache = new RenderCache<Prepared>(input.options?.cache);
   const app = new Hono();
   // Refusals before routing: a client over its budget, or a request no route should ever see.
   if (input.options?.rateLimit) app.use(rateLimit(input.options.rateLimit));
-  app.use(requestGuards());
+  app.use(requestGuards(input.options?.guards));
+
+  // The same one or two base URLs come with every request: parse each once.
+  const baseUrls = new Map<string, string>();
+  const baseUrlOf = (url: string) => {
+    let normalized = baseUrls.get(url);
+    if (normalized === undefined) {
+      if (baseUrls.size >= 64) baseUrls.clear(); // many Host headers: keep the memory bounded
+      baseUrls.set(url, (normalized = normalizeBaseUrl(url)));
+    }
+    return normalized;
+  };
 
   /** Everything a handler needs about "now": the data, what is published, and the base URL. */
   const snapshot = (c: Context) => {
     const dataset = source.current();
     const at = now();
     const index = indexOf(dataset);
-    const baseUrl = normalizeBaseUrl(configuredUrl ?? dataset.site.url ?? new URL(c.req.url).origin);
+    const baseUrl = baseUrlOf(configuredUrl ?? dataset.site.url ?? originOf(c.req.url));
     // A scheduled post that becomes due changes the count, hence the key: everything re-renders.
     const key = `${dataset.version}:${index.published.countAt(at)}:${baseUrl}`;
     return { dataset, baseUrl, key, index, at, posts: () => index.published.at(at) };
@@ -161,13 +181,13 @@ export function createApp(input: AppInput): Hono {
    * another way (`Company-News`, a decomposed `é`) is moved to its one spelling; a name without
    * published posts yet (only scheduled ones) is as unknown as one never used.
    */
-  const findScope = (c: Context, kind: ScopeKind, rest: string): { scope: NamedScope; posts: readonly Post[] } | Response => {
+  const findScope = (c: Context, kind: ScopeKind, rest: string): FoundScope | Response => {
     const { dataset, baseUrl, index, at } = snapshot(c);
     const slug = c.req.param('slug') ?? '';
     const scopes = index.scopes.bySlug[kind];
     const found = scopes.get(slug);
-    const posts = found?.posts.at(at) ?? [];
-    if (found && posts.length) return { scope: found, posts };
+    const count = found?.posts.countAt(at) ?? 0;
+    if (found && count) return { scope: found, count, posts: () => found.posts.at(at) };
     const respelled = found ? undefined : scopes.get(slugify(slug));
     if (respelled && respelled.posts.countAt(at) > 0) {
       const query = new URL(c.req.url).search;
@@ -181,8 +201,14 @@ export function createApp(input: AppInput): Hono {
    * are checked first (400 with the rule broken), then the page against the feed's length (404).
    * @param name - the feed's last path segment, where `?page=1` is moved to (`rss.xml`, `feed`)
    */
-  const serveFeed = async (c: Context, format: FeedFormat, named: { scope: NamedScope; posts: readonly Post[] } | undefined, name: string) => {
-    const { dataset, baseUrl, key, posts: sitePosts } = snapshot(c);
+  const serveFeed = async (
+    c: Context,
+    format: FeedFormat,
+    named: FoundScope | undefined,
+    name: string,
+    negotiated = false,
+  ) => {
+    const { dataset, baseUrl, key, index, at, posts: sitePosts } = snapshot(c);
     const site = dataset.site;
     const asked = readPageRequest(
       { page: c.req.queries('page') ?? [], limit: c.req.queries('limit') ?? [] },
@@ -195,16 +221,16 @@ export function createApp(input: AppInput): Hono {
     if (c.req.queries('page')?.length) {
       if (page === 1) return movedTo(`${baseUrl}${path}/${name}${pageQuery(1, limit)}`, cacheControlOf(dataset));
     }
-    const posts = named?.posts ?? sitePosts();
-    const pages = pageCount(posts.length, limit ?? site.feedLimit);
+    const pages = pageCount(named ? named.count : index.published.countAt(at), limit ?? site.feedLimit);
     if (page > pages) return textResponse(`page ${page} is past the end: this feed has ${pages} page${pages === 1 ? '' : 's'}.`, 404);
     const xml = format !== 'json';
     const browserView = xml && wantsBrowserView(c.req.header('Accept'), format);
     const stylesheetUrl = `${baseUrl}/feed.xsl`;
-    const response = await serve(
+    return serve(
       c,
-      `${key}:feed:${format}:${path}:${page}:${limit ?? ''}:${browserView ? 'browser' : 'reader'}`,
+      `${key}:feed:${format}:${path}:${page}:${limit ?? ''}:${browserView ? 'browser' : 'reader'}:${negotiated ? name : ''}`,
       async () => {
+        const posts = named ? named.posts() : sitePosts();
         const scope = named ? namedFeedScope(site, named.scope, posts) : siteScope(site, posts);
         const model = buildFeedModel(site, scope, {
           baseUrl,
@@ -219,36 +245,46 @@ export function createApp(input: AppInput): Hono {
           lastModified: model.items.length ? model.updated : undefined,
         };
       },
-      {
+      () => ({
         'Cache-Control': cacheControlOf(dataset),
         Link: feedLinks({ baseUrl, path, page, limit, pages }, format, site.hub),
         // Chromium loads an XSLT stylesheet as a script (script-src-elem) and holds the page it makes to
         // this policy: that one stylesheet may load, and the page may use our CSS; nothing else runs.
         'Content-Security-Policy': xml ? `${CONTENT_SECURITY_POLICY}; script-src ${stylesheetUrl}` : CONTENT_SECURITY_POLICY,
         ...FEED_CORS,
-      },
+        // RFC 9110 §8.7: the negotiated answer names the URL of the format it chose.
+        ...(negotiated ? { 'Content-Location': `${feedUrl(baseUrl, path, format)}${pageQuery(page, limit)}` } : {}),
+      }),
+      // RSS and Atom are typed for a browser when Accept asks (same bytes); /feed picks by Accept.
+      xml || negotiated ? ['Accept'] : [],
+      browserView ? '.xml' : '',
     );
-    // respond() names Accept-Encoding only; RSS and Atom also vary with Accept (a browser's type).
-    if (xml) response.headers.set('Vary', mergeVary(response.headers.get('Vary'), 'Accept'));
-    return response;
   };
 
-  /** Renders on the first request of a version, then serves the cached representation. */
+  /**
+   * Renders on the first request of a version, then serves the cached, prepared representation: a
+   * repeat request costs a look-up and the write of bytes and headers made then. Everything `render`
+   * and `headers` depend on must be in `key`.
+   * @param headers - the route's headers, asked for once per render
+   * @param vary - request headers besides Accept-Encoding that chose this representation
+   */
   const serve = async (
     c: Context,
     key: string,
     render: () => Promise<{ body: string | Uint8Array; contentType: string; lastModified?: Date | undefined }>,
-    headers: Record<string, string>,
+    headers: () => Record<string, string>,
+    vary: readonly string[] = [],
+    tagSuffix = '',
   ) => {
-    const representation = await cache.getOrCreate(key, async () => {
+    const prepared = await cache.getOrCreate(key, async () => {
       const { body, contentType, lastModified } = await render();
       // RFC 9110 §8.8.2.1: never a Last-Modified after now. A post "updated" in the future would
       // otherwise hide every change made before that date from readers polling with If-Modified-Since.
       const at = now();
       const clamped = lastModified && lastModified.getTime() > at.getTime() ? at : lastModified;
-      return represent(body, { contentType, lastModified: clamped, compressors });
+      return prepare(await represent(body, { contentType, lastModified: clamped, compressors }), headers(), vary, tagSuffix);
     });
-    return respond(c.req.raw, representation, headers);
+    return respondPrepared(c.req.raw, prepared);
   };
 
   for (const format of FEED_FORMATS) {
@@ -267,15 +303,14 @@ export function createApp(input: AppInput): Hono {
   // One address for readers that negotiate (RFC 9110 §12.5.1): RSS unless Accept prefers another.
   app.get('/feed', async function negotiatedFeed(c) {
     const format = chooseFeedFormat(c.req.header('Accept'));
-    const response = format
-      ? await serveFeed(c, format, undefined, 'feed')
-      : textResponse(`None of the feed types is acceptable; /feed offers ${FEED_FORMATS.map((f) => FEED_MEDIA_TYPES[f]).join(', ')}.`, 406);
-    response.headers.set('Vary', mergeVary(response.headers.get('Vary'), 'Accept'));
-    if (format && response.status < 300) {
-      const { baseUrl } = snapshot(c);
-      const url = new URL(c.req.url);
-      const { page, limit } = { page: Number(url.searchParams.get('page') ?? 1), limit: url.searchParams.get('limit') };
-      response.headers.set('Content-Location', `${feedUrl(baseUrl, '', format)}${pageQuery(page, limit === null ? undefined : Number(limit))}`);
+    if (!format) {
+      const offered = FEED_FORMATS.map((f) => FEED_MEDIA_TYPES[f]).join(', ');
+      return textResponse(`None of the feed types is acceptable; /feed offers ${offered}.`, 406, { Vary: 'Accept' });
+    }
+    const response = await serveFeed(c, format, undefined, 'feed', true);
+    // Refusals and moves made before a representation (400, 404, 301) were chosen by Accept too.
+    if (response.status !== 200 && response.status !== 304) {
+      response.headers.set('Vary', mergeVary(response.headers.get('Vary'), 'Accept'));
     }
     return response;
   });
@@ -286,7 +321,7 @@ export function createApp(input: AppInput): Hono {
       c,
       `${key}:feed.xsl`,
       async () => ({ body: feedStylesheet(baseUrl, dataset.site.title), contentType: XSLT }),
-      { 'Cache-Control': cacheControlOf(dataset) },
+      () => ({ 'Cache-Control': cacheControlOf(dataset) }),
     );
   });
 
@@ -310,7 +345,7 @@ export function createApp(input: AppInput): Hono {
           lastModified: newestChange(visible),
         };
       },
-      { 'Cache-Control': cacheControlOf(dataset) },
+      () => ({ 'Cache-Control': cacheControlOf(dataset) }),
     );
   });
 
@@ -319,11 +354,12 @@ export function createApp(input: AppInput): Hono {
       const found = findScope(c, kind, '');
       if (found instanceof Response) return found;
       const { dataset, baseUrl, key } = snapshot(c);
-      const { scope, posts } = found;
+      const { scope } = found;
       return serve(
         c,
         `${key}:page:${scope.path}`,
         async () => {
+          const posts = found.posts();
           const feedScope = namedFeedScope(dataset.site, scope, posts);
           const page = scopePage(
             pageContext(dataset, baseUrl, scope),
@@ -332,7 +368,7 @@ export function createApp(input: AppInput): Hono {
           );
           return { body: String(await page), contentType: HTML, lastModified: newestChange(posts) };
         },
-        { 'Cache-Control': cacheControlOf(dataset) },
+        () => ({ 'Cache-Control': cacheControlOf(dataset) }),
       );
     });
   }
@@ -353,14 +389,14 @@ export function createApp(input: AppInput): Hono {
         contentType: HTML,
         lastModified: found.updated,
       }),
-      { 'Cache-Control': cacheControlOf(dataset) },
+      () => ({ 'Cache-Control': cacheControlOf(dataset) }),
     );
   });
 
   app.get('/style.css', function stylesheet(c) {
-    return serve(c, 'static:/style.css', async () => ({ body: STYLESHEET, contentType: 'text/css; charset=utf-8' }), {
+    return serve(c, 'static:/style.css', async () => ({ body: STYLESHEET, contentType: 'text/css; charset=utf-8' }), () => ({
       'Cache-Control': 'public, max-age=3600',
-    });
+    }));
   });
 
   app.get('/media/*', function media(c) {
@@ -377,7 +413,7 @@ export function createApp(input: AppInput): Hono {
       c,
       `${dataset.version}:media:${path}`,
       async () => ({ body: asset.bytes, contentType: asset.mediaType }),
-      { 'Cache-Control': 'public, max-age=3600' },
+      () => ({ 'Cache-Control': 'public, max-age=3600' }),
     );
   });
 
@@ -443,6 +479,12 @@ export function createApp(input: AppInput): Hono {
 const mergeVary = (vary: string | null, name: string) => {
   const names = (vary ?? '').split(',').map((n) => n.trim()).filter(Boolean);
   return names.some((n) => n.toLowerCase() === name.toLowerCase()) ? names.join(', ') : [name, ...names].join(', ');
+};
+
+/** `http://127.0.0.1:3000` from a request URL, without parsing the whole of it. */
+const originOf = (url: string) => {
+  const pathStart = url.indexOf('/', url.indexOf('//') + 2);
+  return pathStart === -1 ? url : url.slice(0, pathStart);
 };
 
 const newestChange = (posts: readonly Post[]): Date | undefined => {

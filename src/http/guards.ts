@@ -27,7 +27,11 @@ export const KNOWN_METHODS: ReadonlySet<string> = new Set([
 export interface RequestGuardOptions {
   /** @default MAX_URL_LENGTH (2048), path and query together */
   maxUrlLength?: number;
-  /** @default MAX_HEADER_BYTES (16 KB) */
+  /**
+   * `Infinity` where the server enforces a limit itself (Node refuses over 16 KB with 431 before the
+   * app runs): counting means materialising every request's headers, the dearest step of a 304.
+   * @default MAX_HEADER_BYTES (16 KB)
+   */
   maxHeaderBytes?: number;
 }
 
@@ -65,12 +69,14 @@ export function refusal(request: Request, limits: Required<RequestGuardOptions>)
   if (target.length > limits.maxUrlLength) {
     return textResponse(`The URL is longer than ${limits.maxUrlLength} characters.`, 414);
   }
-  let headerBytes = 0;
-  request.headers.forEach((value, name) => {
-    headerBytes += name.length + value.length + 4; // ": " and CRLF, as on the wire
-  });
-  if (headerBytes > limits.maxHeaderBytes) {
-    return textResponse(`The request headers are larger than ${limits.maxHeaderBytes} bytes.`, 431);
+  if (Number.isFinite(limits.maxHeaderBytes)) {
+    let headerBytes = 0;
+    request.headers.forEach((value, name) => {
+      headerBytes += name.length + value.length + 4; // ": " and CRLF, as on the wire
+    });
+    if (headerBytes > limits.maxHeaderBytes) {
+      return textResponse(`The request headers are larger than ${limits.maxHeaderBytes} bytes.`, 431);
+    }
   }
 
   const queryStart = target.indexOf('?');

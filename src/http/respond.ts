@@ -30,36 +30,105 @@ type EncodedResponseInit = ResponseInit & { encodeBody?: 'automatic' | 'manual' 
 /** What a 304 leaves out: it describes the 200 it stands for, without its body (RFC 9110 §15.4.5). */
 const BODY_HEADERS = ['Content-Type', 'Content-Length', 'Content-Encoding'] as const;
 
-/**
- * Answers a GET or HEAD from a representation made earlier: picks the encoding, then either 304 or the
- * bytes. Headers go in as a plain object, which @hono/node-server writes without building a `Headers`.
- * @param headers - per-route headers (Cache-Control, Link, CORS), sent on the 304 too (RFC 9110 §15.4.5)
- */
-export function respond(request: Request, representation: Representation, headers: Record<string, string> = {}): Response {
-  const available = CONTENT_CODINGS.filter((coding) => representation.encoded[coding]);
-  const coding: ContentCoding | undefined = chooseEncoding(request.headers.get('Accept-Encoding'), available);
-  const variant = (coding && representation.encoded[coding]) || representation.identity;
-  const common: Record<string, string> = {
-    ...securityHeadersFor(representation.contentType),
-    ...headers,
-    ETag: variant.etag,
-  };
-  if (representation.lastModified) common['Last-Modified'] = httpDate(representation.lastModified);
-  if (isCompressible(representation.contentType)) common.Vary = 'Accept-Encoding';
+/** One variant's answers, headers built once: a poll copies nothing and formats no date. */
+interface PreparedVariant {
+  bytes: Uint8Array;
+  etag: string;
+  ok: Record<string, string>;
+  notModified: Record<string, string>;
+  coding: ContentCoding | undefined;
+}
 
-  if (notModified(request.headers, { etag: variant.etag, lastModified: representation.lastModified })) {
-    return new Response(null, { status: 304, headers: common });
+/** A representation with every header of every answer made, ready for the hot path. */
+export interface Prepared {
+  identity: PreparedVariant;
+  encoded: Partial<Record<ContentCoding, PreparedVariant>>;
+  available: readonly ContentCoding[];
+  lastModified: Date | undefined;
+  /** For the render cache's bound: the bytes, all variants together. */
+  size: number;
+}
+
+/**
+ * Builds the 200 and 304 headers of each variant once per representation.
+ * @param headers - per-route headers (Cache-Control, Link, CORS), sent on the 304 too (RFC 9110 §15.4.5)
+ * @param vary - request headers besides Accept-Encoding the route's choice depends on (`Accept`)
+ * @param tagSuffix - told apart from another representation of the same bytes (another Content-Type):
+ *   each representation has its own strong validator (RFC 9110 §8.8.3)
+ */
+export function prepare(
+  representation: Representation,
+  headers: Record<string, string> = {},
+  vary: readonly string[] = [],
+  tagSuffix = '',
+): Prepared {
+  const varyOn = [...vary, ...(isCompressible(representation.contentType) ? ['Accept-Encoding'] : [])];
+  const common: Record<string, string> = { ...securityHeadersFor(representation.contentType), ...headers };
+  if (representation.lastModified) common['Last-Modified'] = httpDate(representation.lastModified);
+  if (varyOn.length) common.Vary = varyOn.join(', ');
+  const variant = (bytes: Uint8Array, hashTag: string, coding: ContentCoding | undefined): PreparedVariant => {
+    const etag = tagSuffix ? `${hashTag.slice(0, -1)}${tagSuffix}"` : hashTag;
+    const notModified = { ...common, ETag: etag };
+    const ok: Record<string, string> = {
+      ...notModified,
+      'Content-Type': representation.contentType,
+      'Content-Length': String(bytes.byteLength),
+    };
+    if (coding) ok['Content-Encoding'] = coding;
+    return { bytes, etag, ok, notModified, coding };
+  };
+  const encoded: Partial<Record<ContentCoding, PreparedVariant>> = {};
+  for (const coding of CONTENT_CODINGS) {
+    const found = representation.encoded[coding];
+    if (found) encoded[coding] = variant(found.bytes, found.etag, coding);
   }
-  common['Content-Type'] = representation.contentType;
-  common['Content-Length'] = String(variant.bytes.byteLength);
-  const init: EncodedResponseInit = { status: 200, headers: common };
-  if (coding) {
-    common['Content-Encoding'] = coding;
-    init.encodeBody = 'manual';
-  }
+  return {
+    identity: variant(representation.identity.bytes, representation.identity.etag, undefined),
+    encoded,
+    available: CONTENT_CODINGS.filter((coding) => encoded[coding]),
+    lastModified: representation.lastModified,
+    size: representation.size,
+  };
+}
+
+/**
+ * Accept-Encoding values repeat (each client sends the same one every poll): remember the choice for
+ * the last few hundred distinct ones rather than parse q-values on every request.
+ */
+const encodingChoices = new Map<string, ContentCoding | undefined>();
+function encodingFor(acceptEncoding: string | null, available: readonly ContentCoding[]): ContentCoding | undefined {
+  if (!acceptEncoding || available.length === 0) return undefined;
+  const key = available.length === CONTENT_CODINGS.length ? acceptEncoding : `${available.join()}|${acceptEncoding}`;
+  if (encodingChoices.has(key)) return encodingChoices.get(key);
+  const chosen = chooseEncoding(acceptEncoding, available);
+  if (encodingChoices.size >= 256) encodingChoices.clear();
+  encodingChoices.set(key, chosen);
+  return chosen;
+}
+
+/**
+ * Answers a GET or HEAD from a prepared representation: picks the encoding, then either 304 or the
+ * bytes. Headers go in as a plain object, which @hono/node-server writes without building a `Headers`.
+ */
+export function respondPrepared(request: Request, prepared: Prepared): Response {
+  const coding = encodingFor(request.headers.get('Accept-Encoding'), prepared.available);
+  const variant = (coding && prepared.encoded[coding]) || prepared.identity;
+  const ifNoneMatch = request.headers.get('If-None-Match');
+  // The usual poll sends back exactly the tag it was given: no list to parse.
+  const unchanged =
+    ifNoneMatch === variant.etag ||
+    ((ifNoneMatch !== null || request.headers.get('If-Modified-Since') !== null) &&
+      notModified(request.headers, { etag: variant.etag, lastModified: prepared.lastModified }));
+  if (unchanged) return new Response(null, { status: 304, headers: variant.notModified });
+  const init: EncodedResponseInit = { status: 200, headers: variant.ok };
+  if (variant.coding) init.encodeBody = 'manual';
   // Hono answers HEAD by running the GET route and dropping the body, keeping every header.
   return new Response(variant.bytes as Uint8Array<ArrayBuffer>, init);
 }
+
+/** Answers a GET or HEAD from a representation made earlier (see `prepare` and `respondPrepared`). */
+export const respond = (request: Request, representation: Representation, headers: Record<string, string> = {}): Response =>
+  respondPrepared(request, prepare(representation, headers));
 
 /**
  * Answers a GET or HEAD from a 200 that respond() made earlier and a cache kept (headers and bytes):

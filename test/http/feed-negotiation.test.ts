@@ -117,6 +117,19 @@ describe('RSS and Atom for a browser', async () => {
       const [readerBody, browserBody] = [await reader.text(), await browser.text()];
       expect(browserBody).toBe(readerBody);
       expect(browserBody.split('\n')[1]).toBe('<?xml-stylesheet type="text/xsl" href="https://news.example.com/feed.xsl"?>');
+      // Another Content-Type is another representation: its own strong validator (RFC 9110 §8.8.3),
+      // so neither is ever revalidated with the other's tag.
+      const [readerTag, browserTag] = [reader.headers.get('etag'), browser.headers.get('etag')];
+      expect(browserTag).toMatch(/^"[A-Za-z0-9_-]{22}\.xml"$/);
+      expect(browserTag).not.toBe(readerTag);
+      const crossed = await app.request(`http://localhost${path}`, {
+        headers: { Accept: CHROMIUM_NAVIGATION, 'If-None-Match': readerTag ?? '' },
+      });
+      expect(crossed.status).toBe(200);
+      const same = await app.request(`http://localhost${path}`, {
+        headers: { Accept: CHROMIUM_NAVIGATION, 'If-None-Match': browserTag ?? '' },
+      });
+      expect(same.status).toBe(304);
     },
   );
 
