@@ -117,9 +117,12 @@ export const MAX_LIMIT_DEFAULT = 100;
 
 /** How long readers and shared caches may keep a feed or page before asking again, in seconds. */
 export const CACHE_DEFAULTS = { maxAge: 300, staleWhileRevalidate: 3600 } as const;
-const SECONDS = 'a whole number of seconds from 0 to 31536000 (a year)';
-const seconds = () =>
-  v.pipe(v.number(SECONDS), v.integer(SECONDS), v.minValue(0, SECONDS), v.maxValue(31_536_000, SECONDS));
+/** A whole number in a range, with one message for every way of missing it. */
+const wholeNumber = (min: number, max: number, message: string) =>
+  v.pipe(v.number(message), v.integer(message), v.minValue(min, message), v.maxValue(max, message));
+
+const seconds = () => wholeNumber(0, 31_536_000, 'a whole number of seconds from 0 to 31536000 (a year)');
+const itemCount = () => wholeNumber(1, 1000, 'a whole number from 1 to 1000');
 
 export const CacheSchema = v.object(
   {
@@ -138,25 +141,9 @@ export const SiteSchema = v.object(
     authors: authors(),
     copyright: v.optional(v.string('a string')),
     icon: v.optional(urlReference()),
-    feedLimit: v.optional(
-      v.pipe(
-        v.number('a whole number from 1 to 1000'),
-        v.integer('a whole number from 1 to 1000'),
-        v.minValue(1, 'a whole number from 1 to 1000'),
-        v.maxValue(1000, 'a whole number from 1 to 1000'),
-      ),
-      FEED_LIMIT_DEFAULT,
-    ),
+    feedLimit: v.optional(itemCount(), FEED_LIMIT_DEFAULT),
     /** The largest `?limit=N` a reader may ask of a feed (never below `feedLimit`). */
-    maxLimit: v.optional(
-      v.pipe(
-        v.number('a whole number from 1 to 1000'),
-        v.integer('a whole number from 1 to 1000'),
-        v.minValue(1, 'a whole number from 1 to 1000'),
-        v.maxValue(1000, 'a whole number from 1 to 1000'),
-      ),
-      MAX_LIMIT_DEFAULT,
-    ),
+    maxLimit: v.optional(itemCount(), MAX_LIMIT_DEFAULT),
     cache: v.optional(CacheSchema, {}),
     /** A WebSub hub the feeds name, so subscribers can be pushed new posts instead of polling. */
     hub: v.optional(absoluteUrl()),
