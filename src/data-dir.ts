@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
 import { loadDataset, type DataFile, type DataInput, type LoadResult } from './posts/index.ts';
@@ -26,10 +26,16 @@ export async function openDataDir(dir: string): Promise<{ input: DataInput; prob
   };
   const problems: Problem[] = [];
   const version = new VersionHash();
+  let newest = 0;
+  const touched = (mtimeMs: number) => {
+    if (mtimeMs > newest) newest = mtimeMs;
+  };
   /** `listed`: the file came from a folder listing, so if it is gone now it was deleted meanwhile. */
   const read = (file: string, shownAs: string, listed: boolean): Buffer | undefined => {
     try {
-      return readFileSync(file);
+      const { bytes, mtimeMs } = readWithTime(file);
+      touched(mtimeMs);
+      return bytes;
     } catch (error) {
       if (listed && isMissing(error)) return undefined;
       problems.push({ file: shownAs, message: `cannot be read (${describe(error)})`, severity: 'error' });
@@ -42,27 +48,42 @@ export async function openDataDir(dir: string): Promise<{ input: DataInput; prob
     version.add(shownAs, bytes);
     return { file: shownAs, text: bytes.toString('utf8') };
   };
+  /** Every file below a folder (links to files followed), as paths relative to `dir`, sorted. */
+  const filesBelow = async (folder: string): Promise<string[]> => {
+    let entries: Dirent[];
+    try {
+      touched(statSync(folder).mtimeMs); // a deleted or renamed file changes its folder's time
+      entries = await readdir(folder, { recursive: true, withFileTypes: true });
+    } catch (error) {
+      if (!isMissing(error)) problems.push({ file: shown(folder), message: `cannot be read (${describe(error)})`, severity: 'error' });
+      return [];
+    }
+    const files: string[] = [];
+    for (const entry of entries) {
+      const file = path.join(entry.parentPath, entry.name);
+      const relative = path.relative(dir, file).split(path.sep).join('/');
+      // Hidden files and everything in hidden folders (.DS_Store, .git/, .thumbs/) are not the site's.
+      if (relative.split('/').some((part) => part.startsWith('.'))) continue;
+      if (entry.isFile()) files.push(relative);
+      else if (entry.isDirectory()) touched(statSync(file, { throwIfNoEntry: false })?.mtimeMs ?? 0);
+      else if (entry.isSymbolicLink()) {
+        const target = statSync(file, { throwIfNoEntry: false });
+        if (target?.isFile()) files.push(relative);
+        else {
+          const what = target ? 'a link to a folder, which is not followed' : 'a link to nothing';
+          problems.push({ file: shown(file), message: `${what}, ignored`, severity: 'warning' });
+        }
+      }
+    }
+    return files.sort();
+  };
 
   const sitePath = path.join(dir, 'site.json');
   const site = readText(sitePath, shown(sitePath), false);
 
   const assets: NonNullable<DataInput['assets']>[number][] = [];
-  const mediaDir = path.join(dir, 'media');
-  let mediaFiles: { file: string; relative: string }[] = [];
-  try {
-    mediaFiles = (await readdir(mediaDir, { recursive: true, withFileTypes: true }))
-      .filter((entry) => entry.isFile())
-      .map((entry) => {
-        const file = path.join(entry.parentPath, entry.name);
-        return { file, relative: path.relative(dir, file).split(path.sep).join('/') };
-      })
-      // Hidden files and everything in hidden folders (.DS_Store, .git/, .thumbs/) are not the site's.
-      .filter(({ relative }) => !relative.split('/').some((part) => part.startsWith('.')))
-      .sort((a, b) => (a.relative < b.relative ? -1 : 1));
-  } catch (error) {
-    if (!isMissing(error)) problems.push({ file: shown(mediaDir), message: `cannot be read (${describe(error)})`, severity: 'error' });
-  }
-  for (const { file, relative } of mediaFiles) {
+  for (const relative of await filesBelow(path.join(dir, 'media'))) {
+    const file = path.join(dir, relative);
     // Deleted between the listing and the read: a later listing will not show it either.
     const bytes = read(file, shown(file), true);
     if (!bytes) continue;
@@ -70,30 +91,22 @@ export async function openDataDir(dir: string): Promise<{ input: DataInput; prob
     assets.push({ path: relative, file: shown(file), bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
   }
 
-  const postsDir = path.join(dir, 'posts');
-  const postsShown = shown(postsDir);
-  let names: string[] = [];
-  try {
-    names = (await readdir(postsDir, { withFileTypes: true }))
-      .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
-      .map((entry) => entry.name)
-      .sort();
-  } catch (error) {
-    if (!isMissing(error)) problems.push({ file: postsShown, message: `cannot be read (${describe(error)})`, severity: 'error' });
-  }
+  // Posts may sit in folders of their own (posts/2022/…): the slug comes from the file name alone.
+  const postPaths = await filesBelow(path.join(dir, 'posts'));
   let postFiles = 0;
   async function* posts(): AsyncGenerator<DataFile> {
     let sinceYield = 0;
-    for (const name of names) {
-      const shownAs = path.join(postsShown, name);
-      if (!name.endsWith('.json')) {
+    for (const relative of postPaths) {
+      const file = path.join(dir, relative);
+      const shownAs = shown(file);
+      if (!relative.endsWith('.json')) {
         problems.push({ file: shownAs, message: 'not a .json file, ignored', severity: 'warning' });
         continue;
       }
-      const file = readText(path.join(postsDir, name), shownAs, true);
-      if (file) {
+      const post = readText(file, shownAs, true);
+      if (post) {
         postFiles++;
-        yield file;
+        yield post;
       }
       if (++sinceYield >= READ_BATCH) {
         sinceYield = 0;
@@ -108,8 +121,29 @@ export async function openDataDir(dir: string): Promise<{ input: DataInput; prob
     get version() {
       return version.digest();
     },
+    get modified() {
+      return newest > 0 ? new Date(Math.floor(newest)) : undefined;
+    },
   };
   return { input, problems, postFiles: () => postFiles };
+}
+
+/** `readFileSync` and the file's modification time from the same open file: no second look-up. */
+function readWithTime(file: string): { bytes: Buffer; mtimeMs: number } {
+  const fd = openSync(file, 'r');
+  try {
+    const { size, mtimeMs } = fstatSync(fd);
+    const bytes = Buffer.allocUnsafe(size);
+    let offset = 0;
+    while (offset < size) {
+      const read = readSync(fd, bytes, offset, size - offset, null);
+      if (read === 0) break; // truncated while we read: the watcher will bring the rest
+      offset += read;
+    }
+    return { bytes: offset === size ? bytes : bytes.subarray(0, offset), mtimeMs };
+  } finally {
+    closeSync(fd);
+  }
 }
 
 /** A data folder read whole into the loader's input, every post text in a list. */
@@ -120,7 +154,8 @@ export async function readDataDir(
   const posts: DataFile[] = [];
   for await (const post of input.posts) posts.push(post);
   const { site, assets } = input;
-  return { input: { site, posts, ...(assets ? { assets } : {}), version: input.version ?? '' }, problems };
+  const { version, modified } = input;
+  return { input: { site, posts, ...(assets ? { assets } : {}), version: version ?? '', modified }, problems };
 }
 
 /** SHA-256 over `name NUL length NUL bytes` for each file in order: the framing of `loadDataset`'s own. */

@@ -7,11 +7,12 @@ import { loadDataDir } from './data-dir.ts';
 import { createApp, type AppOptions } from './http/app.ts';
 import { SECURITY_HEADERS, textResponse } from './http/respond.ts';
 import { nodeCompressors } from './node-compression.ts';
-import { formatProblem, summarizeProblems, type Problem } from './posts/index.ts';
+import { formatProblem, isHttpUrl, summarizeProblems, type Problem } from './posts/index.ts';
 import { ReloadingSource } from './reloading-source.ts';
 
 const host = process.env.HOST || '127.0.0.1';
-const port = Number(process.env.PORT || 3000);
+const portSetting = process.env.PORT || '3000';
+const port = Number(portSetting);
 const dataDir = process.env.DATA_DIR || './data';
 const siteUrl = process.env.SITE_URL || undefined;
 const watching = process.env.WATCH !== '0';
@@ -21,8 +22,10 @@ const refuseToStart = (message: string): never => {
   process.exit(1);
 };
 
+if (!/^\d+$/.test(portSetting) || port > 65535) {
+  refuseToStart(`PORT: expected a port number from 0 to 65535, got ${JSON.stringify(portSetting)}`);
+}
 // Every link in every feed is built on it: a typo here would publish broken links, so refuse to start.
-const isHttpUrl = (text: string) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol);
 if (siteUrl !== undefined && !isHttpUrl(siteUrl)) {
   refuseToStart(`SITE_URL: expected an absolute http(s) URL such as https://news.example.com, got ${JSON.stringify(siteUrl)}`);
 }
@@ -121,6 +124,15 @@ server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
 server.on('connect', (_request, socket: Duplex) => {
   socket.end(rawResponse(405, 'CONNECT is not allowed here; use GET or HEAD.', { Allow: 'GET, HEAD, OPTIONS' }));
 });
+// A port in use or an address this machine does not have is a setting to fix, not a crash.
+server.once('error', (error: NodeJS.ErrnoException) => {
+  const reasons: Record<string, string> = {
+    EADDRINUSE: `port ${port} on ${host} is already in use: stop the other server or set PORT`,
+    EACCES: `port ${port} needs more privileges than this process has: set PORT above 1023`,
+    EADDRNOTAVAIL: `${host} is not an address of this machine: set HOST`,
+  };
+  refuseToStart(`Cannot listen on ${host}:${port}: ${reasons[error.code ?? ''] ?? error.message}`);
+});
 server.listen(port, host, () => {
   const info = server.address();
   if (info === null || typeof info === 'string') return;
@@ -148,7 +160,16 @@ const scheduleReload = () => {
     Math.min(DEBOUNCE_MS, Math.max(0, burstStart + MAX_WAIT_MS - at)),
   );
 };
-const watcher = watching ? watch(dataDir, { recursive: true }, scheduleReload) : undefined;
+/** The watcher, or none when the system refuses one (out of inotify watches): SIGHUP still reloads. */
+function startWatching() {
+  try {
+    return watch(dataDir, { recursive: true }, scheduleReload);
+  } catch (error) {
+    console.error(`Cannot watch ${dataDir} (${(error as Error).message}); edits need SIGHUP to be seen.`);
+    return undefined;
+  }
+}
+const watcher = watching ? startWatching() : undefined;
 watcher?.on('error', (error) => console.error(`Watching ${dataDir} stopped (${error.message}); SIGHUP still reloads.`));
 
 process.on('SIGHUP', () => void reload('SIGHUP'));

@@ -1,6 +1,6 @@
 /**
  * A file deleted between the folder listing and the read, as happens while a publisher removes posts
- * and the server reloads: made deterministic by deleting the file just before `readFileSync` reaches it.
+ * and the server reloads: made deterministic by deleting the file just before the reader opens it.
  */
 import * as fs from 'node:fs';
 import path from 'node:path';
@@ -11,11 +11,11 @@ import { makeDataDir, postRecord, removeDir } from './fixtures.ts';
 const hooks = vi.hoisted(() => ({ beforeRead: undefined as ((file: string) => void) | undefined }));
 vi.mock('node:fs', async (importOriginal) => {
   const original = await importOriginal<typeof fs>();
-  const readFileSync = ((file: Parameters<typeof original.readFileSync>[0], ...rest: unknown[]) => {
+  const openSync = ((file: Parameters<typeof original.openSync>[0], ...rest: unknown[]) => {
     hooks.beforeRead?.(String(file));
-    return (original.readFileSync as (...args: unknown[]) => unknown)(file, ...rest);
-  }) as typeof original.readFileSync;
-  return { ...original, default: { ...original, readFileSync }, readFileSync };
+    return (original.openSync as (...args: unknown[]) => unknown)(file, ...rest);
+  }) as typeof original.openSync;
+  return { ...original, default: { ...original, openSync }, openSync };
 });
 
 const dirs: string[] = [];

@@ -1,4 +1,4 @@
-import { readFile, rm, stat, writeFile, mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadDataDir, readDataDir } from '../src/data-dir.ts';
@@ -59,6 +59,41 @@ describe('readDataDir', () => {
 });
 
 describe('loadDataDir', () => {
+  it('reads posts in folders of their own and follows links to files, warning about what it skips', async () => {
+    const dir = await tempDataDir({ posts: { plain: postRecord({ title: 'Plain' }) }, media: { 'a.png': new Uint8Array([1]) } });
+    const elsewhere = await tempDataDir({ posts: { linked: postRecord({ title: 'Linked' }) }, media: { 'b.png': new Uint8Array([2]) } });
+    await mkdir(path.join(dir, 'posts', '2022'));
+    await writeFile(path.join(dir, 'posts', '2022', 'nested.json'), JSON.stringify(postRecord({ title: 'Nested' })));
+    await symlink(path.join(elsewhere, 'posts', 'linked.json'), path.join(dir, 'posts', 'linked.json'));
+    await symlink(path.join(elsewhere, 'media', 'b.png'), path.join(dir, 'media', 'b.png'));
+    await symlink(path.join(elsewhere, 'posts'), path.join(dir, 'posts', 'more'));
+    await symlink(path.join(dir, 'nowhere.json'), path.join(dir, 'posts', 'dangling.json'));
+    const result = await loadDataDir(dir);
+    expect(result.problems.map(formatProblem)).toEqual([
+      `${path.join(dir, 'posts', 'dangling.json')}: a link to nothing, ignored   [warning]`,
+      `${path.join(dir, 'posts', 'more')}: a link to a folder, which is not followed, ignored   [warning]`,
+    ]);
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.dataset.posts.map((p) => [p.title, p.slug]).sort()).toEqual([
+      ['Linked', 'linked'],
+      ['Nested', 'nested'],
+      ['Plain', 'plain'],
+    ]);
+    expect([...result.dataset.assets.keys()]).toEqual(['/media/a.png', '/media/b.png']);
+  });
+
+  it('dates the data by its newest file or folder, so a deletion moves it forward', async () => {
+    const dir = await tempDataDir({ posts: { a: postRecord(), b: postRecord() } });
+    const old = new Date('2024-05-01T00:00:00Z');
+    for (const file of ['site.json', 'posts/a.json', 'posts/b.json', 'posts', '.']) await utimes(path.join(dir, file), old, old);
+    const before = await loadDataDir(dir);
+    expect(before.ok && before.dataset.modified?.toISOString()).toBe(old.toISOString());
+    await rm(path.join(dir, 'posts', 'b.json'));
+    const after = await loadDataDir(dir);
+    expect(after.ok && after.dataset.modified!.getTime()).toBeGreaterThan(old.getTime());
+  });
+
   it('hashes the version as it reads, to the value loadDataset computes from the same files', async () => {
     const dir = await tempDataDir({
       posts: { a: postRecord({ title: 'A' }), b: postRecord({ title: 'B' }) },

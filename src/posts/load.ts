@@ -3,6 +3,8 @@ import { mediaTypeOf } from './media-types.ts';
 import { describeValue, type Problem } from './problems.ts';
 import {
   PostSchema,
+  SLUG_MAX_LENGTH,
+  SLUG_PATTERN,
   SiteSchema,
   type Attachment,
   type Image,
@@ -40,6 +42,8 @@ export interface DataInput {
    * `posts` to be a list.
    */
   version?: string;
+  /** See `Dataset.modified`; read, like `version`, once every post has been taken. */
+  modified?: Date | undefined;
   assets?: readonly Omit<Asset, 'mediaType'>[];
 }
 
@@ -52,6 +56,13 @@ export interface Dataset {
   assets: ReadonlyMap<string, Asset>;
   /** Changes whenever any input file changes. */
   version: string;
+  /**
+   * When the data last changed as a whole: the newest modification time among the files and the
+   * posts folder (a deleted post changes the folder's). Feeds and pages never claim a Last-Modified
+   * older than this, so a deletion, a new draft or a site.json edit reaches readers who poll with
+   * If-Modified-Since alone. Absent for data built in memory.
+   */
+  modified?: Date;
   warnings: readonly Problem[];
 }
 
@@ -101,7 +112,8 @@ export async function loadDataset(input: DataInput): Promise<LoadResult> {
   posts.sort(newestFirst);
   const version = input.version ?? (await versionOf(input));
   const warnings = problems.filter((p) => p.severity === 'warning');
-  return { ok: true, dataset: { site, posts, assets, version, warnings }, problems };
+  const modified = input.modified;
+  return { ok: true, dataset: { site, posts, assets, version, ...(modified ? { modified } : {}), warnings }, problems };
 }
 
 const newestFirst = (a: Post, b: Post) =>
@@ -210,12 +222,12 @@ function resolvePost(
 ): Post | undefined {
   let ok = true;
   const slug = record.slug ?? defaultSlug(file);
-  if (record.slug === undefined && !/^[a-z0-9]+(?:-[a-z0-9]+)*$/.test(slug)) {
+  if (record.slug === undefined && (!SLUG_PATTERN.test(slug) || slug.length > SLUG_MAX_LENGTH)) {
     problems.push(
       error(
         file,
         'slug',
-        `the file name "${slug}" cannot be a slug: rename the file or add a "slug" of lowercase letters a-z, digits and single hyphens`,
+        `the file name "${slug}" cannot be a slug: rename the file or add a "slug" of lowercase letters a-z, digits and single hyphens, at most ${SLUG_MAX_LENGTH} characters`,
       ),
     );
     ok = false;

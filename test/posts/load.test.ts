@@ -132,7 +132,7 @@ describe('loadDataset', () => {
   it('says how to fix a file name that cannot be a slug', async () => {
     const result = await loadDataset(dataInput({ posts: { 'Board Meeting': postRecord() } }));
     expect(lines(result)).toEqual([
-      'data/posts/Board Meeting.json: slug: the file name "Board Meeting" cannot be a slug: rename the file or add a "slug" of lowercase letters a-z, digits and single hyphens',
+      'data/posts/Board Meeting.json: slug: the file name "Board Meeting" cannot be a slug: rename the file or add a "slug" of lowercase letters a-z, digits and single hyphens, at most 200 characters',
     ]);
   });
 

@@ -54,6 +54,9 @@ describe('post fields', () => {
     ['a date-time without an offset', '2022-01-17T09:30:00'],
     ['a US-style date', 'Jan-17-2022'],
     ['an hour past 23', '2022-01-17T24:00:00Z'],
+    ['year 0, which no feed date can carry', '0000-01-01'],
+    ['an offset that carries the instant past 9999', '9999-12-31T23:59:59-12:00'],
+    ['an offset that carries the instant before year 1', '0001-01-01T00:00:00+01:00'],
   ])('refuses %s as a date', async (_, published) => {
     expect(await postLines(postRecord({ published }))).toEqual([
       `data/posts/foo.json: published: expected ${DATE}, got "${published}"`,
@@ -61,7 +64,8 @@ describe('post fields', () => {
   });
 
   it('accepts a date, a UTC date-time and a date-time with offset', async () => {
-    for (const published of ['2022-01-17', '2022-01-17T09:30:00Z', '2022-01-17T09:30:00.250+08:00', '2024-02-29']) {
+    // 0004-02-29: a leap day early in the calendar, which Date.UTC would read as 1904.
+    for (const published of ['2022-01-17', '2022-01-17T09:30:00Z', '2022-01-17T09:30:00.250+08:00', '2024-02-29', '0004-02-29']) {
       expect(await postLines(postRecord({ published }))).toEqual([]);
     }
   });
@@ -81,6 +85,14 @@ describe('post fields', () => {
       ]);
     },
   );
+
+  it('refuses a slug longer than 200 characters, which no URL limit would let through', async () => {
+    const slug = 'a'.repeat(201);
+    expect(await postLines(postRecord({ slug }))).toEqual([
+      `data/posts/foo.json: slug: expected a slug of at most 200 characters, got "${'a'.repeat(56)}…"`,
+    ]);
+    expect(await postLines(postRecord({ slug: 'a'.repeat(200) }))).toEqual([]);
+  });
 
   it('refuses an id that is not an absolute URI (RFC 4287 §4.2.6)', async () => {
     expect(await postLines(postRecord({ id: 'board-meeting' }))).toEqual([
@@ -147,7 +159,16 @@ describe('post fields', () => {
     ]);
   });
 
-  it.each(['javascript:alert(1)', ' JavaScript:alert(1)', 'data:text/html,<script>alert(1)</script>', 'vbscript:msgbox'])(
+  it.each([
+    'javascript:alert(1)',
+    ' JavaScript:alert(1)',
+    'data:text/html,<script>alert(1)</script>',
+    'vbscript:msgbox',
+    // URL parsers strip leading control characters and tabs inside the scheme: still a script URL.
+    '\u0001javascript:alert(1)',
+    'java\tscript:alert(1)',
+    'file:///etc/passwd',
+  ])(
     'refuses the script URL %j wherever a URL goes',
     async (url) => {
       expect(await postLines(postRecord({ image: { url } }))).toEqual([
@@ -158,6 +179,12 @@ describe('post fields', () => {
       ]);
     },
   );
+
+  it('accepts web, mail and phone URLs, absolute or relative', async () => {
+    for (const url of ['https://example.com/a', 'mailto:press@example.com', 'tel:+4930123456', '../about', '/team']) {
+      expect(await postLines(postRecord({ authors: [{ name: 'Anna Berg', url }] }))).toEqual([]);
+    }
+  });
 
   it('refuses a URL that cannot be parsed instead of failing on it later', async () => {
     expect(await postLines(postRecord({ image: { url: 'http://[::1' } }))).toEqual([
