@@ -22,7 +22,7 @@ import type { Hono } from 'hono';
 import { loadDataDir } from '../src/data-dir.ts';
 import { normalizeBaseUrl } from '../src/feeds/model.ts';
 import { createApp } from '../src/http/app.ts';
-import { formatProblem, summarizeProblems, type Dataset } from '../src/posts/index.ts';
+import { formatProblem, isHttpUrl, summarizeProblems, type Dataset } from '../src/posts/index.ts';
 
 /** Headers a static host sets by itself, from the file: copying ours would be wrong or duplicated. */
 const HOST_HEADERS = new Set(['content-length', 'content-encoding', 'etag', 'last-modified', 'vary', 'date']);
@@ -60,7 +60,8 @@ export async function crawlSite(app: Hono, dataset: Dataset, siteUrl: string): P
     queue.push({ url, linkedFrom });
   };
   enqueue('/', '(start)');
-  for (const assetPath of dataset.assets.keys()) enqueue(encodeURI(assetPath), '(dataset)');
+  // Each segment encoded whole: a '?' or '#' in a file name is part of the name, not a query or fragment.
+  for (const assetPath of dataset.assets.keys()) enqueue(assetPath.split('/').map(encodeURIComponent).join('/'), '(dataset)');
 
   const result: ExportResult = { files: [], redirects: [], broken: [], queried: [] };
   while (queue.length) {
@@ -247,7 +248,7 @@ async function main(): Promise<void> {
   if (!loaded.ok) process.exit(1);
   const siteUrl = values['site-url'] ?? (process.env.SITE_URL || undefined) ?? loaded.dataset.site.url;
   // A static file cannot learn the address it is served from: every feed link needs it up front.
-  if (!siteUrl || !URL.canParse(siteUrl) || !/^https?:$/.test(new URL(siteUrl).protocol)) {
+  if (!siteUrl || !isHttpUrl(siteUrl)) {
     console.error(
       `A static export needs the site's public address: set SITE_URL, --site-url or "url" in site.json to an absolute http(s) URL${siteUrl ? `, not ${JSON.stringify(siteUrl)}` : ''}.`,
     );

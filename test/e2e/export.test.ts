@@ -78,7 +78,7 @@ describe('npm run export', () => {
         draft: postRecord({ title: 'Not yet', published: '2024-01-01', draft: true }),
         later: postRecord({ title: 'Far future', published: '2999-01-01' }),
       },
-      media: { 'plant.png': PNG, 'icon.png': PNG, 'unlinked file.txt': 'only in the dataset' },
+      media: { 'plant.png': PNG, 'icon.png': PNG, 'unlinked file.txt': 'only in the dataset', 'what?.txt': 'a question', 'a#b.txt': 'a hash' },
     });
     out = path.join(await mkdtemp(path.join(tmpdir(), 'pressroom-export-')), 'dist');
     exported = await run(process.execPath, ['--import', 'tsx', 'scripts/export.ts', '--out', out, '--data', dataDir, '--site-url', SITE_URL]);
@@ -104,7 +104,7 @@ describe('npm run export', () => {
 
   it('writes the feeds, pages, posts, stylesheets and every dataset file, and nothing unpublished', async () => {
     const files = await filesBelow(out);
-    for (const file of ['index.html', 'rss.xml', 'atom.xml', 'feed.json', 'style.css', '_headers', 'media/plant.png', 'media/icon.png', 'media/unlinked file.txt']) {
+    for (const file of ['index.html', 'rss.xml', 'atom.xml', 'feed.json', 'style.css', '_headers', 'media/plant.png', 'media/icon.png', 'media/unlinked file.txt', 'media/what?.txt', 'media/a#b.txt']) {
       expect(files).toContain(file);
     }
     for (const slug of ['board-meeting', 'new-plant', 'plant-tour', 'spring-report']) expect(files).toContain(`posts/${slug}.html`);
