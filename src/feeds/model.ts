@@ -2,7 +2,7 @@ import type { Author, Dataset, Post, Site } from '../posts/index.ts';
 import { absoluteUrl, absoluteUrlsInHtml } from './absolute-urls.ts';
 import { pageCount, pageNeighbours, pageQuery, type PageRelation } from './paging.ts';
 import { excerpt, htmlToText } from './plain-text.ts';
-import { safeContentOf } from './sanitize.ts';
+import { safeContentOf } from '#safe-content';
 import { dropNonXmlChars } from './xml-escape.ts';
 
 export const FEED_FORMATS = ['rss', 'atom', 'json'] as const;

@@ -1,4 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
+import { safeContentWith } from './safe-content.ts';
 
 /** Schemes a link or an embedded file may use; anything else (`javascript:`, `vbscript:`, `data:`…) is dropped. */
 const LINK_SCHEMES = ['http', 'https', 'mailto', 'tel'];
@@ -89,14 +90,7 @@ export const CONTENT_POLICY: sanitizeHtml.IOptions = {
 /** The publisher's HTML with everything that could run script removed: see {@link CONTENT_POLICY}. */
 export const sanitizeContent = (html: string): string => sanitizeHtml(html, CONTENT_POLICY);
 
-const sanitized = new WeakMap<object, string>();
-
 /**
- * A post's content, sanitised once per post object: the three feeds and the post's page share the work,
- * and a new data version (new post objects) starts afresh while the old results go with the old version.
+ * A post's content, sanitised once per post object (see `safe-content.ts`): Node's `#safe-content`.
  */
-export function safeContentOf(post: { readonly content: string }): string {
-  let html = sanitized.get(post);
-  if (html === undefined) sanitized.set(post, (html = sanitizeContent(post.content)));
-  return html;
-}
+export const safeContentOf = safeContentWith(sanitizeContent);

@@ -3,42 +3,64 @@ import type { Post, Site } from './schema.ts';
 
 /**
  * A validated dataset as plain JSON, for runtimes without a file system: `npm run build:data` writes
- * one, the worker reads it back. Validation happened at build time, so the worker only turns date
- * strings into dates and base64 into bytes: a cold start parses no schema.
+ * one, the worker reads it back. Validation and sanitising happened at build time, so the worker only
+ * turns date strings into dates and base64 into bytes: a cold start parses no schema, and the first
+ * feed runs no HTML sanitiser.
  */
 export interface DataBundle {
-  format: 1;
+  format: 2;
   site: Site;
   posts: BundledPost[];
   assets: BundledAsset[];
   version: string;
+  /** `Dataset.modified` as ISO 8601, when the data has one. */
+  modified?: string;
 }
 
-type BundledPost = Omit<Post, 'published' | 'updated'> & { published: string; updated: string };
+/** A post, its dates as ISO 8601, with its content as feeds show it: `safeContent`, sanitised. */
+type BundledPost = Omit<Post, 'published' | 'updated'> & { published: string; updated: string; safeContent: string };
 type BundledAsset = Omit<Asset, 'bytes'> & { base64: string };
 
-export function bundleDataset(dataset: Dataset): DataBundle {
+export interface BundleOptions {
+  /** A post's content as feeds and pages show it (src/feeds/sanitize.ts), stored beside the content. */
+  safeContentOf: (post: Post) => string;
+}
+
+export interface UnbundleOptions {
+  /** Receives each post with the HTML sanitised for it at build time. */
+  onSafeContent?: (post: Post, html: string) => void;
+}
+
+export function bundleDataset(dataset: Dataset, options: BundleOptions): DataBundle {
   return {
-    format: 1,
+    format: 2,
     site: dataset.site,
     posts: dataset.posts.map((post) => ({
       ...post,
       published: post.published.toISOString(),
       updated: post.updated.toISOString(),
+      safeContent: options.safeContentOf(post),
     })),
     assets: Array.from(dataset.assets.values(), ({ bytes, ...asset }) => ({ ...asset, base64: toBase64(bytes) })),
     version: dataset.version,
+    ...(dataset.modified ? { modified: dataset.modified.toISOString() } : {}),
   };
 }
 
-export function datasetFromBundle(bundle: DataBundle): Dataset {
+export function datasetFromBundle(bundle: DataBundle, options: UnbundleOptions = {}): Dataset {
+  const { onSafeContent } = options;
   return {
     site: bundle.site,
-    posts: bundle.posts.map((post) => ({ ...post, published: new Date(post.published), updated: new Date(post.updated) })),
+    posts: bundle.posts.map(({ safeContent, ...bundled }) => {
+      const post: Post = { ...bundled, published: new Date(bundled.published), updated: new Date(bundled.updated) };
+      onSafeContent?.(post, safeContent);
+      return post;
+    }),
     assets: new Map(
       bundle.assets.map(({ base64, ...asset }) => [`/${asset.path}`, { ...asset, bytes: fromBase64(base64) }]),
     ),
     version: bundle.version,
+    ...(bundle.modified !== undefined ? { modified: new Date(bundle.modified) } : {}),
     warnings: [],
   };
 }

@@ -1,7 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { feedItem } from '../../src/feeds/model.ts';
+import { primeSafeContent } from '../../src/feeds/safe-content.ts';
 import { CONTENT_POLICY, safeContentOf, sanitizeContent } from '../../src/feeds/sanitize.ts';
+import { safeContentOf as sanitizedAtBuild } from '../../src/feeds/sanitized-at-build.ts';
 import { dataset, postRecord } from '../fixtures.ts';
 import { xmlErrors } from './parse.ts';
 
@@ -146,6 +148,24 @@ describe('safeContentOf', () => {
     expect(safeContentOf(post)).toBe(first);
     expect(safeContentOf({ content: '<b>New</b><script></script>' })).toBe('<b>New</b>');
   });
+
+  it('takes HTML sanitised at build time as it is, and sanitises only the posts it was not given', () => {
+    const primed = { content: '<p onclick="x()">Raw</p>' };
+    primeSafeContent(primed, '<p>From the build</p>');
+    expect(safeContentOf(primed)).toBe('<p>From the build</p>');
+    expect(safeContentOf({ content: '<p onclick="x()">Raw</p>' })).toBe('<p>Raw</p>');
+  });
+});
+
+describe('the worker\u2019s safeContentOf (sanitized-at-build.ts)', () => {
+  it('serves the HTML npm run build:data sanitised, and refuses a post that has none', () => {
+    const primed = { content: '<p onclick="x()">Raw</p>' };
+    primeSafeContent(primed, '<p>Raw</p>');
+    expect(sanitizedAtBuild(primed)).toBe('<p>Raw</p>');
+    expect(() => sanitizedAtBuild({ content: '<p>Never bundled</p>' })).toThrow(
+      'a post reached a feed without the HTML npm run build:data sanitised for it; the worker bundles no sanitiser',
+    );
+  });
 });
 
 describe('feedItem', () => {
@@ -161,5 +181,12 @@ describe('feedItem', () => {
     expect(item.contentHtml).toBe(
       '<p><a href="https://news.example.com/media/a.pdf">a</a> <a>b</a><img src="https://news.example.com/posts/pic.png" alt="" /></p>',
     );
+  });
+
+  it('resolves the URLs of HTML sanitised at build time just the same', async () => {
+    const { posts } = await dataset({ posts: { bundled: postRecord({ content: '<p>raw</p>' }) } });
+    const post = posts[0]!;
+    primeSafeContent(post, '<p><a href="../media/a.pdf">a</a></p>');
+    expect(feedItem(post, 'https://news.example.com').contentHtml).toBe('<p><a href="https://news.example.com/media/a.pdf">a</a></p>');
   });
 });

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataDir } from '../../src/data-dir.ts';
-import { datasetFromBundle, type DataBundle } from '../../src/posts/index.ts';
+import { feedItem } from '../../src/feeds/model.ts';
+import { sanitizeContent } from '../../src/feeds/sanitize.ts';
+import { datasetFromBundle, type DataBundle, type Post } from '../../src/posts/index.ts';
 import { makeDataDir, postRecord, removeDir, run, siteRecord } from '../fixtures.ts';
 
 const buildData = (dir: string, out: string) => run(process.execPath, ['--import', 'tsx', 'scripts/build-data.ts', dir, out]);
@@ -63,11 +65,46 @@ describe('npm run build:data', () => {
     const { bundle } = (await import(pathToFileURL(out).href)) as { bundle: DataBundle };
     const restored = datasetFromBundle(bundle);
     expect(restored.version).toBe(loaded.dataset.version);
+    // Last-Modified never goes below it: the worker must know it as Node does.
+    expect(loaded.dataset.modified).toBeInstanceOf(Date);
+    expect(restored.modified).toEqual(loaded.dataset.modified);
     expect(restored.site).toEqual(loaded.dataset.site);
     expect(restored.posts).toEqual(loaded.dataset.posts);
     expect(restored.posts[1]?.published).toEqual(new Date('2024-01-02T01:04:05Z'));
     expect([...restored.assets.keys()]).toEqual([...loaded.dataset.assets.keys()]);
     expect(restored.assets.get('/media/big.png')?.bytes).toEqual(png);
     expect(restored.assets.get('/media/big.png')?.mediaType).toBe('image/png');
+  });
+
+  it('sanitises every post at build time, and hands each restored post its HTML: the same feed items as Node makes', async () => {
+    const hostile = '<p onclick="steal()">Hello <a href="javascript:alert(1)">x</a> <a href="../media/a.pdf">a</a></p><script>alert(1)</script>';
+    const dir = await folder({
+      posts: {
+        hostile: postRecord({ title: 'Hostile', published: '2024-02-01', content: hostile }),
+        clean: postRecord({ title: 'Clean', published: '2024-01-01', content: '<p>Plain &amp; simple<br>text</p>' }),
+        draft: postRecord({ title: 'Draft', published: '2024-01-02', draft: true, content: '<img src=x onerror=alert(1)>' }),
+      },
+    });
+    const out = path.join(outDir, 'sanitised.ts');
+    expect((await buildData(dir, out)).code).toBe(0);
+    const { bundle } = (await import(pathToFileURL(out).href)) as { bundle: DataBundle };
+    const loaded = await loadDataDir(dir);
+    if (!loaded.ok) throw new Error('fixture data should be valid');
+
+    expect(bundle.format).toBe(2);
+    expect(bundle.posts.map((post) => post.safeContent)).toEqual(loaded.dataset.posts.map((post) => sanitizeContent(post.content)));
+    expect(bundle.posts[0]?.safeContent).toBe('<p>Hello <a>x</a> <a href="../media/a.pdf">a</a></p>');
+
+    const handed: [Post, string][] = [];
+    const restored = datasetFromBundle(bundle, { onSafeContent: (post, html) => handed.push([post, html]) });
+    expect(handed.map(([post]) => post)).toEqual([...restored.posts]);
+    expect(handed.every(([post], i) => post === restored.posts[i])).toBe(true);
+    expect(handed.map(([, html]) => html)).toEqual(bundle.posts.map((post) => post.safeContent));
+    // The content as written stays the post's own: summaries are made from it.
+    expect(restored.posts).toEqual(loaded.dataset.posts);
+    expect(restored.posts[0]?.content).toBe(hostile);
+    for (const [i, post] of restored.posts.entries()) {
+      expect(feedItem(post, 'https://news.example.com')).toEqual(feedItem(loaded.dataset.posts[i]!, 'https://news.example.com'));
+    }
   });
 });

@@ -49,6 +49,13 @@ describe('wrangler deploy --dry-run', () => {
     expect(code).not.toMatch(/(?:from\s*|require\(\s*|import\(\s*)["']node:/);
   });
 
+  it('bundles no HTML sanitiser: posts come sanitised from npm run build:data', () => {
+    const inputs = Object.keys(meta.inputs);
+    expect(inputs).toContain('src/feeds/sanitized-at-build.ts');
+    expect(inputs).not.toContain('src/feeds/sanitize.ts');
+    expect(inputs.filter((input) => /node_modules\/(?:sanitize-html|htmlparser2|postcss)\//.test(input))).toEqual([]);
+  });
+
   it('carries the data of data/ as validated now', async () => {
     const { version } = await seedDataset();
     expect(code).toContain(version);
