@@ -1,7 +1,7 @@
 import type { Author, Dataset, Post, Site } from '../posts/index.ts';
 import { absoluteUrl, absoluteUrlsInHtml } from './absolute-urls.ts';
 import { pageCount, pageNeighbours, pageQuery, type PageRelation } from './paging.ts';
-import { excerpt, htmlToText } from './plain-text.ts';
+import { defaultSummary } from './plain-text.ts';
 import { safeContentOf } from '#safe-content';
 import { dropNonXmlChars } from './xml-escape.ts';
 
@@ -179,7 +179,8 @@ export function feedItem(post: Post, baseUrl: string): FeedItem {
   const url = postUrl(baseUrl, post.slug);
   // Sanitised first, so that every URL resolved below has passed the policy's scheme check.
   const contentHtml = cleanText(absoluteUrlsInHtml(safeContentOf(post), url));
-  const summary = cleanText(post.summary ?? excerpt(htmlToText(post.content)));
+  // From the safe content: text inside what the sanitiser drops (an iframe's fallback) is not the post's.
+  const summary = cleanText(post.summary ?? defaultSummary(safeContentOf(post)));
   return {
     id: post.id ?? url,
     url,

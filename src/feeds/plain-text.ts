@@ -28,14 +28,42 @@ export function decodeEntities(text: string): string {
   });
 }
 
+/** Comments, and elements whose text no reader sees. */
+const UNSEEN = /<!--|<(script|style|template|noscript)\b/gi;
+
+/**
+ * Drops each comment and unseen element to its end, or to the end of the text when it has none. One
+ * forward pass: a lazy regex to the closing tag rescans the rest of the text for every unclosed
+ * opening (256 KB of `<script` took over a second, 40,000 `<!--` five).
+ */
+function dropUnseen(html: string): string {
+  let out = '';
+  let from = 0;
+  UNSEEN.lastIndex = 0;
+  for (let open = UNSEEN.exec(html); open; open = UNSEEN.exec(html)) {
+    out += `${html.slice(from, open.index)} `;
+    if (open[1] === undefined) {
+      const end = html.indexOf('-->', UNSEEN.lastIndex);
+      from = end === -1 ? html.length : end + 3;
+    } else {
+      const close = new RegExp(`</${open[1]}\\s*>`, 'ig');
+      close.lastIndex = UNSEEN.lastIndex;
+      from = close.exec(html) ? close.lastIndex : html.length;
+    }
+    UNSEEN.lastIndex = from;
+  }
+  return out + html.slice(from);
+}
+
 /** The words a person reads in an HTML fragment, whitespace collapsed: no markup, no scripts. */
 export function htmlToText(html: string): string {
-  const text = html
-    .replace(/<!--[\s\S]*?-->/g, ' ')
-    .replace(/<(script|style|template|noscript)\b[\s\S]*?<\/\1\s*>/gi, ' ')
-    .replace(/<[^>]*>/g, ' ');
+  // `[^<>]`, not `[^>]`: an unclosed `<` stops at the next one instead of rescanning to the end.
+  const text = dropUnseen(html).replace(/<[^<>]*>/g, ' ');
   return decodeEntities(text).replace(/\s+/g, ' ').trim();
 }
+
+/** A post's summary when it has none of its own: the first 280 characters of its (safe) content's text. */
+export const defaultSummary = (html: string): string => excerpt(htmlToText(html));
 
 /** At most `max` characters, cut at a word boundary with an ellipsis. */
 export function excerpt(text: string, max = 280): string {

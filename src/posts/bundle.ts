@@ -24,6 +24,11 @@ type BundledAsset = Omit<Asset, 'bytes'> & { base64: string };
 export interface BundleOptions {
   /** A post's content as feeds and pages show it (src/feeds/sanitize.ts), stored beside the content. */
   safeContentOf: (post: Post) => string;
+  /**
+   * The summary a post without one of its own gets (src/feeds/plain-text.ts), stored as its summary:
+   * the worker then never extracts text at request time, and every feed reads the same words.
+   */
+  defaultSummary?: (safeContent: string) => string;
 }
 
 export interface UnbundleOptions {
@@ -35,12 +40,17 @@ export function bundleDataset(dataset: Dataset, options: BundleOptions): DataBun
   return {
     format: 2,
     site: dataset.site,
-    posts: dataset.posts.map((post) => ({
-      ...post,
-      published: post.published.toISOString(),
-      updated: post.updated.toISOString(),
-      safeContent: options.safeContentOf(post),
-    })),
+    posts: dataset.posts.map((post) => {
+      const safeContent = options.safeContentOf(post);
+      const summary = post.summary ?? options.defaultSummary?.(safeContent);
+      return {
+        ...post,
+        ...(summary !== undefined ? { summary } : {}),
+        published: post.published.toISOString(),
+        updated: post.updated.toISOString(),
+        safeContent,
+      };
+    }),
     assets: Array.from(dataset.assets.values(), ({ bytes, ...asset }) => ({ ...asset, base64: toBase64(bytes) })),
     version: dataset.version,
     ...(dataset.modified ? { modified: dataset.modified.toISOString() } : {}),

@@ -65,6 +65,18 @@ describe('PublishedPosts', () => {
 });
 
 describe('feedItem', () => {
+  it('makes the default summary from the safe content: nothing the sanitiser drops reaches it', async () => {
+    const data = await dataset({
+      posts: {
+        a: postRecord({
+          content: '<iframe>Your browser does not support iframes.</iframe><textarea>internal note</textarea><p>Real text.</p>',
+        }),
+      },
+    });
+    const [post] = data.posts;
+    expect(feedItem(post!, 'https://example.com').summary).toBe('Real text.');
+  });
+
   it('resolves the seed post: id, URL, absolute image with real type and size, excerpt as summary', async () => {
     const [post] = (await seedDataset()).posts;
     if (!post) throw new Error('no seed post');

@@ -14,6 +14,13 @@ describe('decodeEntities', () => {
 });
 
 describe('htmlToText', () => {
+  it('drops an unclosed script or comment to the end, and keeps text after a stray <', () => {
+    expect(htmlToText('<p>a</p><SCRIPT>x</script ><p>b<!-- c -->d</p><script>never closed <p>e')).toBe('a b d');
+    expect(htmlToText('<p>a</p><!-- never closed <p>b')).toBe('a');
+    expect(htmlToText('1 < 2 and <b>3</b>')).toBe('1 < 2 and 3');
+    expect(htmlToText('<p'.repeat(5) + '>x')).toBe('<p<p<p<p x');
+  });
+
   it('keeps the words, drops markup, comments and scripts, and collapses whitespace', () => {
     expect(
       htmlToText(

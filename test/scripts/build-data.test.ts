@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataDir } from '../../src/data-dir.ts';
 import { feedItem } from '../../src/feeds/model.ts';
+import { defaultSummary } from '../../src/feeds/plain-text.ts';
 import { sanitizeContent } from '../../src/feeds/sanitize.ts';
 import { datasetFromBundle, type DataBundle, type Post } from '../../src/posts/index.ts';
 import { makeDataDir, postRecord, removeDir, run, siteRecord } from '../fixtures.ts';
@@ -69,7 +70,7 @@ describe('npm run build:data', () => {
     expect(loaded.dataset.modified).toBeInstanceOf(Date);
     expect(restored.modified).toEqual(loaded.dataset.modified);
     expect(restored.site).toEqual(loaded.dataset.site);
-    expect(restored.posts).toEqual(loaded.dataset.posts);
+    expect(restored.posts).toEqual(withSummaries(loaded.dataset.posts));
     expect(restored.posts[1]?.published).toEqual(new Date('2024-01-02T01:04:05Z'));
     expect([...restored.assets.keys()]).toEqual([...loaded.dataset.assets.keys()]);
     expect(restored.assets.get('/media/big.png')?.bytes).toEqual(png);
@@ -100,11 +101,17 @@ describe('npm run build:data', () => {
     expect(handed.map(([post]) => post)).toEqual([...restored.posts]);
     expect(handed.every(([post], i) => post === restored.posts[i])).toBe(true);
     expect(handed.map(([, html]) => html)).toEqual(bundle.posts.map((post) => post.safeContent));
-    // The content as written stays the post's own: summaries are made from it.
-    expect(restored.posts).toEqual(loaded.dataset.posts);
+    // The content as written stays the post's own; a post without a summary gets the one every
+    // runtime would make, from the safe content, so the worker extracts no text at request time.
+    expect(restored.posts).toEqual(withSummaries(loaded.dataset.posts));
+    expect(restored.posts.find((post) => post.title === 'Clean')?.summary).toBe('Plain & simple text');
     expect(restored.posts[0]?.content).toBe(hostile);
     for (const [i, post] of restored.posts.entries()) {
       expect(feedItem(post, 'https://news.example.com')).toEqual(feedItem(loaded.dataset.posts[i]!, 'https://news.example.com'));
     }
   });
 });
+
+/** The posts as the bundle stores them: each with its summary, its own or the default one. */
+const withSummaries = (posts: readonly Post[]): Post[] =>
+  posts.map((post) => ({ ...post, summary: post.summary ?? defaultSummary(sanitizeContent(post.content)) }));
