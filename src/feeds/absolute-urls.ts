@@ -5,10 +5,18 @@ const URL_ATTRIBUTES = new Set(['href', 'src', 'poster', 'cite', 'action']);
 const START_TAG = /<[A-Za-z][^\s/>]*(?:\s+[^\s"'=/>]+(?:\s*=\s*(?:"[^"]*"|'[^']*'|[^\s"'=<>`]+))?)*\s*\/?>/g;
 const ATTRIBUTE = /(\s+)([^\s"'=/>]+)(\s*=\s*)("([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/g;
 
-/** Resolves `url` against `base`; what cannot be parsed is left for the reader to judge. */
-export function absoluteUrl(url: string, base: string): string {
+/**
+ * Resolves `url` against `base`; what cannot be parsed is left for the reader to judge.
+ * @param siteRoot - the site's base URL: a root-relative `/media/a.png` means the site's root, which
+ *   may sit below a path (`https://example.com/news`), as the loader reads it too
+ */
+export function absoluteUrl(url: string, base: string, siteRoot?: string): string {
+  const trimmed = url.trim();
   try {
-    return new URL(url.trim(), base).href;
+    if (siteRoot !== undefined && trimmed.startsWith('/') && !trimmed.startsWith('//')) {
+      return new URL(`${siteRoot.replace(/\/+$/, '')}${trimmed}`).href;
+    }
+    return new URL(trimmed, base).href;
   } catch {
     return url; // not a URL we understand: leave the publisher's text as it is
   }
@@ -28,7 +36,7 @@ const encodeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(
  * does ("parse a srcset attribute"): a URL runs to the next whitespace and may itself contain commas
  * (`/upload/w_400,h_300/a.jpg 400w`); commas only separate candidates after a URL or between descriptors.
  */
-function resolveSrcset(srcset: string, base: string): string {
+function resolveSrcset(srcset: string, base: string, siteRoot: string | undefined): string {
   const candidates: string[] = [];
   const separator = /[\s,]*/y;
   const url = /\S+/y;
@@ -48,7 +56,7 @@ function resolveSrcset(srcset: string, base: string): string {
       position = descriptors.lastIndex;
     }
     const candidateUrl = found.replace(/,+$/, '');
-    if (candidateUrl) candidates.push([absoluteUrl(candidateUrl, base), candidateDescriptors].filter(Boolean).join(' '));
+    if (candidateUrl) candidates.push([absoluteUrl(candidateUrl, base, siteRoot), candidateDescriptors].filter(Boolean).join(' '));
   }
   return candidates.join(', ');
 }
@@ -57,14 +65,14 @@ function resolveSrcset(srcset: string, base: string): string {
  * Makes every `href`, `src`, `srcset`, `poster` (and `cite`, `action`) in an HTML fragment absolute,
  * resolved against the post's own URL, because feed readers show content far from our site.
  */
-export function absoluteUrlsInHtml(html: string, base: string): string {
+export function absoluteUrlsInHtml(html: string, base: string, siteRoot?: string): string {
   return html.replace(START_TAG, (tag) =>
     tag.replace(ATTRIBUTE, (whole, space: string, name: string, equals: string, _quoted, dq?: string, sq?: string, bare?: string) => {
       const attribute = name.toLowerCase();
       if (attribute !== 'srcset' && !URL_ATTRIBUTES.has(attribute)) return whole;
       const value = decodeAttribute(dq ?? sq ?? bare ?? '');
       if (attribute !== 'srcset' && /^\s*#/.test(value)) return whole; // in-page anchors stay in the page
-      const resolved = attribute === 'srcset' ? resolveSrcset(value, base) : absoluteUrl(value, base);
+      const resolved = attribute === 'srcset' ? resolveSrcset(value, base, siteRoot) : absoluteUrl(value, base, siteRoot);
       return `${space}${name}${equals}"${encodeAttribute(resolved)}"`;
     }),
   );

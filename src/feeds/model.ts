@@ -169,16 +169,16 @@ export interface FeedModelOptions {
 
 const cleanText = (text: string) => dropNonXmlChars(text);
 
-const resolveAuthor = (author: Author, base: string): FeedAuthor => ({
+const resolveAuthor = (author: Author, base: string, siteRoot: string): FeedAuthor => ({
   name: cleanText(author.name),
   ...(author.email ? { email: author.email } : {}),
-  ...(author.url ? { url: absoluteUrl(author.url, base) } : {}),
+  ...(author.url ? { url: absoluteUrl(author.url, base, siteRoot) } : {}),
 });
 
 export function feedItem(post: Post, baseUrl: string): FeedItem {
   const url = postUrl(baseUrl, post.slug);
   // Sanitised first, so that every URL resolved below has passed the policy's scheme check.
-  const contentHtml = cleanText(absoluteUrlsInHtml(safeContentOf(post), url));
+  const contentHtml = cleanText(absoluteUrlsInHtml(safeContentOf(post), url, baseUrl));
   // From the safe content: text inside what the sanitiser drops (an iframe's fallback) is not the post's.
   const summary = cleanText(post.summary ?? defaultSummary(safeContentOf(post)));
   return {
@@ -189,12 +189,12 @@ export function feedItem(post: Post, baseUrl: string): FeedItem {
     summary,
     published: post.published,
     updated: post.updated,
-    authors: (post.authors ?? []).map((author) => resolveAuthor(author, url)),
+    authors: (post.authors ?? []).map((author) => resolveAuthor(author, url, baseUrl)),
     categories: (post.categories ?? []).map(cleanText),
     ...(post.image
       ? {
           image: {
-            url: absoluteUrl(post.image.url, url),
+            url: absoluteUrl(post.image.url, url, baseUrl),
             ...(post.image.alt !== undefined ? { alt: cleanText(post.image.alt) } : {}),
             ...(post.image.mimeType ? { mimeType: post.image.mimeType } : {}),
             ...(post.image.size !== undefined ? { size: post.image.size } : {}),
@@ -202,7 +202,7 @@ export function feedItem(post: Post, baseUrl: string): FeedItem {
         }
       : {}),
     attachments: (post.attachments ?? []).map((attachment) => ({
-      url: absoluteUrl(attachment.url, url),
+      url: absoluteUrl(attachment.url, url, baseUrl),
       mimeType: attachment.mimeType,
       ...(attachment.size !== undefined ? { size: attachment.size } : {}),
       ...(attachment.title !== undefined ? { title: cleanText(attachment.title) } : {}),
@@ -233,9 +233,9 @@ export function buildFeedModel(site: Site, scope: FeedScope, options: FeedModelO
       : {}),
     ...(options.stylesheetUrl !== undefined ? { stylesheetUrl: options.stylesheetUrl } : {}),
     updated: new Date(newest),
-    authors: site.authors.map((author) => resolveAuthor(author, home)),
+    authors: site.authors.map((author) => resolveAuthor(author, home, baseUrl)),
     ...(site.copyright !== undefined ? { copyright: cleanText(site.copyright) } : {}),
-    ...(site.icon !== undefined ? { iconUrl: absoluteUrl(site.icon, home) } : {}),
+    ...(site.icon !== undefined ? { iconUrl: absoluteUrl(site.icon, home, baseUrl) } : {}),
     ...(site.cache.maxAge > 0 ? { ttlMinutes: Math.ceil(site.cache.maxAge / 60) } : {}),
     ...(site.hub !== undefined ? { hubUrl: site.hub } : {}),
     items: posts.map((post) => feedItem(post, baseUrl)),

@@ -65,6 +65,26 @@ describe('PublishedPosts', () => {
 });
 
 describe('feedItem', () => {
+  it('reads root-relative URLs from the site root, below its path, as the loader does', async () => {
+    const data = await dataset({
+      posts: {
+        a: postRecord({
+          content: '<img src="/media/a.png" srcset="/media/a.png 1x, /media/a@2x.png 2x"><a href="//cdn.example.com/x">x</a>',
+          image: { url: '/media/a.png' },
+          authors: [{ name: 'Desk', url: '/team' }],
+        }),
+      },
+      media: { 'a.png': new Uint8Array([1, 2, 3]) },
+    });
+    const item = feedItem(data.posts[0]!, 'https://ex.com/news');
+    expect(item.contentHtml).toBe(
+      '<img src="https://ex.com/news/media/a.png" srcset="https://ex.com/news/media/a.png 1x, https://ex.com/news/media/a@2x.png 2x" />' +
+        '<a href="https://cdn.example.com/x">x</a>',
+    );
+    expect(item.image).toEqual({ url: 'https://ex.com/news/media/a.png', mimeType: 'image/png', size: 3 });
+    expect(item.authors).toEqual([{ name: 'Desk', url: 'https://ex.com/news/team' }]);
+  });
+
   it('makes the default summary from the safe content: nothing the sanitiser drops reaches it', async () => {
     const data = await dataset({
       posts: {

@@ -332,7 +332,7 @@ describe('renderRss under a base URL with a path', () => {
     const item = firstItem(xml);
     expect(textOf(item, '', 'link')).toBe('https://example.com/news/posts/a');
     expect(textOf(item, NS.content, 'encoded')).toBe(
-      '<a href="https://example.com/news/posts/b">next</a><img src="https://example.com/media/c.png" />',
+      '<a href="https://example.com/news/posts/b">next</a><img src="https://example.com/news/media/c.png" />',
     );
   });
 });
