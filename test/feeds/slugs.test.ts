@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { assignSlugs, slugify } from '../../src/feeds/slugs.ts';
+import { SLUG_MAX_CHARS, assignSlugs, slugify } from '../../src/feeds/slugs.ts';
 
 describe('slugify', () => {
   it.each([
@@ -57,5 +57,21 @@ describe('assignSlugs', () => {
     const { slugOf, nameOf } = assignSlugs(['A b', 'a B', 'a-b', '+']);
     expect(new Set(slugOf.values()).size).toBe(4);
     for (const [name, slug] of slugOf) expect(nameOf.get(slug)).toBe(name);
+  });
+});
+
+describe('long names', () => {
+  it('cut their slug to at most 100 characters, at a hyphen where there is one', () => {
+    const words = Array.from({ length: 40 }, (_, i) => `word${i}`).join(' ');
+    const slug = slugify(words);
+    expect(slug.length).toBeLessThanOrEqual(SLUG_MAX_CHARS);
+    expect(slug).toMatch(/^word0-word1-.*-word\d+$/);
+    expect(Array.from(slugify('医'.repeat(230)))).toHaveLength(SLUG_MAX_CHARS);
+    expect(encodeURIComponent(slugify('医'.repeat(230))).length).toBe(900);
+  });
+
+  it('that agree in their first 100 characters still get slugs of their own', () => {
+    const { slugOf } = assignSlugs(['a'.repeat(120), `${'a'.repeat(120)}b`]);
+    expect([...slugOf.values()]).toEqual(['a'.repeat(100), `${'a'.repeat(100)}-2`]);
   });
 });
