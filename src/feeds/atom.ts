@@ -1,5 +1,6 @@
 import { rfc3339 } from './dates.ts';
 import type { FeedAuthor, FeedItem, FeedModel } from './model.ts';
+import { PAGE_RELATIONS } from './paging.ts';
 import { element, emptyElement, parentElement, xmlPrologue } from './xml-escape.ts';
 
 /**
@@ -35,8 +36,6 @@ export function renderAtom(model: FeedModel): string {
     `${body.filter(Boolean).join('\n')}\n</feed>\n`
   );
 }
-
-const PAGE_RELATIONS = ['first', 'previous', 'next', 'last'] as const;
 
 const renderAuthor = (author: FeedAuthor) =>
   parentElement('author', element('name', author.name) + element('email', author.email) + element('uri', author.url));

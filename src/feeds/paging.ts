@@ -59,7 +59,9 @@ export function pageQuery(page: number, limit: number | undefined): string {
   return parts.length ? `?${parts.join('&')}` : '';
 }
 
-export type PageRelation = 'first' | 'previous' | 'next' | 'last';
+/** RFC 5005 §3's link relations, in the order feeds list them. */
+export const PAGE_RELATIONS = ['first', 'previous', 'next', 'last'] as const;
+export type PageRelation = (typeof PAGE_RELATIONS)[number];
 
 /**
  * The RFC 5005 §3 neighbours of a page, as page numbers: none when one page holds the whole feed,

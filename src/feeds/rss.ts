@@ -1,5 +1,6 @@
 import { rfc822 } from './dates.ts';
 import type { FeedAuthor, FeedItem, FeedModel } from './model.ts';
+import { PAGE_RELATIONS } from './paging.ts';
 import { element, emptyElement, parentElement, xmlPrologue } from './xml-escape.ts';
 
 /**
@@ -46,8 +47,6 @@ export function renderRss(model: FeedModel): string {
     `<channel>\n${channel.filter(Boolean).join('\n')}\n</channel>\n</rss>\n`
   );
 }
-
-const PAGE_RELATIONS = ['first', 'previous', 'next', 'last'] as const;
 
 function renderItem(item: FeedItem, siteAuthors: FeedAuthor[]): string {
   // Atom and JSON Feed items inherit the feed's authors; RSS has no such rule (managingEditor is an

@@ -70,9 +70,6 @@ export type LoadResult =
   | { ok: true; dataset: Dataset; problems: Problem[] }
   | { ok: false; problems: Problem[] };
 
-/** The folder below the site root where assets are served from. */
-export const MEDIA_PREFIX = '/media/';
-
 /**
  * Validates every file and collects every problem before deciding: a publisher fixes all of them in one
  * pass instead of one per restart. Pure: the caller reads the files.
