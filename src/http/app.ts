@@ -15,15 +15,15 @@ import {
   type FeedFormat,
   type FeedModel,
 } from '../feeds/model.ts';
-import { pageCount, pageNeighbours, pageQuery, readPageRequest } from '../feeds/paging.ts';
+import { pageCount, pageNeighbours, pageQuery, readPageRequest, type PageRequestResult } from '../feeds/paging.ts';
 import { renderRss } from '../feeds/rss.ts';
 import { SCOPE_FOLDERS, buildScopes, namedFeedScope, type NamedScope, type ScopeKind, type Scopes } from '../feeds/scopes.ts';
 import { slugify } from '../feeds/slugs.ts';
-import { formatProblem, type Dataset, type Post, type Problem } from '../posts/index.ts';
-import { rateLimit, requestGuards, type RateLimitOptions, type RequestGuardOptions } from './guards.ts';
+import type { Dataset, Post, Problem } from '../posts/index.ts';
+import { KNOWN_METHODS, rateLimit, requestGuards, targetStart, type RateLimitOptions, type RequestGuardOptions } from './guards.ts';
 import { chooseFeedFormat, wantsBrowserView } from './feed-negotiation.ts';
 import { feedStylesheet } from './feed-stylesheet.ts';
-import { STYLESHEET, indexPage, postPage, scopePage, type PageContext, type ScopeLink } from './pages.ts';
+import { STYLESHEET, indexPage, postPage, scopePage, type ListPaging, type PageContext, type ScopeLink } from './pages.ts';
 import { RenderCache, type RenderCacheOptions } from './render-cache.ts';
 import { represent, webCompressors, type Compressors } from './representation.ts';
 import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, prepare, respondPrepared, textResponse, type Prepared } from './respond.ts';
@@ -61,11 +61,20 @@ const HTML = 'text/html; charset=utf-8';
 /** XSLT's registered type (RFC 7303 §9.1 names the +xml family; XSLT 3.0 Appendix C registers it). */
 const XSLT = 'application/xslt+xml; charset=utf-8';
 const GET_HEAD_OPTIONS = 'GET, HEAD, OPTIONS';
+/** What a path answers besides GET and HEAD (Hono answers HEAD with the GET route): 204 or 405, or its 404. */
+const OTHER_METHODS = [...KNOWN_METHODS].filter((method) => method !== 'GET' && method !== 'HEAD');
 
 /** Web-based readers fetch feeds from the browser: let them, and let them see our validators. */
 const FEED_CORS = {
   'Access-Control-Allow-Origin': '*',
   'Access-Control-Expose-Headers': 'ETag, Link',
+} as const;
+/** The preflight's answer for a feed: what a reader may send to poll it (RFC 9110 §13 validators). */
+const FEED_PREFLIGHT = {
+  ...FEED_CORS,
+  'Access-Control-Allow-Methods': GET_HEAD_OPTIONS,
+  'Access-Control-Allow-Headers': 'If-None-Match, If-Modified-Since, Cache-Control',
+  'Access-Control-Max-Age': '86400',
 } as const;
 
 /** What one dataset gives every request: the published-post index, slug look-up and scopes, built once. */
@@ -73,6 +82,8 @@ interface DatasetIndex {
   published: PublishedPosts;
   bySlug: Map<string, Post>;
   scopes: Scopes;
+  /** The part of every render key this data decides: its version and when it changed (Last-Modified). */
+  key: string;
 }
 const indexes = new WeakMap<Dataset, DatasetIndex>();
 function indexOf(dataset: Dataset): DatasetIndex {
@@ -80,7 +91,8 @@ function indexOf(dataset: Dataset): DatasetIndex {
   if (!index) {
     const published = new PublishedPosts(dataset);
     const bySlug = new Map(dataset.posts.filter((post) => !post.draft).map((post) => [post.slug, post]));
-    indexes.set(dataset, (index = { published, bySlug, scopes: buildScopes(dataset) }));
+    const key = `${dataset.version}:${dataset.modified?.getTime() ?? ''}`;
+    indexes.set(dataset, (index = { published, bySlug, scopes: buildScopes(dataset), key }));
   }
   return index;
 }
@@ -109,16 +121,55 @@ function feedLinks(
   return links.join(', ');
 }
 
-/** A category or author a request named, with its posts published at the request's time. */
-interface FoundScope {
-  scope: NamedScope;
-  count: number;
-  posts: () => readonly Post[];
+/** Everything a request needs about "now", taken once per request: the data, the time, the base URL. */
+interface Snapshot {
+  dataset: Dataset;
+  index: DatasetIndex;
+  at: Date;
+  baseUrl: string;
+  /** What every render of this request depends on: the data, the posts published by `at`, the base URL. */
+  key: string;
 }
 
+/** A category or author a request named, with the number of its posts published at the request's time. */
+interface FoundScope {
+  snap: Snapshot;
+  scope: NamedScope;
+  count: number;
+}
+
+/**
+ * One path's resource, in two steps: `locate` finds what the path names without rendering anything
+ * (or answers with a 404 or a move), `serve` answers GET and HEAD with it. OPTIONS and the other
+ * methods ask `locate` too, so they answer 404 exactly where GET would.
+ */
+interface Resource<T> {
+  locate: (c: Context) => T | Response;
+  serve: (c: Context, found: T) => Response | Promise<Response>;
+  /** A feed: readable from any origin, so its preflight is answered with CORS. */
+  feed?: boolean;
+}
+
+/** The query of a request without one, the usual poll: nothing to parse. */
+const NO_PAGE_QUERY = { page: [], limit: [] } as const;
+const FIRST_PAGE: PageRequestResult = { ok: true, request: { page: 1 } };
+
+/** `?page` and `?limit` as the query gave them (every value, so a repeated one is caught). */
+const pageQueryOf = (c: Context): { page: readonly string[]; limit: readonly string[] } =>
+  c.req.url.includes('?') ? { page: c.req.queries('page') ?? [], limit: c.req.queries('limit') ?? [] } : NO_PAGE_QUERY;
+
+/** The URL of a list of posts, its page 1: the home page, or a category's or author's page. */
+const listUrlOf = (baseUrl: string, scope: NamedScope | undefined) => (scope ? `${baseUrl}${scope.path}` : `${baseUrl}/`);
+
+const pastTheEnd = (page: number, pages: number, what: 'feed' | 'list') =>
+  `page ${page} is past the end: this ${what} has ${pages} page${pages === 1 ? '' : 's'}.`;
+
 /** A permanent move to the one URL a thing has (`?page=1` → the feed's own URL; `Company-News` → `company-news`). */
-const movedTo = (location: string, cacheControl: string) =>
-  new Response(null, { status: 301, headers: { ...SECURITY_HEADERS, Location: location, 'Cache-Control': cacheControl } });
+const movedTo = (location: string, cacheControl: string, headers: Record<string, string> = {}) =>
+  new Response(null, {
+    status: 301,
+    headers: { ...SECURITY_HEADERS, Location: location, 'Cache-Control': cacheControl, ...headers },
+  });
 
 /**
  * The whole service as one Hono app, knowing no runtime: Node and Workers hand it their data.
@@ -149,15 +200,16 @@ export function createApp(input: AppInput): Hono {
     return normalized;
   };
 
-  /** Everything a handler needs about "now": the data, what is published, and the base URL. */
-  const snapshot = (c: Context) => {
+  /** The data and the time of one request, taken once and handed down, so every step sees the same. */
+  const snapshot = (c: Context): Snapshot => {
     const dataset = source.current();
     const at = now();
     const index = indexOf(dataset);
-    const baseUrl = baseUrlOf(configuredUrl ?? dataset.site.url ?? originOf(c.req.url));
+    const url = c.req.url;
+    const baseUrl = baseUrlOf(configuredUrl ?? dataset.site.url ?? url.slice(0, targetStart(url)));
     // A scheduled post that becomes due changes the count, hence the key: everything re-renders.
-    const key = `${dataset.version}:${index.published.countAt(at)}:${baseUrl}`;
-    return { dataset, baseUrl, key, index, at, posts: () => index.published.at(at) };
+    const key = `${index.key}:${index.published.countAt(at)}:${baseUrl}`;
+    return { dataset, index, at, baseUrl, key };
   };
 
   const pageContext = (dataset: Dataset, baseUrl: string, scope?: NamedScope): PageContext => {
@@ -180,49 +232,51 @@ export function createApp(input: AppInput): Hono {
    * The category or author a request names, by its slug (Hono has percent-decoded it). A slug written
    * another way (`Company-News`, a decomposed `é`) is moved to its one spelling; a name without
    * published posts yet (only scheduled ones) is as unknown as one never used.
+   * @param headers - added to the 404 and the move (CORS on feeds)
    */
-  const findScope = (c: Context, kind: ScopeKind, rest: string): FoundScope | Response => {
-    const { dataset, baseUrl, index, at } = snapshot(c);
+  const findScope = (c: Context, kind: ScopeKind, rest: string, headers: Record<string, string> = {}): FoundScope | Response => {
+    const snap = snapshot(c);
     const slug = c.req.param('slug') ?? '';
-    const scopes = index.scopes.bySlug[kind];
+    const scopes = snap.index.scopes.bySlug[kind];
     const found = scopes.get(slug);
-    const count = found?.posts.countAt(at) ?? 0;
-    if (found && count) return { scope: found, count, posts: () => found.posts.at(at) };
+    const count = found?.posts.countAt(snap.at) ?? 0;
+    if (found && count) return { snap, scope: found, count };
     const respelled = found ? undefined : scopes.get(slugify(slug));
-    if (respelled && respelled.posts.countAt(at) > 0) {
+    if (respelled && respelled.posts.countAt(snap.at) > 0) {
       const query = new URL(c.req.url).search;
-      return movedTo(`${baseUrl}${respelled.path}${rest}${query}`, cacheControlOf(dataset));
+      return movedTo(`${snap.baseUrl}${respelled.path}${rest}${query}`, cacheControlOf(snap.dataset), headers);
     }
-    return textResponse(`No ${kind} is called "${slug}".`, 404);
+    return textResponse(`No ${kind} is called "${slug}".`, 404, headers);
   };
 
   /**
    * One feed page in one format: the main feed, or a category's or author's. `?page` and `?limit`
    * are checked first (400 with the rule broken), then the page against the feed's length (404).
+   * Every answer carries CORS, refusals and moves too, so a web reader can read why or follow.
    * @param name - the feed's last path segment, where `?page=1` is moved to (`rss.xml`, `feed`)
    */
-  const serveFeed = async (
+  const serveFeed = (
     c: Context,
+    snap: Snapshot,
     format: FeedFormat,
     named: FoundScope | undefined,
     name: string,
     negotiated = false,
   ) => {
-    const { dataset, baseUrl, key, index, at, posts: sitePosts } = snapshot(c);
+    const { dataset, baseUrl, key, index, at } = snap;
     const site = dataset.site;
-    const asked = readPageRequest(
-      { page: c.req.queries('page') ?? [], limit: c.req.queries('limit') ?? [] },
-      { feedLimit: site.feedLimit, maxLimit: site.maxLimit },
-    );
-    if (!asked.ok) return textResponse(asked.message, 400);
+    const query = pageQueryOf(c);
+    const asked = query === NO_PAGE_QUERY ? FIRST_PAGE : readPageRequest(query, site);
+    if (!asked.ok) return textResponse(asked.message, 400, FEED_CORS);
     const { page, limit } = asked.request;
     const path = named?.scope.path ?? '';
     // Page 1 has one URL, the feed's own: caches and readers keep one copy of it.
-    if (c.req.queries('page')?.length) {
-      if (page === 1) return movedTo(`${baseUrl}${path}/${name}${pageQuery(1, limit)}`, cacheControlOf(dataset));
+    if (query.page.length && page === 1) {
+      return movedTo(`${baseUrl}${path}/${name}${pageQuery(1, limit)}`, cacheControlOf(dataset), FEED_CORS);
     }
-    const pages = pageCount(named ? named.count : index.published.countAt(at), limit ?? site.feedLimit);
-    if (page > pages) return textResponse(`page ${page} is past the end: this feed has ${pages} page${pages === 1 ? '' : 's'}.`, 404);
+    const perPage = limit ?? site.feedLimit;
+    const pages = pageCount(named ? named.count : index.published.countAt(at), perPage);
+    if (page > pages) return textResponse(pastTheEnd(page, pages, 'feed'), 404, FEED_CORS);
     const xml = format !== 'json';
     const browserView = xml && wantsBrowserView(c.req.header('Accept'), format);
     const stylesheetUrl = `${baseUrl}/feed.xsl`;
@@ -230,7 +284,7 @@ export function createApp(input: AppInput): Hono {
       c,
       `${key}:feed:${format}:${path}:${page}:${limit ?? ''}:${browserView ? 'browser' : 'reader'}:${negotiated ? name : ''}`,
       async () => {
-        const posts = named ? named.posts() : sitePosts();
+        const posts = named ? named.scope.posts.at(at) : index.published.at(at);
         const scope = named ? namedFeedScope(site, named.scope, posts) : siteScope(site, posts);
         const model = buildFeedModel(site, scope, {
           baseUrl,
@@ -242,7 +296,7 @@ export function createApp(input: AppInput): Hono {
           body: RENDERERS[format](model),
           // The same bytes either way; only a browser needs an XML type to apply the stylesheet.
           contentType: `${browserView ? 'application/xml' : FEED_MEDIA_TYPES[format]}; charset=utf-8`,
-          lastModified: model.items.length ? model.updated : undefined,
+          lastModified: lastModifiedOf(dataset, newestChange(posts, page * perPage)),
         };
       },
       () => ({
@@ -258,6 +312,58 @@ export function createApp(input: AppInput): Hono {
       // RSS and Atom are typed for a browser when Accept asks (same bytes); /feed picks by Accept.
       xml || negotiated ? ['Accept'] : [],
       browserView ? '.xml' : '',
+    );
+  };
+
+  /**
+   * One page of an HTML list of posts: the home page, or a category's or author's page. Paged like
+   * the feeds, `feedLimit` posts a page, so HTML page N shows what feed page N holds and a page never
+   * grows with the archive. `?page` is checked as for feeds (400, `?page=1` moved, 404 past the end);
+   * a page takes no `?limit`.
+   */
+  const servePostList = (c: Context, snap: Snapshot, named: FoundScope | undefined) => {
+    const { dataset, baseUrl, key, index, at } = snap;
+    const site = dataset.site;
+    const query = pageQueryOf(c);
+    const asked = query === NO_PAGE_QUERY ? FIRST_PAGE : readPageRequest({ page: query.page, limit: [] }, site);
+    if (!asked.ok) return textResponse(asked.message, 400);
+    const { page } = asked.request;
+    if (query.page.length && page === 1) return movedTo(listUrlOf(baseUrl, named?.scope), cacheControlOf(dataset));
+    const perPage = site.feedLimit;
+    const pages = pageCount(named ? named.count : index.published.countAt(at), perPage);
+    if (page > pages) return textResponse(pastTheEnd(page, pages, 'list'), 404);
+    return serve(
+      c,
+      `${key}:page:${named ? named.scope.path : '/'}:${page}`,
+      async () => {
+        const url = listUrlOf(baseUrl, named?.scope);
+        const paging: ListPaging = { page, pages, urlOf: (n) => `${url}${pageQuery(n, undefined)}` };
+        const posts = named ? named.scope.posts.at(at) : index.published.at(at);
+        const items = posts.slice((page - 1) * perPage, page * perPage).map((post) => feedItem(post, baseUrl));
+        if (named) {
+          const { scope } = named;
+          const description = namedFeedScope(site, scope, posts).description;
+          return {
+            body: String(await scopePage(pageContext(dataset, baseUrl, scope), { kind: scope.kind, name: scope.name, url, description }, items, paging)),
+            contentType: HTML,
+            // This page's posts and those before it: one published or dated there moves posts onto this page.
+            lastModified: lastModifiedOf(dataset, newestChange(posts, page * perPage)),
+          };
+        }
+        const browse = (kind: ScopeKind): ScopeLink[] =>
+          [...index.scopes.bySlug[kind].values()]
+            .map((scope) => ({ name: scope.name, url: `${baseUrl}${scope.path}`, count: scope.posts.countAt(at) }))
+            .filter((link) => link.count > 0)
+            // Most posts first, then by name in code-point order: the same bytes on every runtime.
+            .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+        return {
+          body: String(await indexPage(pageContext(dataset, baseUrl), items, { categories: browse('category'), authors: browse('author') }, paging)),
+          contentType: HTML,
+          // The category and author counts on every page come from every post.
+          lastModified: lastModifiedOf(dataset, newestChange(posts)),
+        };
+      },
+      () => ({ 'Cache-Control': cacheControlOf(dataset) }),
     );
   };
 
@@ -284,187 +390,176 @@ export function createApp(input: AppInput): Hono {
       const clamped = lastModified && lastModified.getTime() > at.getTime() ? at : lastModified;
       return prepare(await represent(body, { contentType, lastModified: clamped, compressors }), headers(), vary, tagSuffix);
     });
-    return respondPrepared(c.req.raw, prepared);
+    return respondPrepared(c.req.raw, prepared, now);
+  };
+
+  /** Registers a path: GET and HEAD locate and serve; OPTIONS and other methods only locate. */
+  const route = <T>(path: string, resource: Resource<T>) => {
+    app.get(path, function get(c) {
+      const found = resource.locate(c);
+      return found instanceof Response ? found : resource.serve(c, found);
+    });
+    app.on(OTHER_METHODS, path, function otherMethod(c) {
+      const found = resource.locate(c);
+      // Whatever GET would find here, a category under another spelling included, exists for them too.
+      if (found instanceof Response && found.status === 404) return found;
+      if (c.req.method !== 'OPTIONS') {
+        // RFC 9110 §15.5.6: a 405 names what the path does take.
+        return textResponse(`${c.req.method} is not allowed here; use GET or HEAD.`, 405, { Allow: GET_HEAD_OPTIONS });
+      }
+      // CORS preflight and plain OPTIONS (RFC 9110 §9.3.7).
+      return new Response(null, {
+        status: 204,
+        headers: { Allow: GET_HEAD_OPTIONS, ...(resource.feed ? FEED_PREFLIGHT : {}), ...SECURITY_HEADERS },
+      });
+    });
   };
 
   for (const format of FEED_FORMATS) {
     const file = FEED_FILES[format];
-    app.get(`/${file}`, function feed(c) {
-      return serveFeed(c, format, undefined, file);
+    route(`/${file}`, {
+      locate: snapshot,
+      serve: function feed(c, snap) {
+        return serveFeed(c, snap, format, undefined, file);
+      },
+      feed: true,
     });
     for (const kind of ['category', 'author'] as const) {
-      app.get(`/${SCOPE_FOLDERS[kind]}/:slug/${file}`, function scopedFeed(c) {
-        const found = findScope(c, kind, `/${file}`);
-        return found instanceof Response ? found : serveFeed(c, format, found, file);
+      route(`/${SCOPE_FOLDERS[kind]}/:slug/${file}`, {
+        locate: (c) => findScope(c, kind, `/${file}`, FEED_CORS),
+        serve: function scopedFeed(c, found) {
+          return serveFeed(c, found.snap, format, found, file);
+        },
+        feed: true,
       });
     }
   }
 
   // One address for readers that negotiate (RFC 9110 §12.5.1): RSS unless Accept prefers another.
-  app.get('/feed', async function negotiatedFeed(c) {
-    const format = chooseFeedFormat(c.req.header('Accept'));
-    if (!format) {
-      const offered = FEED_FORMATS.map((f) => FEED_MEDIA_TYPES[f]).join(', ');
-      return textResponse(`None of the feed types is acceptable; /feed offers ${offered}.`, 406, { Vary: 'Accept' });
-    }
-    const response = await serveFeed(c, format, undefined, 'feed', true);
-    // Refusals and moves made before a representation (400, 404, 301) were chosen by Accept too.
-    if (response.status !== 200 && response.status !== 304) {
-      response.headers.set('Vary', mergeVary(response.headers.get('Vary'), 'Accept'));
-    }
-    return response;
+  route('/feed', {
+    locate: snapshot,
+    serve: async function negotiatedFeed(c, snap) {
+      const format = chooseFeedFormat(c.req.header('Accept'));
+      if (!format) {
+        const offered = FEED_FORMATS.map((f) => FEED_MEDIA_TYPES[f]).join(', ');
+        return textResponse(`None of the feed types is acceptable; /feed offers ${offered}.`, 406, { Vary: 'Accept', ...FEED_CORS });
+      }
+      const response = await serveFeed(c, snap, format, undefined, 'feed', true);
+      // Refusals and moves made before a representation (400, 404, 301) were chosen by Accept too.
+      if (response.status !== 200 && response.status !== 304) {
+        response.headers.set('Vary', mergeVary(response.headers.get('Vary'), 'Accept'));
+      }
+      return response;
+    },
+    feed: true,
   });
 
-  app.get('/feed.xsl', function feedXsl(c) {
-    const { dataset, baseUrl, key } = snapshot(c);
-    return serve(
-      c,
-      `${key}:feed.xsl`,
-      async () => ({ body: feedStylesheet(baseUrl, dataset.site.title), contentType: XSLT }),
-      () => ({ 'Cache-Control': cacheControlOf(dataset) }),
-    );
+  route('/feed.xsl', {
+    locate: snapshot,
+    serve: function feedXsl(c, { dataset, baseUrl, key }) {
+      return serve(
+        c,
+        `${key}:feed.xsl`,
+        async () => ({ body: feedStylesheet(baseUrl, dataset.site.title), contentType: XSLT }),
+        () => ({ 'Cache-Control': cacheControlOf(dataset) }),
+      );
+    },
   });
 
-  app.get('/', function index(c) {
-    const { dataset, baseUrl, key, index, at, posts } = snapshot(c);
-    return serve(
-      c,
-      `${key}:page:/`,
-      async () => {
-        const visible = posts();
-        const browse = (kind: ScopeKind): ScopeLink[] =>
-          [...index.scopes.bySlug[kind].values()]
-            .map((scope) => ({ name: scope.name, url: `${baseUrl}${scope.path}`, count: scope.posts.countAt(at) }))
-            .filter((link) => link.count > 0)
-            // Most posts first, then by name in code-point order: the same bytes on every runtime.
-            .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-        const items = visible.map((post) => feedItem(post, baseUrl));
-        return {
-          body: String(await indexPage(pageContext(dataset, baseUrl), items, { categories: browse('category'), authors: browse('author') })),
-          contentType: HTML,
-          lastModified: newestChange(visible),
-        };
-      },
-      () => ({ 'Cache-Control': cacheControlOf(dataset) }),
-    );
+  route('/', {
+    locate: snapshot,
+    serve: function index(c, snap) {
+      return servePostList(c, snap, undefined);
+    },
   });
 
   for (const kind of ['category', 'author'] as const) {
-    app.get(`/${SCOPE_FOLDERS[kind]}/:slug`, function scopeIndex(c) {
-      const found = findScope(c, kind, '');
-      if (found instanceof Response) return found;
-      const { dataset, baseUrl, key } = snapshot(c);
-      const { scope } = found;
-      return serve(
-        c,
-        `${key}:page:${scope.path}`,
-        async () => {
-          const posts = found.posts();
-          const feedScope = namedFeedScope(dataset.site, scope, posts);
-          const page = scopePage(
-            pageContext(dataset, baseUrl, scope),
-            { kind, name: scope.name, url: `${baseUrl}${scope.path}`, description: feedScope.description },
-            posts.map((post) => feedItem(post, baseUrl)),
-          );
-          return { body: String(await page), contentType: HTML, lastModified: newestChange(posts) };
-        },
-        () => ({ 'Cache-Control': cacheControlOf(dataset) }),
-      );
+    route(`/${SCOPE_FOLDERS[kind]}/:slug`, {
+      locate: (c) => findScope(c, kind, ''),
+      serve: function scopeIndex(c, found) {
+        return servePostList(c, found.snap, found);
+      },
     });
   }
 
-  app.get('/posts/:slug', function post(c) {
-    const { dataset, baseUrl, key, index, at } = snapshot(c);
-    const slug = c.req.param('slug');
-    const found = index.bySlug.get(slug);
-    // A scheduled post's page stays hidden until it is due, exactly like its feed item.
-    if (!found || found.published.getTime() > at.getTime()) {
-      return textResponse(`No published post is called "${slug}".`, 404);
-    }
-    return serve(
-      c,
-      `${key}:page:/posts/${slug}`,
-      async () => ({
-        body: String(await postPage(pageContext(dataset, baseUrl), feedItem(found, baseUrl))),
-        contentType: HTML,
-        lastModified: found.updated,
-      }),
-      () => ({ 'Cache-Control': cacheControlOf(dataset) }),
-    );
+  route('/posts/:slug', {
+    locate: function findPost(c) {
+      const snap = snapshot(c);
+      const slug = c.req.param('slug') ?? '';
+      const post = snap.index.bySlug.get(slug);
+      // A scheduled post's page stays hidden until it is due, exactly like its feed item.
+      if (!post || post.published.getTime() > snap.at.getTime()) {
+        return textResponse(`No published post is called "${slug}".`, 404);
+      }
+      return { snap, post };
+    },
+    serve: function post(c, { snap: { dataset, baseUrl, key }, post: found }) {
+      return serve(
+        c,
+        `${key}:page:/posts/${found.slug}`,
+        async () => ({
+          body: String(await postPage(pageContext(dataset, baseUrl), feedItem(found, baseUrl))),
+          contentType: HTML,
+          lastModified: lastModifiedOf(dataset, found.updated),
+        }),
+        () => ({ 'Cache-Control': cacheControlOf(dataset) }),
+      );
+    },
   });
 
-  app.get('/style.css', function stylesheet(c) {
-    return serve(c, 'static:/style.css', async () => ({ body: STYLESHEET, contentType: 'text/css; charset=utf-8' }), () => ({
-      'Cache-Control': 'public, max-age=3600',
-    }));
+  route('/style.css', {
+    locate: () => STYLESHEET,
+    serve: function stylesheet(c) {
+      return serve(c, 'static:/style.css', async () => ({ body: STYLESHEET, contentType: 'text/css; charset=utf-8' }), () => ({
+        'Cache-Control': 'public, max-age=3600',
+      }));
+    },
   });
 
-  app.get('/media/*', function media(c) {
-    const { dataset } = snapshot(c);
-    let path: string;
-    try {
-      path = decodeURIComponent(new URL(c.req.url).pathname);
-    } catch {
-      return textResponse('The path is not valid percent-encoding.', 400);
-    }
-    const asset = dataset.assets.get(path);
-    if (!asset) return textResponse(`No file at ${path}.`, 404);
-    return serve(
-      c,
-      `${dataset.version}:media:${path}`,
-      async () => ({ body: asset.bytes, contentType: asset.mediaType }),
-      () => ({ 'Cache-Control': 'public, max-age=3600' }),
-    );
+  route('/media/*', {
+    locate: function findAsset(c) {
+      const { dataset } = snapshot(c);
+      let path: string;
+      try {
+        path = decodeURIComponent(new URL(c.req.url).pathname);
+      } catch {
+        return textResponse('The path is not valid percent-encoding.', 400);
+      }
+      const asset = dataset.assets.get(path);
+      if (!asset) return textResponse(`No file at ${path}.`, 404);
+      return { version: dataset.version, path, asset };
+    },
+    serve: function media(c, { version, path, asset }) {
+      return serve(
+        c,
+        `${version}:media:${path}`,
+        async () => ({ body: asset.bytes, contentType: asset.mediaType }),
+        () => ({ 'Cache-Control': 'public, max-age=3600' }),
+      );
+    },
   });
 
-  app.get('/healthz', function healthz(c) {
-    const { dataset, posts } = snapshot(c);
-    const published = posts().length;
-    const drafts = dataset.posts.filter((p) => p.draft).length;
-    const health = source.health?.() ?? { status: 'ok', problems: [] };
-    c.header('Cache-Control', 'no-store');
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
-    return c.json({
-      status: health.status,
-      posts: published,
-      scheduled: dataset.posts.length - drafts - published,
-      drafts,
-      version: dataset.version,
-      // While degraded, the last good version is served; these say what keeps the new one out.
-      ...(health.problems.length
-        ? { problems: health.problems.map((p) => ({ file: p.file, path: p.path, message: formatProblem(p) })) }
-        : {}),
-    });
-  });
-
-  // CORS preflight and plain OPTIONS (RFC 9110 §9.3.7): what each known path takes.
-  app.options('*', function options(c) {
-    const path = c.req.path;
-    if (!KNOWN_PATHS.some((pattern) => pattern.test(path))) return textResponse(`Nothing is at ${path}.`, 404);
-    const isFeed = FEED_PATHS.test(path);
-    return new Response(null, {
-      status: 204,
-      headers: {
-        Allow: GET_HEAD_OPTIONS,
-        ...(isFeed
-          ? {
-              ...FEED_CORS,
-              'Access-Control-Allow-Methods': GET_HEAD_OPTIONS,
-              'Access-Control-Allow-Headers': 'If-None-Match, If-Modified-Since, Cache-Control',
-              'Access-Control-Max-Age': '86400',
-            }
+  route('/healthz', {
+    locate: snapshot,
+    serve: function healthz(c, { dataset, index, at }) {
+      const published = index.published.countAt(at);
+      const drafts = dataset.posts.filter((p) => p.draft).length;
+      const health = source.health?.() ?? { status: 'ok', problems: [] };
+      c.header('Cache-Control', 'no-store');
+      for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.header(name, value);
+      return c.json({
+        status: health.status,
+        posts: published,
+        scheduled: dataset.posts.length - drafts - published,
+        drafts,
+        version: dataset.version,
+        // While degraded, the last good version is served; these say what keeps the new one out. The
+        // file as the loader names it, and the message alone: formatProblem would repeat both.
+        ...(health.problems.length
+          ? { problems: health.problems.map((p) => ({ file: p.file, path: p.path, message: p.message })) }
           : {}),
-        ...SECURITY_HEADERS,
-      },
-    });
-  });
-
-  // A known path with another method: 405 naming what it does take (RFC 9110 §15.5.6).
-  app.all('*', function methodNotAllowed(c, next) {
-    const path = c.req.path;
-    const known = KNOWN_PATHS.some((pattern) => pattern.test(path));
-    if (!known || c.req.method === 'GET' || c.req.method === 'HEAD') return next();
-    return textResponse(`${c.req.method} is not allowed here; use GET or HEAD.`, 405, { Allow: GET_HEAD_OPTIONS });
+      });
+    },
   });
 
   app.notFound((c) => textResponse(`Nothing is at ${c.req.path}.`, 404));
@@ -481,24 +576,20 @@ const mergeVary = (vary: string | null, name: string) => {
   return names.some((n) => n.toLowerCase() === name.toLowerCase()) ? names.join(', ') : [name, ...names].join(', ');
 };
 
-/** `http://127.0.0.1:3000` from a request URL, without parsing the whole of it. */
-const originOf = (url: string) => {
-  const pathStart = url.indexOf('/', url.indexOf('//') + 2);
-  return pathStart === -1 ? url : url.slice(0, pathStart);
-};
-
-const newestChange = (posts: readonly Post[]): Date | undefined => {
+/** The newest `updated` among the first `end` posts (all by default); undefined when there are none. */
+const newestChange = (posts: readonly Post[], end = posts.length): Date | undefined => {
   let newest = -Infinity;
-  for (const post of posts) newest = Math.max(newest, post.updated.getTime());
+  for (let i = 0; i < Math.min(end, posts.length); i++) newest = Math.max(newest, posts[i]!.updated.getTime());
   return Number.isFinite(newest) ? new Date(newest) : undefined;
 };
 
-const FEED_PATHS = /^(?:\/(?:categories|authors)\/[^/]+)?\/(?:rss\.xml|atom\.xml|feed\.json)$|^\/feed$/;
-const KNOWN_PATHS = [
-  /^\/$/,
-  FEED_PATHS,
-  /^\/(healthz|style\.css|feed\.xsl)$/,
-  /^\/posts\/[^/]+$/,
-  /^\/(categories|authors)\/[^/]+$/,
-  /^\/media\/.+$/,
-];
+/**
+ * A feed's or page's Last-Modified: the newest change among its posts, or the data's own change when
+ * later, since a deleted post, a new draft or a site.json edit changes the body without touching
+ * any post's `updated`. `serve` clamps it to now.
+ */
+const lastModifiedOf = (dataset: Dataset, newestPost: Date | undefined): Date | undefined => {
+  const modified = dataset.modified;
+  if (!modified) return newestPost;
+  return newestPost && newestPost.getTime() > modified.getTime() ? newestPost : modified;
+};

@@ -61,8 +61,11 @@ export interface Validators {
  * Whether a GET or HEAD may be answered 304. If-None-Match, when present, decides alone (§13.1.3:
  * If-Modified-Since is then ignored); otherwise If-Modified-Since with one-second precision, since
  * that is all an HTTP-date carries.
+ * @param now - the server's clock, asked only when If-Modified-Since is read: a date after it is
+ *   ignored (RFC 9110 §13.1.3 lets a server ignore an invalid date; RFC 7232 §3.3 called a future one
+ *   invalid), else it would answer 304 to every change made until then
  */
-export function notModified(headers: Headers, validators: Validators): boolean {
+export function notModified(headers: Headers, validators: Validators, now: () => Date): boolean {
   const ifNoneMatch = headers.get('If-None-Match');
   if (ifNoneMatch !== null) {
     if (ifNoneMatch.trim() === '*') return true;
@@ -71,8 +74,9 @@ export function notModified(headers: Headers, validators: Validators): boolean {
   }
   const ifModifiedSince = headers.get('If-Modified-Since');
   if (ifModifiedSince === null || !validators.lastModified) return false;
-  const since = parseHttpDate(ifModifiedSince.trim());
+  const at = now();
+  const since = parseHttpDate(ifModifiedSince.trim(), at);
   // A value that is not one HTTP-date (junk, or a list of several) is ignored (§13.1.3).
-  if (since === undefined) return false;
+  if (since === undefined || since > at.getTime()) return false;
   return Math.floor(validators.lastModified.getTime() / 1000) <= Math.floor(since / 1000);
 }

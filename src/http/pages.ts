@@ -30,10 +30,33 @@ export interface ScopeLink {
   count: number;
 }
 
+/**
+ * Where a list of posts is among its pages, newest first: page 1 is the list's own URL, `?page=N` the
+ * older ones (as with feeds). Absent when one page holds the list.
+ */
+export interface ListPaging {
+  page: number;
+  pages: number;
+  /** The absolute URL of a page of this list: its own URL for page 1, else with `?page=N`. */
+  urlOf: (page: number) => string;
+}
+
+/** The pages either side of this one, as URLs: `prev` is newer posts, `next` older (HTML's rel names). */
+const neighbours = (paging: ListPaging | undefined) => ({
+  prev: paging && paging.page > 1 ? paging.urlOf(paging.page - 1) : undefined,
+  next: paging && paging.page < paging.pages ? paging.urlOf(paging.page + 1) : undefined,
+});
+
+/** `Company News – Example News` on page 1, `Company News, page 2 – Example News` after it. */
+const pageTitle = (name: string, paging: ListPaging | undefined) => (paging && paging.page > 1 ? `${name}, page ${paging.page}` : name);
+
 const longDate = (date: Date) =>
   date.toLocaleDateString('en-GB', { year: 'numeric', month: 'long', day: 'numeric', timeZone: 'UTC' });
 
-function layout(context: PageContext, title: string, body: Html, canonical: string): Html {
+function layout(context: PageContext, title: string, body: Html, canonical: string, paging?: ListPaging): Html {
+  const around = Object.entries(neighbours(paging))
+    .filter(([, url]) => url !== undefined)
+    .map(([rel, url]) => html`<link rel="${rel}" href="${url}">\n`);
   const alternates = FEED_FORMATS.map(
     (format) =>
       html`<link rel="alternate" type="${FEED_MEDIA_TYPES[format]}" title="${context.feedTitle} (${FEED_NAMES[format]})" href="${context.feeds[format]}">`,
@@ -48,7 +71,7 @@ function layout(context: PageContext, title: string, body: Html, canonical: stri
 <title>${title}</title>
 <meta name="description" content="${context.site.description}">
 <link rel="canonical" href="${canonical}">
-${alternates}
+${around}${alternates}
 <link rel="stylesheet" href="${context.baseUrl}/style.css">
 <link rel="icon" href="${context.site.icon ? absoluteUrl(context.site.icon, `${context.baseUrl}/`) : NO_ICON}">
 </head>
@@ -95,6 +118,16 @@ ${categoryList(context, item)}</article></li>`,
 </ol>`
     : html`<p>${empty}</p>`;
 
+/** Links to the newer and older pages of a list, when it has more than one. */
+function pager(paging: ListPaging | undefined): Html | string {
+  const { prev, next } = neighbours(paging);
+  if (!prev && !next) return '';
+  return html`
+<nav class="pager" aria-label="Pages">${prev ? html`<a rel="prev" href="${prev}">Newer posts</a>` : ''}${
+    next ? html`<a rel="next" href="${next}">Older posts</a>` : ''
+  }</nav>`;
+}
+
 const scopeNav = (label: string, links: readonly ScopeLink[]) =>
   links.length
     ? html`<section class="topics" aria-label="${label}"><h2>${label}</h2><ul>${links.map(
@@ -102,36 +135,50 @@ const scopeNav = (label: string, links: readonly ScopeLink[]) =>
       )}</ul></section>`
     : '';
 
+/**
+ * The home page: one page of the posts, newest first, then the categories and authors.
+ * @param [paging] - where these posts are among the pages; absent when they are all of them
+ */
 export function indexPage(
   context: PageContext,
   items: readonly FeedItem[],
   browse: { categories: readonly ScopeLink[]; authors: readonly ScopeLink[] } = { categories: [], authors: [] },
+  paging?: ListPaging,
 ): Html {
   return layout(
     context,
-    context.site.title,
-    html`<h1>${context.site.title}</h1><p class="lede">${context.site.description}</p>${postList(context, items, 'No posts yet.')}
+    pageTitle(context.site.title, paging),
+    html`<h1>${context.site.title}</h1><p class="lede">${context.site.description}</p>${postList(context, items, 'No posts yet.')}${pager(paging)}
 ${scopeNav('Categories', browse.categories)}${scopeNav('Authors', browse.authors)}`,
-    `${context.baseUrl}/`,
+    paging ? paging.urlOf(paging.page) : `${context.baseUrl}/`,
+    paging,
   );
 }
 
-/** A category's or author's page: its posts, newest first, and its own feeds. */
+/**
+ * A category's or author's page: one page of its posts, newest first, and its own feeds.
+ * @param [paging] - where these posts are among the pages; absent when they are all of them
+ */
 export function scopePage(
   context: PageContext,
   scope: { kind: 'category' | 'author'; name: string; url: string; description: string },
   items: readonly FeedItem[],
+  paging?: ListPaging,
 ): Html {
   return layout(
     context,
-    `${scope.name} – ${context.site.title}`,
+    `${pageTitle(scope.name, paging)} – ${context.site.title}`,
     html`<p class="eyebrow">${scope.kind === 'category' ? 'Category' : 'Author'}</p>
-<h1>${scope.name}</h1><p class="lede">${scope.description}</p>${postList(context, items, 'No posts yet.')}`,
-    scope.url,
+<h1>${scope.name}</h1><p class="lede">${scope.description}</p>${postList(context, items, 'No posts yet.')}${pager(paging)}`,
+    paging ? paging.urlOf(paging.page) : scope.url,
+    paging,
   );
 }
 
-/** `content` is the publisher's own HTML, shown as written. */
+/**
+ * `contentHtml` is the publisher's HTML as the feeds carry it: sanitised (no scripts, styles, handlers
+ * or unsafe URLs; see src/feeds/sanitize.ts) and its relative URLs made absolute against the post's URL.
+ */
 export function postPage(context: PageContext, item: FeedItem): Html {
   return layout(
     context,

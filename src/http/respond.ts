@@ -106,11 +106,15 @@ function encodingFor(acceptEncoding: string | null, available: readonly ContentC
   return chosen;
 }
 
+/** The real clock, for callers without one of their own. */
+const systemClock = (): Date => new Date();
+
 /**
  * Answers a GET or HEAD from a prepared representation: picks the encoding, then either 304 or the
  * bytes. Headers go in as a plain object, which @hono/node-server writes without building a `Headers`.
+ * @param [now] - the clock an If-Modified-Since is checked against (see `notModified`)
  */
-export function respondPrepared(request: Request, prepared: Prepared): Response {
+export function respondPrepared(request: Request, prepared: Prepared, now: () => Date = systemClock): Response {
   const coding = encodingFor(request.headers.get('Accept-Encoding'), prepared.available);
   const variant = (coding && prepared.encoded[coding]) || prepared.identity;
   const ifNoneMatch = request.headers.get('If-None-Match');
@@ -118,7 +122,7 @@ export function respondPrepared(request: Request, prepared: Prepared): Response 
   const unchanged =
     ifNoneMatch === variant.etag ||
     ((ifNoneMatch !== null || request.headers.get('If-Modified-Since') !== null) &&
-      notModified(request.headers, { etag: variant.etag, lastModified: prepared.lastModified }));
+      notModified(request.headers, { etag: variant.etag, lastModified: prepared.lastModified }, now));
   if (unchanged) return new Response(null, { status: 304, headers: variant.notModified });
   const init: EncodedResponseInit = { status: 200, headers: variant.ok };
   if (variant.coding) init.encodeBody = 'manual';
@@ -133,14 +137,19 @@ export const respond = (request: Request, representation: Representation, header
 /**
  * Answers a GET or HEAD from a 200 that respond() made earlier and a cache kept (headers and bytes):
  * the same 304 decision on the same validators, the same headers, so a client cannot tell the two apart.
+ * @param [now] - the clock an If-Modified-Since is checked against (see `notModified`)
  */
-export function respondFromStored(request: Request, stored: { headers: Headers; bytes: Uint8Array }): Response {
+export function respondFromStored(
+  request: Request,
+  stored: { headers: Headers; bytes: Uint8Array },
+  now: () => Date = systemClock,
+): Response {
   const etag = stored.headers.get('ETag') ?? '';
   const modified = stored.headers.get('Last-Modified');
   const time = modified === null ? undefined : parseHttpDate(modified);
   const lastModified = time === undefined ? undefined : new Date(time);
   const headers = new Headers(stored.headers);
-  if (etag && notModified(request.headers, { etag, lastModified })) {
+  if (etag && notModified(request.headers, { etag, lastModified }, now)) {
     for (const name of BODY_HEADERS) headers.delete(name);
     return new Response(null, { status: 304, headers });
   }

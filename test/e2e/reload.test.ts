@@ -2,10 +2,10 @@
  * Live reload of the real Node server: edits to a temporary data folder, good and bad, while it serves.
  * Every wait is a bounded poll of /healthz, never a blind sleep: a slow machine only waits longer.
  */
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeDataDir, postRecord, removeDir, siteRecord, startServer, type RunningServer } from '../fixtures.ts';
+import { ROOT, makeDataDir, postRecord, removeDir, siteRecord, startServer, writeDataDir, type RunningServer } from '../fixtures.ts';
 
 interface Health {
   status: 'ok' | 'degraded';
@@ -80,9 +80,10 @@ describe('the Node server watching its data folder', () => {
     expect(degraded.posts).toBe(3);
     expect(degraded.problems).toHaveLength(1);
     expect(degraded.problems?.[0]?.file).toBe(post('new-plant'));
-    expect(degraded.problems?.[0]?.message).toMatch(new RegExp(`^${post('new-plant')}: invalid JSON: line \\d+, column \\d+`));
+    // The message says what is wrong; the file is named once, beside it, not again inside it.
+    expect(degraded.problems?.[0]?.message).toMatch(/^invalid JSON: line \d+, column \d+/);
     expect(await feedTitles(server)).toEqual(['Annual report', 'New plant', 'Board meeting']);
-    expect(server.output()).toContain(degraded.problems?.[0]?.message);
+    expect(server.output()).toContain(`${post('new-plant')}: ${degraded.problems?.[0]?.message}`);
     expect(server.output()).toContain(`Still serving version ${good.version}: fix the problems above.`);
 
     await writeFile(post('new-plant'), json(postRecord({ title: 'New plant, renamed', published: '2024-03-01' })));
@@ -117,12 +118,12 @@ describe('the Node server watching its data folder', () => {
         {
           file: post('bad-date'),
           path: 'published',
-          message: `${post('bad-date')}: published: expected an ISO 8601 date (2022-01-17) or date-time with offset (2022-01-17T09:30:00+01:00), got "yesterday"`,
+          message: `expected an ISO 8601 date (2022-01-17) or date-time with offset (2022-01-17T09:30:00+01:00), got "yesterday"`,
         },
         {
           file: post('copy'),
           path: 'slug',
-          message: `${post('copy')}: slug: "board-meeting" is already the slug of ${post('board-meeting')}`,
+          message: `"board-meeting" is already the slug of ${post('board-meeting')}`,
         },
       ]),
     );
@@ -211,5 +212,35 @@ describe('the Node server with WATCH=0', () => {
     expect(degraded.version).toBe(good.version);
     expect(degraded.problems?.[0]?.file).toBe(path.join(dir, 'posts', 'second.json'));
     expect(await feedTitles(server)).toEqual(['Second', 'First']);
+  });
+});
+
+describe('the Node server with its data folder inside the working directory', () => {
+  let dir: string;
+  let server: RunningServer;
+  beforeAll(async () => {
+    await mkdir(path.join(ROOT, 'test-output'), { recursive: true });
+    dir = await mkdtemp(path.join(ROOT, 'test-output', 'data-'));
+    await writeDataDir(dir, { posts: { first: postRecord({ title: 'First' }) } });
+    server = await startServer({ DATA_DIR: dir, WATCH: '0' });
+  });
+  afterAll(async () => {
+    await server?.stop();
+    if (dir) await removeDir(dir);
+  });
+
+  it('names problems on /healthz relative to it, never by the server’s absolute path', async () => {
+    await writeFile(path.join(dir, 'posts', 'second.json'), json(postRecord({ title: 'Second', published: 'soon' })));
+    server.process.kill('SIGHUP');
+    const degraded = await healthWhen(server, (h) => h.status === 'degraded');
+    const shown = path.relative(ROOT, path.join(dir, 'posts', 'second.json'));
+    expect(degraded.problems).toEqual([
+      {
+        file: shown,
+        path: 'published',
+        message: 'expected an ISO 8601 date (2022-01-17) or date-time with offset (2022-01-17T09:30:00+01:00), got "soon"',
+      },
+    ]);
+    expect(JSON.stringify(degraded)).not.toContain(ROOT);
   });
 });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppOptions } from '../../src/http/app.ts';
-import type { Dataset } from '../../src/posts/index.ts';
+import type { Dataset, Problem } from '../../src/posts/index.ts';
 import { DATA_DIR, dataset, postRecord, seedDataset, siteRecord } from '../fixtures.ts';
 
 const SEED_SLUG = 'national-engineering-research-center';
@@ -125,9 +125,11 @@ describe('feeds', () => {
     });
     const app = createApp({ dataset: data });
     expect(await feedTitles(app, format)).toEqual(['Third', 'Second']);
-    // The page is not a feed: it lists every published post.
+    // The home page is paged the same way: the same newest posts, and the rest on page 2.
     const index = await (await get(app, '/')).text();
-    expect(tags(index, 'article')).toHaveLength(3);
+    expect(tags(index, 'article')).toHaveLength(2);
+    expect(tags(index, 'link').find((link) => link.rel === 'next')?.href).toBe('https://news.example.com/?page=2');
+    expect(tags(await (await get(app, '/?page=2')).text(), 'article')).toHaveLength(1);
   });
 });
 
@@ -288,6 +290,31 @@ describe('/healthz', () => {
     expect(data.version).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  it('while degraded, names each problem by file and field, the message said once', async () => {
+    const data = await mixedData();
+    const problems: Problem[] = [
+      { file: 'data/posts/bad-date.json', path: 'published', message: 'expected an ISO 8601 date, got "yesterday"', severity: 'error' },
+      { file: 'data/posts/broken.json', message: 'invalid JSON: line 1, column 3', severity: 'error' },
+    ];
+    const app = createApp({
+      source: { current: () => data, health: () => ({ status: 'degraded', problems }) },
+      options: { now: () => NOW },
+    });
+    const res = await get(app, '/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      status: 'degraded',
+      posts: 3,
+      scheduled: 1,
+      drafts: 1,
+      version: data.version,
+      problems: [
+        { file: 'data/posts/bad-date.json', path: 'published', message: 'expected an ISO 8601 date, got "yesterday"' },
+        { file: 'data/posts/broken.json', message: 'invalid JSON: line 1, column 3' },
+      ],
+    });
+  });
+
   it('reports the bundled data', async () => {
     const data: Dataset = await seedDataset();
     const res = await get(createApp({ dataset: data }), '/healthz');
@@ -351,6 +378,59 @@ describe('methods and unknown paths', () => {
     expect(head.headers.get('content-type')).toBe(getResponse.headers.get('content-type'));
     expect((await head.arrayBuffer()).byteLength).toBe(0);
     expect((await getResponse.arrayBuffer()).byteLength).toBeGreaterThan(0);
+  });
+
+  // Whether a path names something is GET's to say; OPTIONS and the other methods agree with it.
+  const ANSWERED = [
+    '/', '/rss.xml', '/feed', '/feed.xsl', '/style.css', '/healthz', '/posts/older', '/media/note.txt', '/categories/news',
+    '/categories/news/atom.xml', '/authors/anna-berg', '/authors/anna-berg/feed.json',
+    // another spelling is moved by GET, so it is there for the others too
+    '/categories/News', '/authors/Anna-Berg/rss.xml',
+  ];
+  const NOT_FOUND = [
+    '/posts/nope', '/posts/draft', '/posts/scheduled', '/media/nope', '/media/', '/media/note.txt/x', '/categories/nope',
+    '/categories/nope/rss.xml', '/categories/secrets', '/authors/nobody/atom.xml', '/nope', '/rss.xml/',
+  ];
+  const answeredData = () =>
+    dataset({
+      site: siteRecord(),
+      posts: {
+        older: postRecord({ title: 'Older', published: '2024-03-01', categories: ['News'], authors: [{ name: 'Anna Berg' }] }),
+        draft: postRecord({ title: 'Draft', published: '2024-04-01', draft: true, categories: ['Secrets'] }),
+        scheduled: postRecord({ title: 'Scheduled', published: '2024-07-01' }),
+      },
+      media: { 'note.txt': 'A note.' },
+    });
+
+  it.each(ANSWERED)('%s: GET finds it, so OPTIONS is 204 and POST 405', async (url) => {
+    const app = createApp({ dataset: await answeredData(), options: { now: () => NOW } });
+    expect([200, 301]).toContain((await get(app, url)).status);
+    const options = await get(app, url, { method: 'OPTIONS' });
+    expect(options.status).toBe(204);
+    expect(options.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    expect((await get(app, url, { method: 'POST' })).status).toBe(405);
+  });
+
+  it.each(NOT_FOUND)('%s: GET is 404, and so are OPTIONS, POST and DELETE, with GET’s reason', async (url) => {
+    const app = createApp({ dataset: await answeredData(), options: { now: () => NOW } });
+    const got = await get(app, url);
+    expect(got.status).toBe(404);
+    const reason = await got.text();
+    for (const method of ['OPTIONS', 'POST', 'DELETE']) {
+      const res = await get(app, url, { method });
+      expect(res.status, method).toBe(404);
+      expect(res.headers.get('allow'), method).toBeNull();
+      expect(await res.text(), method).toBe(reason);
+    }
+  });
+
+  it('a scheduled post’s page is there for every method once it is due', async () => {
+    let now = NOW;
+    const app = createApp({ dataset: await answeredData(), options: { now: () => now } });
+    expect((await get(app, '/posts/scheduled', { method: 'OPTIONS' })).status).toBe(404);
+    now = new Date('2024-07-01T00:00:00Z');
+    expect((await get(app, '/posts/scheduled', { method: 'OPTIONS' })).status).toBe(204);
+    expect((await get(app, '/posts/scheduled', { method: 'PUT' })).status).toBe(405);
   });
 
   it('HEAD on an unknown post is 404', async () => {

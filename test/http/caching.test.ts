@@ -161,6 +161,89 @@ describe('validators', () => {
   });
 });
 
+describe('Last-Modified and the data’s own change', () => {
+  /** When the data changed as a whole (the newest file or folder mtime, on Node). */
+  type Posts = Record<string, Record<string, unknown>>;
+  const withModified = async (modified: Date, site: Record<string, unknown> = {}, only: Posts = posts) => ({
+    ...(await dataset({ site: siteRecord(site), posts: only })),
+    modified,
+  });
+  const PATHS = [...FEEDS, '/', '/posts/new-plant', '/categories/company-news', '/categories/company-news/rss.xml'] as const;
+  const inCategory: Posts = Object.fromEntries(Object.entries(posts).map(([name, record]) => [name, { ...record, categories: ['Company News'] }]));
+  const withoutNewestInCategory: Posts = Object.fromEntries(Object.entries(inCategory).filter(([name]) => name !== 'board-meeting'));
+
+  async function lastModifiedWhenSwapped(next: Dataset, first: Dataset) {
+    let current = first;
+    const app = createApp({ source: { current: () => current }, options: { now: () => NOW } });
+    const before = new Map<string, string>();
+    for (const path of PATHS) before.set(path, (await get(app, path)).headers.get('last-modified')!);
+    current = next;
+    const after = new Map<string, { lastModified: string | null; status: number }>();
+    for (const path of PATHS) {
+      const res = await get(app, path, { 'If-Modified-Since': before.get(path)! });
+      after.set(path, { lastModified: res.headers.get('last-modified'), status: res.status });
+    }
+    return { before, after };
+  }
+
+  it('never goes backwards when the newest post is deleted', async () => {
+    const first = await dataset({ site: siteRecord(), posts: inCategory });
+    const deletedAt = new Date('2024-05-20T08:00:00Z');
+    const { before, after } = await lastModifiedWhenSwapped(await withModified(deletedAt, {}, withoutNewestInCategory), first);
+    for (const path of PATHS.filter((p) => p !== '/posts/new-plant')) expect(before.get(path), path).toBe(httpDate(NEWEST_CHANGE));
+    // Each of them changed (the newest post is gone, or no longer linked): a poller with the old date must see it.
+    for (const path of PATHS) expect(after.get(path), path).toEqual({ lastModified: httpDate(deletedAt), status: 200 });
+  });
+
+  it('moves on when a post becomes a draft or site.json changes, with no post updated', async () => {
+    const editedAt = new Date('2024-05-21T09:30:00Z');
+    const first = await dataset({ site: siteRecord(), posts: inCategory });
+    const drafted = { ...inCategory, 'annual-report': { ...inCategory['annual-report'], draft: true } };
+    for (const next of [await withModified(editedAt, {}, drafted), await withModified(editedAt, { title: 'Example Newsroom' }, inCategory)]) {
+      const { after } = await lastModifiedWhenSwapped(next, first);
+      for (const path of PATHS) expect(after.get(path), path).toEqual({ lastModified: httpDate(editedAt), status: 200 });
+    }
+  });
+
+  it('is the newest post’s change when that is later than the data’s', async () => {
+    const app = createApp({ dataset: await withModified(new Date('2024-04-01T00:00:00Z'), {}, inCategory), options: { now: () => NOW } });
+    for (const path of [...FEEDS, '/', '/categories/company-news']) {
+      expect((await get(app, path)).headers.get('last-modified'), path).toBe(httpDate(NEWEST_CHANGE));
+    }
+    expect((await get(app, '/posts/new-plant')).headers.get('last-modified')).toBe('Mon, 01 Apr 2024 09:00:00 GMT');
+  });
+
+  it('a feed or page without posts takes the data’s change', async () => {
+    const modified = new Date('2024-05-01T00:00:00Z');
+    const app = createApp({ dataset: await withModified(modified, {}, {}), options: { now: () => NOW } });
+    for (const path of [...FEEDS, '/']) expect((await get(app, path)).headers.get('last-modified'), path).toBe(httpDate(modified));
+  });
+
+  it('is still never later than now', async () => {
+    const app = createApp({ dataset: await withModified(new Date('2030-01-01T00:00:00Z')), options: { now: () => NOW } });
+    for (const path of [...FEEDS, '/', '/posts/new-plant']) expect((await get(app, path)).headers.get('last-modified'), path).toBe(httpDate(NOW));
+  });
+
+  it('the same files touched again: same bytes and ETag, the new date', async () => {
+    let current = await withModified(new Date('2024-05-20T00:00:00Z'));
+    const app = createApp({ source: { current: () => current }, options: { now: () => NOW } });
+    const before = await get(app, '/rss.xml');
+    current = await withModified(new Date('2024-05-25T00:00:00Z'));
+    const after = await get(app, '/rss.xml');
+    expect(after.headers.get('etag')).toBe(before.headers.get('etag'));
+    expect(after.headers.get('last-modified')).toBe('Sat, 25 May 2024 00:00:00 GMT');
+  });
+
+  it('leaves the feeds’ own dates to the posts: RSS lastBuildDate and Atom updated', async () => {
+    const app = createApp({ dataset: await withModified(new Date('2024-05-20T00:00:00Z')), options: { now: () => NOW } });
+    const res = await get(app, '/rss.xml');
+    expect(res.headers.get('last-modified')).toBe('Mon, 20 May 2024 00:00:00 GMT');
+    expect(await res.text()).toContain(`<lastBuildDate>${httpDate(NEWEST_CHANGE)}</lastBuildDate>`);
+    const atom = await (await get(app, '/atom.xml')).text();
+    expect(/<feed[^>]*>[\s\S]*?<updated>([^<]*)<\/updated>/.exec(atom)?.[1]).toBe('2024-05-05T10:11:12Z');
+  });
+});
+
 describe('conditional GET', () => {
   it.each(ALL)('%s: If-None-Match with the current tag is 304 with the validators and no body', async (path) => {
     const app = await appFor();
@@ -215,6 +298,27 @@ describe('conditional GET', () => {
       expect((await get(app, path, { 'If-Modified-Since': earlier })).status, path).toBe(200);
       expect((await get(app, path, { 'If-Modified-Since': 'not a date' })).status, path).toBe(200);
     }
+  });
+
+  it('an If-Modified-Since after the server’s clock is ignored: a change made before it is served', async () => {
+    let clock = NOW;
+    let current = await newsroom();
+    const app = createApp({ source: { current: () => current }, options: { now: () => clock } });
+    const future = httpDate(new Date('2024-06-02T00:00:00Z'));
+    for (const path of ALL) expect((await get(app, path, { 'If-Modified-Since': future })).status, path).toBe(200);
+
+    // A client that once got (or made up) that date must still see the edit made before it.
+    clock = new Date('2024-06-01T13:00:00Z');
+    current = await dataset({
+      site: siteRecord(),
+      posts: { ...posts, 'board-meeting': { ...posts['board-meeting'], title: 'Board meeting (edited)', updated: '2024-06-01T12:30:00Z' } },
+    });
+    const res = await get(app, '/rss.xml', { 'If-Modified-Since': future });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Board meeting (edited)');
+    // Once the clock passes the date, it is an ordinary one.
+    clock = new Date('2024-06-02T00:00:01Z');
+    expect((await get(app, '/rss.xml', { 'If-Modified-Since': future })).status).toBe(304);
   });
 
   it.each(ALL)('%s: HEAD gives the GET headers, Content-Length included, and no body', async (path) => {

@@ -5,8 +5,10 @@ const ETAG = '"3q2-7wAbC"';
 const MODIFIED = new Date('2024-03-01T12:00:00Z');
 const AT_MODIFIED = 'Fri, 01 Mar 2024 12:00:00 GMT';
 
-const check = (headers: Record<string, string>, validators: Validators = { etag: ETAG, lastModified: MODIFIED }) =>
-  notModified(new Headers(headers), validators);
+/** The server's clock in these tests: a year after MODIFIED. */
+const NOW = new Date('2025-03-01T12:00:00Z');
+const check = (headers: Record<string, string>, validators: Validators = { etag: ETAG, lastModified: MODIFIED }, now = NOW) =>
+  notModified(new Headers(headers), validators, () => now);
 
 describe('httpDate', () => {
   it('writes IMF-fixdate in GMT (RFC 9110 §5.6.7)', () => {
@@ -142,6 +144,29 @@ describe('notModified: If-Modified-Since', () => {
     expect(check({ 'If-Modified-Since': 'yesterday' })).toBe(false);
     expect(check({ 'If-Modified-Since': '99999' })).toBe(false);
     expect(check({ 'If-Modified-Since': `${AT_MODIFIED}, ${AT_MODIFIED}` })).toBe(false);
+  });
+
+  it('ignores a date later than the server’s clock, which would hide every change until then', () => {
+    // RFC 9110 §13.1.3 lets a server ignore an invalid date; RFC 7232 §3.3 called a future one invalid.
+    expect(check({ 'If-Modified-Since': 'Sat, 01 Mar 2025 12:00:01 GMT' })).toBe(false);
+    expect(check({ 'If-Modified-Since': 'Fri, 01 Jan 2100 00:00:00 GMT' })).toBe(false);
+    // Up to the clock's own second, it counts.
+    expect(check({ 'If-Modified-Since': 'Sat, 01 Mar 2025 12:00:00 GMT' })).toBe(true);
+    expect(check({ 'If-Modified-Since': 'Sat, 01 Mar 2025 12:00:01 GMT' }, undefined, new Date('2025-03-01T12:00:01.500Z'))).toBe(true);
+  });
+
+  it('asks the clock only when there is an If-Modified-Since to check', () => {
+    let asked = 0;
+    const clock = () => {
+      asked++;
+      return NOW;
+    };
+    const validators = { etag: ETAG, lastModified: MODIFIED };
+    expect(notModified(new Headers({}), validators, clock)).toBe(false);
+    expect(notModified(new Headers({ 'If-None-Match': ETAG, 'If-Modified-Since': AT_MODIFIED }), validators, clock)).toBe(true);
+    expect(asked).toBe(0);
+    expect(notModified(new Headers({ 'If-Modified-Since': AT_MODIFIED }), validators, clock)).toBe(true);
+    expect(asked).toBe(1);
   });
 
   it('is never 304 without a Last-Modified to compare with', () => {

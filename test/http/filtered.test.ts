@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.ts';
+import { createApp, type DataSource } from '../../src/http/app.ts';
 import { entityTag } from '../../src/http/representation.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 
@@ -256,5 +256,104 @@ describe('methods on the new paths', () => {
     const res = await get(await appFor(), '/authors/anna-berg/atom.xml', { method: 'OPTIONS' });
     expect(res.status).toBe(204);
     expect(res.headers.get('access-control-allow-origin')).toBe('*');
+  });
+});
+
+describe('refusals and moves on feed URLs', () => {
+  const expectCors = (res: Response) => {
+    expect(res.headers.get('access-control-allow-origin')).toBe('*');
+    expect(res.headers.get('access-control-expose-headers')).toBe('ETag, Link');
+  };
+
+  it.each([
+    ['/rss.xml?limit=0', 400],
+    ['/categories/company-news/atom.xml?page=x', 400],
+    ['/feed?page=0', 400],
+    ['/rss.xml?page=3', 404],
+    ['/authors/anna-berg/feed.json?page=9', 404],
+    ['/categories/no-such/rss.xml', 404],
+    ['/authors/cy-later/atom.xml', 404],
+  ])('%s (%i) may be read from any origin, so a web reader sees why', async (path, status) => {
+    const res = await get(await appFor(), path);
+    expect(res.status).toBe(status);
+    expectCors(res);
+    expect(await res.text()).toMatch(/^\S.*\n$/);
+  });
+
+  it.each([
+    ['/atom.xml?page=1', `${BASE}/atom.xml`],
+    ['/feed?page=1', `${BASE}/feed`],
+    ['/categories/Company-News/rss.xml', `${BASE}/categories/company-news/rss.xml`],
+  ])('the move of %s may be followed from any origin', async (path, location) => {
+    const res = await get(await appFor(), path);
+    expect(res.status).toBe(301);
+    expect(res.headers.get('location')).toBe(location);
+    expectCors(res);
+  });
+
+  it('/feed refusing every type says so to any origin', async () => {
+    const res = await get(await appFor(), '/feed', { headers: { Accept: 'text/html' } });
+    expect(res.status).toBe(406);
+    expectCors(res);
+  });
+
+  it('pages’ refusals and moves stay without CORS', async () => {
+    const app = await appFor();
+    for (const path of ['/categories/no-such', '/categories/Company-News', '/posts/no-such', '/?page=x']) {
+      expect((await get(app, path)).headers.has('access-control-allow-origin'), path).toBe(false);
+    }
+  });
+});
+
+describe('one look at the data and the clock per request', () => {
+  it.each(['/categories/company-news/rss.xml', '/authors/anna-berg', '/rss.xml', '/', '/posts/new-plant'])(
+    '%s reads the data and the clock once',
+    async (path) => {
+      const data = await newsroom();
+      const calls = { current: 0, now: 0 };
+      const source: DataSource = {
+        current: () => {
+          calls.current++;
+          return data;
+        },
+      };
+      const app = createApp({
+        source,
+        options: {
+          now: () => {
+            calls.now++;
+            return NOW;
+          },
+        },
+      });
+      expect((await get(app, path)).status).toBe(200); // rendered (the clock clamps Last-Modified once)
+      calls.current = calls.now = 0;
+      expect((await get(app, path)).status).toBe(200);
+      expect(calls).toEqual({ current: 1, now: 1 });
+    },
+  );
+
+  it('a post coming due between two readings of the clock is never cached under the wrong key', async () => {
+    // The first reading is just before the post is due, every later one after: a second snapshot in the
+    // same request would render the old list under the key of the new one, and keep serving it.
+    const due = new Date('2024-09-01T00:00:00Z');
+    let readings = 0;
+    const app = createApp({
+      dataset: await dataset({
+        site: siteRecord({ url: BASE }),
+        posts: {
+          old: postRecord({ title: 'Old', published: '2024-03-01', categories: ['Company News'] }),
+          due: postRecord({ title: 'Due', published: due.toISOString(), categories: ['Company News'] }),
+        },
+      }),
+      options: { now: () => (readings++ === 0 ? new Date(due.getTime() - 1) : due) },
+    });
+    for (const path of ['/categories/company-news/rss.xml', '/categories/company-news']) {
+      readings = 0;
+      const first = await (await get(app, path)).text();
+      expect(first, path).toContain('Old');
+      expect(first, path).not.toContain('Due');
+      expect(await (await get(app, path)).text(), path).toContain('Due');
+    }
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppOptions } from '../../src/http/app.ts';
-import { MAX_HEADER_BYTES, MAX_URL_LENGTH } from '../../src/http/guards.ts';
+import { MAX_HEADER_BYTES, MAX_URL_LENGTH, targetStart } from '../../src/http/guards.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 
 const SITE_JSON_CANARY = 'site-json-canary-5d1c';
@@ -167,5 +167,25 @@ describe('rateLimit', () => {
     expect((await send(app, '/', from('b'))).status).toBe(200); // a fresh bucket; a goes
     expect((await send(app, '/', from('c'))).status).toBe(429);
     expect((await send(app, '/', from('a'))).status).toBe(200);
+  });
+});
+
+describe('targetStart', () => {
+  it.each([
+    ['http://127.0.0.1:3000/rss.xml?page=2', 'http://127.0.0.1:3000', '/rss.xml?page=2'],
+    ['https://news.example.com/', 'https://news.example.com', '/'],
+    ['http://localhost//posts//x', 'http://localhost', '//posts//x'],
+    ['http://[::1]:8080/a?b=http://c/d', 'http://[::1]:8080', '/a?b=http://c/d'],
+    ['http://localhost', 'http://localhost', ''],
+  ])('splits %s into the origin and the request target', (url, origin, target) => {
+    const start = targetStart(url);
+    expect([url.slice(0, start), url.slice(start)]).toEqual([origin, target]);
+  });
+
+  it('gives the app its links’ origin and the guards their target, one split for both', async () => {
+    const app = createApp({ dataset: await dataset({ site: siteRecord({ url: undefined }), posts: {} }) });
+    const json = (await (await send(app, '/feed.json?x=http://evil.example/')).json()) as { feed_url: string };
+    expect(json.feed_url).toBe('http://localhost/feed.json');
+    await expectRefusal(await send(app, `/${'a'.repeat(MAX_URL_LENGTH)}`), 414, /^The URL is longer than 2048 characters\.$/);
   });
 });

@@ -15,6 +15,8 @@ const CANARY = 'site-json-canary-0b7e';
 /** The body as text, whatever the encoding negotiated. */
 async function bodyOf(res: Response): Promise<string> {
   const bytes = Buffer.from(await res.arrayBuffer());
+  // A HEAD (or 304) has no body to decode, whatever Content-Encoding the GET would have had.
+  if (bytes.byteLength === 0) return '';
   const coding = res.headers.get('content-encoding');
   return (coding === 'gzip' ? gunzipSync(bytes) : coding === 'br' ? brotliDecompressSync(bytes) : bytes).toString('utf8');
 }
