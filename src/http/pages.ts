@@ -73,7 +73,7 @@ function layout(context: PageContext, title: string, body: Html, canonical: stri
 <link rel="canonical" href="${canonical}">
 ${around}${alternates}
 <link rel="stylesheet" href="${context.baseUrl}/style.css">
-<link rel="icon" href="${context.site.icon ? absoluteUrl(context.site.icon, `${context.baseUrl}/`) : NO_ICON}">
+<link rel="icon" href="${context.site.icon ? absoluteUrl(context.site.icon, `${context.baseUrl}/`, context.baseUrl) : NO_ICON}">
 </head>
 <body>
 <header class="site"><a class="site-title" href="${context.baseUrl}/">${context.site.title}</a>
