@@ -4,6 +4,7 @@ import { createApp } from './http/app.ts';
 import { chooseEncoding } from './http/negotiation.ts';
 import { CONTENT_CODINGS, isCompressible, webCompressors, type Compressors } from './http/representation.ts';
 import { respondFromStored, textResponse } from './http/respond.ts';
+import { isHttpUrl } from './posts/http-url.ts';
 import type { Dataset } from './posts/index.ts';
 
 /** What the Workers runtime hands the worker, from wrangler.toml. */
@@ -42,8 +43,6 @@ type CfRequest = Request & { cf?: { clientAcceptEncoding?: unknown } };
 
 const defaultEdgeCache = (): Cache | undefined =>
   (globalThis as { caches?: CacheStorage & { default?: Cache } }).caches?.default;
-
-const isHttpUrl = (text: string) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol);
 
 /**
  * The Workers fetch handler, built from a dataset (src/worker.ts gives it the bundled one; tests give

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { isHttpUrl } from './http-url.ts';
 
 /**
  * The data format, as valibot schemas: the single source of the TypeScript types.
@@ -45,8 +46,6 @@ const isoDate = () =>
   v.pipe(v.string(DATE), v.check(isIsoInstant, DATE), v.transform(toInstant));
 
 const ABSOLUTE_URL = 'an absolute http(s) URL';
-/** An absolute `http:` or `https:` URL: what a site, a hub or `SITE_URL` must be. */
-export const isHttpUrl = (s: string): boolean => URL.canParse(s) && /^https?:$/.test(new URL(s).protocol);
 const absoluteUrl = () => v.pipe(v.string(ABSOLUTE_URL), v.check(isHttpUrl, ABSOLUTE_URL));
 
 const URL_REFERENCE = 'a URL, absolute or relative to the post (no spaces)';
