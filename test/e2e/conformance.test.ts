@@ -11,9 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
-import { SaxesParser } from 'saxes';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
+import { descendants, parse, type XmlElement } from '../feeds/parse.ts';
 import type { Dataset } from '../../src/posts/index.ts';
 import {
   DATA_DIR,
@@ -470,46 +470,12 @@ describe.skipIf(!jsonschemaPython || !schemas)(
 
 // ——— Strict XML parsers ———
 
-interface XmlElement {
-  name: string;
-  attributes: Record<string, string>;
-  children: XmlElement[];
-  text: string;
-}
+/** Parsed with saxes, a conformant XML 1.0 + namespaces parser: the tree, and every error it found. */
+const parseXml = parse;
 
-/** Parses with saxes, a conformant XML 1.0 + namespaces parser: the tree, and every error it found. */
-function parseXml(xml: string): { root: XmlElement | undefined; errors: string[] } {
-  const parser = new SaxesParser({ xmlns: true });
-  const errors: string[] = [];
-  const stack: XmlElement[] = [];
-  let root: XmlElement | undefined;
-  parser.on('error', (error) => errors.push(error.message));
-  parser.on('opentag', (tag) => {
-    const element: XmlElement = {
-      name: tag.name,
-      attributes: Object.fromEntries(Object.values(tag.attributes).map((a) => [a.name, a.value])),
-      children: [],
-      text: '',
-    };
-    stack.at(-1)?.children.push(element);
-    root ??= element;
-    stack.push(element);
-  });
-  parser.on('text', (text) => {
-    const current = stack.at(-1);
-    if (current) current.text += text;
-  });
-  parser.on('cdata', (text) => {
-    const current = stack.at(-1);
-    if (current) current.text += text;
-  });
-  parser.on('closetag', () => void stack.pop());
-  parser.write(xml).close();
-  return { root, errors };
-}
-
-const descendants = (element: XmlElement, name: string): XmlElement[] =>
-  element.children.flatMap((child) => [...(child.name === name ? [child] : []), ...descendants(child, name)]);
+/** Every element below `element` with this qualified name, depth first. */
+const descendantsNamed = (element: XmlElement, name: string): XmlElement[] =>
+  [...descendants(element)].filter((found) => found !== element && found.name === name);
 
 /** Every URL an HTML fragment points at, srcset candidates included. */
 function urlsInHtml(html: string): string[] {
@@ -541,7 +507,7 @@ describe('RSS and Atom as a strict XML parser reads them (saxes)', () => {
         contents = feed.items.map((item) => item.content_html);
       } else {
         const root = parseXml(feeds[format]).root!;
-        const items = descendants(root, format === 'rss' ? 'item' : 'entry');
+        const items = descendantsNamed(root, format === 'rss' ? 'item' : 'entry');
         titles = items.map((item) => item.children.find((c) => c.name === 'title')?.text ?? '');
         contents = items.map((item) => item.children.find((c) => c.name === (format === 'rss' ? 'content:encoded' : 'content'))?.text ?? '');
       }

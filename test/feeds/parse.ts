@@ -35,7 +35,8 @@ export function parseXml(xml: string): XmlElement {
   return root;
 }
 
-function parse(xml: string): { root: XmlElement | undefined; errors: string[] } {
+/** The tree as far as it goes, and every error saxes reported on the way. */
+export function parse(xml: string): { root: XmlElement | undefined; errors: string[] } {
   const parser = new SaxesParser({ xmlns: true });
   const errors: string[] = [];
   const stack: XmlElement[] = [];
