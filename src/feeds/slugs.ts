@@ -16,23 +16,29 @@ const NOT_KEPT = /[^\p{L}\p{M}\p{N}]+/gu;
  * turned into one `-`, none at either end. A name with no letters or digits at all (`+++`) has the empty
  * slug; {@link assignSlugs} gives it one.
  */
+/** At most this many characters (code points); 100 CJK characters are 900 once percent-encoded. */
+export const SLUG_MAX_CHARS = 100;
+
 export function slugify(name: string): string {
-  const slug = name.normalize('NFKC').toLowerCase().replace(NOT_KEPT, '-').replace(/^-+|-+$/g, '');
+  return shortened(name.normalize('NFKC').toLowerCase().replace(NOT_KEPT, '-').replace(/^-+|-+$/g, ''));
+}
+
+/**
+ * A long name gives a long URL, and CJK triples in percent-encoding: cut at a hyphen where there is
+ * one, so every link stays well inside the 2048 characters requests are held to.
+ */
+function shortened(slug: string): string {
   const chars = Array.from(slug);
-  // A long name gives a long URL, and CJK triples in percent-encoding: cut at a hyphen where there is
-  // one, so every link stays well inside the 2048 characters requests are held to.
   if (chars.length <= SLUG_MAX_CHARS) return slug;
   const cut = chars.slice(0, SLUG_MAX_CHARS).join('');
   const atHyphen = cut.lastIndexOf('-');
   return (atHyphen > SLUG_MAX_CHARS / 2 ? cut.slice(0, atHyphen) : cut).replace(/-+$/, '');
 }
 
-/** At most this many characters (code points); 100 CJK characters are 900 once percent-encoded. */
-export const SLUG_MAX_CHARS = 100;
-
 /** A slug for a name of symbols only: its code points in hex, so it is stable and readable in a URL. */
 const symbolSlug = (name: string) =>
-  Array.from(name.normalize('NFKC').replace(/\s+/g, ''), (c) => c.codePointAt(0)!.toString(16)).join('-') || 'empty';
+  shortened(Array.from(name.normalize('NFKC').replace(/\s+/g, ''), (c) => c.codePointAt(0)!.toString(16)).join('-')) ||
+  'empty';
 
 /**
  * Gives each distinct name its own slug. Names are never merged: `Company News` and `company news`,

@@ -1,6 +1,17 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { textResponse } from './respond.ts';
 
+/**
+ * A refusal anyone may read, including a web-based reader fetching a feed from the browser: without
+ * CORS it could see neither the reason nor how long to wait after a 429.
+ */
+const refuse = (message: string, status: number, headers: Record<string, string> = {}) =>
+  textResponse(message, status, {
+    'Access-Control-Allow-Origin': '*',
+    'Access-Control-Expose-Headers': 'Retry-After',
+    ...headers,
+  });
+
 /** Longer request targets are refused with 414: no link of ours comes near, and logs and caches stay sane. */
 export const MAX_URL_LENGTH = 2048;
 /**
@@ -65,13 +76,13 @@ export function refusal(request: Request, limits: Required<RequestGuardOptions>)
   const method = request.method;
   if (!KNOWN_METHODS.has(method)) {
     const shown = method.length > 20 ? `${method.slice(0, 20)}…` : method;
-    return textResponse(`${shown} is not a method this server implements; it answers GET, HEAD and OPTIONS.`, 405, {
+    return refuse(`${shown} is not a method this server implements; it answers GET, HEAD and OPTIONS.`, 405, {
       Allow: 'GET, HEAD, OPTIONS',
     });
   }
   const target = request.url.slice(targetStart(request.url)) || '/';
   if (target.length > limits.maxUrlLength) {
-    return textResponse(`The URL is longer than ${limits.maxUrlLength} characters.`, 414);
+    return refuse(`The URL is longer than ${limits.maxUrlLength} characters.`, 414);
   }
   if (Number.isFinite(limits.maxHeaderBytes)) {
     let headerBytes = 0;
@@ -79,22 +90,22 @@ export function refusal(request: Request, limits: Required<RequestGuardOptions>)
       headerBytes += name.length + value.length + 4; // ": " and CRLF, as on the wire
     });
     if (headerBytes > limits.maxHeaderBytes) {
-      return textResponse(`The request headers are larger than ${limits.maxHeaderBytes} bytes.`, 431);
+      return refuse(`The request headers are larger than ${limits.maxHeaderBytes} bytes.`, 431);
     }
   }
 
   const queryStart = target.indexOf('?');
   const rawPath = queryStart === -1 ? target : target.slice(0, queryStart);
   const path = rawPath.includes('%') ? decoded(rawPath) : rawPath;
-  if (path === undefined) return textResponse('The path is not valid percent-encoding.', 400);
+  if (path === undefined) return refuse('The path is not valid percent-encoding.', 400);
   // The URL parser already resolved literal `..`; what is left was hidden by encoding (`..%2f`) and
   // would name a file outside the folder it appears to be in.
-  if (UNSAFE_PATH_CHAR.test(path)) return textResponse('The path may not contain backslashes or control characters.', 400);
-  if (DOT_SEGMENT.test(path)) return textResponse('The path may not contain "." or ".." segments.', 400);
+  if (UNSAFE_PATH_CHAR.test(path)) return refuse('The path may not contain backslashes or control characters.', 400);
+  if (DOT_SEGMENT.test(path)) return refuse('The path may not contain "." or ".." segments.', 400);
   if (queryStart !== -1) {
     const query = target.slice(queryStart + 1);
     if (query.includes('%') && decoded(query) === undefined) {
-      return textResponse('The query is not valid percent-encoding.', 400);
+      return refuse('The query is not valid percent-encoding.', 400);
     }
   }
   return undefined;
@@ -170,7 +181,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     bucket.at = at;
     if (bucket.tokens < 1) {
       const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
-      return textResponse(
+      return refuse(
         `Too many requests: at most ${limit} every ${windowSeconds} seconds. Try again in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`,
         429,
         { 'Retry-After': String(retryAfter) },

@@ -70,6 +70,13 @@ describe('long names', () => {
     expect(encodeURIComponent(slugify('医'.repeat(230))).length).toBe(900);
   });
 
+  it('of symbols only are cut too', () => {
+    const { slugOf } = assignSlugs(['🎉'.repeat(450)]);
+    const slug = slugOf.get('🎉'.repeat(450))!;
+    expect(slug.length).toBeLessThanOrEqual(SLUG_MAX_CHARS);
+    expect(slug).toMatch(/^1f389(-1f389)+$/);
+  });
+
   it('that agree in their first 100 characters still get slugs of their own', () => {
     const { slugOf } = assignSlugs(['a'.repeat(120), `${'a'.repeat(120)}b`]);
     expect([...slugOf.values()]).toEqual(['a'.repeat(100), `${'a'.repeat(100)}-2`]);

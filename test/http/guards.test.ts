@@ -27,6 +27,7 @@ async function expectRefusal(res: Response, status: number, reason: RegExp) {
   const body = (await res.text()).trimEnd();
   expect(body).toMatch(reason);
   expect(body.split('\n')).toHaveLength(1);
+  expect(res.headers.get('access-control-allow-origin')).toBe('*');
 }
 
 describe('requestGuards', () => {
@@ -124,6 +125,9 @@ describe('rateLimit', () => {
     for (let i = 0; i < 3; i++) expect((await send(app, '/rss.xml', from('a'))).status).toBe(200);
     const refused = await send(app, '/rss.xml', from('a'));
     expect(refused.headers.get('retry-after')).toBe('20');
+    // A reader in the browser may see the refusal and how long to wait.
+    expect(refused.headers.get('access-control-allow-origin')).toBe('*');
+    expect(refused.headers.get('access-control-expose-headers')).toBe('Retry-After');
     await expectRefusal(refused, 429, /^Too many requests: at most 3 every 60 seconds\. Try again in 20 seconds\.$/);
 
     clock.now += 19_000;
