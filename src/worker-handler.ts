@@ -97,7 +97,7 @@ export function createWorker(options: WorkerOptions) {
       const hit = await cache.match(cacheKey);
       if (hit) {
         const headers = new Headers(JSON.parse(decodeURIComponent(hit.headers.get(STORED_HEADERS) ?? '[]')) as [string, string][]);
-        return respondFromStored(request, { headers, bytes: new Uint8Array(await hit.arrayBuffer()) });
+        return respondFromStored(request, { headers, bytes: new Uint8Array(await hit.arrayBuffer()) }, now);
       }
 
       const unconditional = new Headers(request.headers);
@@ -119,7 +119,7 @@ export function createWorker(options: WorkerOptions) {
         },
       });
       ctx.waitUntil(cache.put(cacheKey, stored));
-      return respondFromStored(request, { headers: rendered.headers, bytes });
+      return respondFromStored(request, { headers: rendered.headers, bytes }, now);
     },
   };
 }

@@ -92,7 +92,7 @@ describe('npm run build:data', () => {
     const loaded = await loadDataDir(dir);
     if (!loaded.ok) throw new Error('fixture data should be valid');
 
-    expect(bundle.format).toBe(2);
+    expect(bundle.format).toBe(3);
     expect(bundle.posts.map((post) => post.safeContent)).toEqual(loaded.dataset.posts.map((post) => sanitizeContent(post.content)));
     expect(bundle.posts[0]?.safeContent).toBe('<p>Hello <a>x</a> <a href="../media/a.pdf">a</a></p>');
 
@@ -101,17 +101,24 @@ describe('npm run build:data', () => {
     expect(handed.map(([post]) => post)).toEqual([...restored.posts]);
     expect(handed.every(([post], i) => post === restored.posts[i])).toBe(true);
     expect(handed.map(([, html]) => html)).toEqual(bundle.posts.map((post) => post.safeContent));
-    // The content as written stays the post's own; a post without a summary gets the one every
-    // runtime would make, from the safe content, so the worker extracts no text at request time.
+    // A post without a summary gets the one every runtime would make, from the safe content, so the
+    // worker extracts no text at request time.
     expect(restored.posts).toEqual(withSummaries(loaded.dataset.posts));
     expect(restored.posts.find((post) => post.title === 'Clean')?.summary).toBe('Plain & simple text');
-    expect(restored.posts[0]?.content).toBe(hostile);
+    // Only the safe HTML travels, standing in for the content; sanitising it again changes nothing.
+    expect(bundle.posts.some((post) => 'content' in post)).toBe(false);
+    expect(restored.posts[0]?.content).toBe(sanitizeContent(hostile));
+    expect(sanitizeContent(sanitizeContent(hostile))).toBe(sanitizeContent(hostile));
     for (const [i, post] of restored.posts.entries()) {
       expect(feedItem(post, 'https://news.example.com')).toEqual(feedItem(loaded.dataset.posts[i]!, 'https://news.example.com'));
     }
   });
 });
 
-/** The posts as the bundle stores them: each with its summary, its own or the default one. */
+/** The posts as the bundle gives them back: the safe HTML as content, each with its summary, its own or the default. */
 const withSummaries = (posts: readonly Post[]): Post[] =>
-  posts.map((post) => ({ ...post, summary: post.summary ?? defaultSummary(sanitizeContent(post.content)) }));
+  posts.map((post) => ({
+    ...post,
+    content: sanitizeContent(post.content),
+    summary: post.summary ?? defaultSummary(sanitizeContent(post.content)),
+  }));
