@@ -60,7 +60,7 @@ async function compatibilityDate(): Promise<string> {
  * A copy of the project's sources in a temporary folder, with the data module built from `dataDir` by
  * `scripts/build-data.ts` and a wrangler.toml of its own: what `wrangler dev` or `deploy` then bundles.
  */
-export async function prepareWorkerCopy(dataDir: string): Promise<string> {
+export async function prepareWorkerCopy(dataDir: string, options: { edgeCache?: boolean } = {}): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pressroom-workerd-'));
   await cp(path.join(ROOT, 'src'), path.join(dir, 'src'), {
     recursive: true,
@@ -83,8 +83,8 @@ export async function prepareWorkerCopy(dataDir: string): Promise<string> {
       'name = "pressroom-test"',
       'main = "src/worker.ts"',
       `compatibility_date = "${await compatibilityDate()}"`,
-      '[version_metadata]',
-      'binding = "CF_VERSION_METADATA"',
+      // The worker uses the Cache API only with a deployment id to key it by: without one, none.
+      ...(options.edgeCache === false ? [] : ['[version_metadata]', 'binding = "CF_VERSION_METADATA"']),
       '',
     ].join('\n'),
   );
@@ -96,9 +96,9 @@ export async function prepareWorkerCopy(dataDir: string): Promise<string> {
  * it answers. `stop` ends wrangler and workerd and removes the copy.
  */
 export async function startWorker(
-  options: { dataDir: string; vars?: Record<string, string>; timeoutMs?: number },
+  options: { dataDir: string; vars?: Record<string, string>; timeoutMs?: number; edgeCache?: boolean },
 ): Promise<RunningWorker & { pid: number }> {
-  const dir = await prepareWorkerCopy(options.dataDir);
+  const dir = await prepareWorkerCopy(options.dataDir, options.edgeCache === false ? { edgeCache: false } : {});
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ['--var', `${name}:${value}`]);
   const child = spawn(
