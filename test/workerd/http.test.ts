@@ -2,43 +2,16 @@
  * The same HTTP tests against the Node server and against the worker inside workerd (`wrangler dev`),
  * both on the bundled data/ folder: what a client sees must not depend on where the app runs.
  */
-import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATA_DIR, findProgram, seedDataset, startServer } from '../fixtures.ts';
-import { startWorker, workerdUnavailable } from './start-worker.ts';
+import { DATA_DIR, seedDataset, startServer } from '../fixtures.ts';
+import { CURL, raw, startWorker, workerdUnavailable } from './start-worker.ts';
 
 const SEED_SLUG = 'national-engineering-research-center';
 const SEED_ID = 'tag:wegogroup.com,2022-01-17:national-engineering-research-center';
-const CURL = findProgram('curl');
-const execFileAsync = promisify(execFile);
 
-interface Raw {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-/**
- * A request exactly as sent, its answer exactly as received: Node's fetch adds an Accept-Encoding and
- * decodes gzip itself, which would hide the very bugs these tests are for.
- */
-async function raw(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Raw> {
-  const args = method === 'HEAD' ? ['-s', '-S', '-I'] : ['-s', '-S', '-D', '-', '-X', method];
-  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
-  const { stdout } = await execFileAsync(CURL as string, [...args, url], { encoding: 'buffer', maxBuffer: 64 << 20 });
-  const end = stdout.indexOf('\r\n\r\n');
-  const [statusLine = '', ...lines] = stdout.subarray(0, end).toString('latin1').split('\r\n');
-  const parsed: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    parsed[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { status: Number(statusLine.split(' ')[1]), headers: parsed, body: stdout.subarray(end + 4) };
-}
 
 const targets = [
   { name: 'the Node server', start: () => startServer() },

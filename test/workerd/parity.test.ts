@@ -2,39 +2,16 @@
  * Node and workerd, same data, same SITE_URL: the feeds and pages a client receives are the same bytes
  * with the same validators, and a scheduled post appears on both when it is due, with no rebuild.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findProgram, makeDataDir, postRecord, removeDir, siteRecord, startServer, type RunningServer } from '../fixtures.ts';
-import { startWorker, workerdUnavailable, type RunningWorker } from './start-worker.ts';
+import { makeDataDir, postRecord, removeDir, siteRecord, startServer, type RunningServer } from '../fixtures.ts';
+import { CURL, raw, startWorker, workerdUnavailable, type Raw, type RunningWorker } from './start-worker.ts';
 
 const SITE_URL = 'https://press.example.org/news';
 const CATEGORY_FEED = '/categories/plant/rss.xml';
-const CURL = findProgram('curl');
-const execFileAsync = promisify(execFile);
 /** Far enough ahead that both servers are up and compared before it is due. */
 const SCHEDULED_DELAY_MS = 20_000;
 
-interface Raw {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-async function raw(url: string, headers: Record<string, string> = {}): Promise<Raw> {
-  const args = ['-s', '-S', '-D', '-'];
-  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
-  const { stdout } = await execFileAsync(CURL as string, [...args, url], { encoding: 'buffer', maxBuffer: 64 << 20 });
-  const end = stdout.indexOf('\r\n\r\n');
-  const [statusLine = '', ...lines] = stdout.subarray(0, end).toString('latin1').split('\r\n');
-  const parsed: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    parsed[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { status: Number(statusLine.split(' ')[1]), headers: parsed, body: stdout.subarray(end + 4) };
-}
 
 /** What makes a representation: its bytes' description and its validators. */
 const COMPARED = ['content-type', 'etag', 'last-modified', 'cache-control', 'vary', 'link', 'access-control-allow-origin'];
