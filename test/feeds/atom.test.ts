@@ -3,21 +3,11 @@ import path from 'node:path';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderAtom } from '../../src/feeds/atom.ts';
-import { buildFeedModel, PublishedPosts, siteScope, type FeedModel } from '../../src/feeds/model.ts';
+import { buildFeedModel, siteScope } from '../../src/feeds/model.ts';
 import { dropNonXmlChars } from '../../src/feeds/xml-escape.ts';
-import type { Dataset } from '../../src/posts/index.ts';
 import { DATA_DIR, dataset, postRecord, seedDataset, siteRecord } from '../fixtures.ts';
 import { childrenNamed, descendants, NS, only, parseXml, textOf, xmlErrors, type XmlElement } from './parse.ts';
-
-const BASE = 'https://news.example.com';
-const NOW = new Date('2030-01-01T00:00:00Z');
-const SEED_URL = `${BASE}/posts/national-engineering-research-center`;
-const SEED_ID = 'tag:wegogroup.com,2022-01-17:national-engineering-research-center';
-const SEED_TITLE =
-  "WEGO's National Engineering Research Center becomes the first in its industry led by an enterprise";
-
-const modelOf = (data: Dataset, baseUrl = BASE): FeedModel =>
-  buildFeedModel(data.site, siteScope(data.site, new PublishedPosts(data).at(NOW)), { baseUrl });
+import { BASE, modelOf, SEED_ID, SEED_TITLE, SEED_URL } from './seed-model.ts';
 
 const entriesOf = (feed: XmlElement): XmlElement[] => childrenNamed(feed, NS.atom, 'entry');
 const firstEntry = (xml: string): XmlElement => {

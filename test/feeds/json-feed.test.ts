@@ -4,17 +4,11 @@ import { Ajv } from 'ajv';
 import addFormats from 'ajv-formats';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderJsonFeed } from '../../src/feeds/json-feed.ts';
-import { buildFeedModel, PublishedPosts, siteScope, type FeedModel } from '../../src/feeds/model.ts';
+import { buildFeedModel, siteScope } from '../../src/feeds/model.ts';
 import { dropNonXmlChars } from '../../src/feeds/xml-escape.ts';
 import type { Dataset } from '../../src/posts/index.ts';
 import { DATA_DIR, dataset, postRecord, seedDataset, SCHEMAS, siteRecord } from '../fixtures.ts';
-
-const BASE = 'https://news.example.com';
-const NOW = new Date('2030-01-01T00:00:00Z');
-const SEED_URL = `${BASE}/posts/national-engineering-research-center`;
-const SEED_ID = 'tag:wegogroup.com,2022-01-17:national-engineering-research-center';
-const SEED_TITLE =
-  "WEGO's National Engineering Research Center becomes the first in its industry led by an enterprise";
+import { BASE, modelOf, SEED_ID, SEED_TITLE, SEED_URL } from './seed-model.ts';
 
 /** JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): every key it defines; extensions start with `_`. */
 const TOP_LEVEL_KEYS = [
@@ -38,8 +32,6 @@ interface JsonFeed extends Json {
   items: JsonItem[];
 }
 
-const modelOf = (data: Dataset, baseUrl = BASE): FeedModel =>
-  buildFeedModel(data.site, siteScope(data.site, new PublishedPosts(data).at(NOW)), { baseUrl });
 const parsed = (text: string) => JSON.parse(text) as JsonFeed;
 const firstItem = (text: string): JsonItem => {
   const item = parsed(text).items[0];
