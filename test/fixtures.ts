@@ -3,10 +3,13 @@
  * posts the same way and no test depends on another's files.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Ajv, type ValidateFunction } from 'ajv';
+import addFormats from 'ajv-formats';
 import { loadDataDir } from '../src/data-dir.ts';
 import { loadDataset, type DataInput, type Dataset } from '../src/posts/index.ts';
 import { formatProblem } from '../src/posts/problems.ts';
@@ -15,6 +18,22 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const DATA_DIR = path.join(ROOT, 'data');
 /** The Atom RELAX NG schema (RFC 4287 Appendix B) and the JSON Feed 1.1 JSON Schema, with their sources. */
 export const SCHEMAS = path.join(ROOT, 'test', 'schemas');
+export const ATOM_RNC = path.join(SCHEMAS, 'atom.rnc');
+export const JSON_FEED_SCHEMA = path.join(SCHEMAS, 'jsonfeed-1.1.schema.json');
+
+let jsonFeedValidator: ValidateFunction | undefined;
+/** What ajv finds in a parsed JSON Feed against the JSON Feed 1.1 schema (`/feed_url must match …`); none when valid. */
+export function jsonFeedSchemaErrors(feed: unknown): string[] {
+  if (!jsonFeedValidator) {
+    const ajv = new Ajv({ allErrors: true, strict: false });
+    addFormats(ajv);
+    jsonFeedValidator = ajv.compile(JSON.parse(readFileSync(JSON_FEED_SCHEMA, 'utf8')) as object);
+  }
+  return jsonFeedValidator(feed) ? [] : (jsonFeedValidator.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+}
+
+/** ` (jing not installed: skipped)` in a test's name, or nothing when it runs. */
+export const skipped = (reason: string | false | undefined): string => (reason ? ` (${reason}: skipped)` : '');
 
 /** A complete, valid `site.json` record; override any field. */
 export function siteRecord(overrides: Record<string, unknown> = {}): Record<string, unknown> {

@@ -5,32 +5,29 @@
  * generated data full of the characters and shapes that break feeds.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../../src/http/app.ts';
 import { descendants, parse, type XmlElement } from '../feeds/parse.ts';
 import type { Dataset } from '../../src/posts/index.ts';
 import {
   DATA_DIR,
-  SCHEMAS,
+  ATOM_RNC,
+  JSON_FEED_SCHEMA,
   dataset,
   findProgram,
+  jsonFeedSchemaErrors,
   postRecord,
   pythonWithFeedparser,
   removeDir,
   run,
   seedDataset,
   siteRecord,
+  skipped,
 } from '../fixtures.ts';
 
-const ATOM_RNC = path.join(SCHEMAS, 'atom.rnc');
-const JSON_FEED_SCHEMA = path.join(SCHEMAS, 'jsonfeed-1.1.schema.json');
-const schemas = existsSync(ATOM_RNC) && existsSync(JSON_FEED_SCHEMA);
 const jing = findProgram('jing');
 const xmllint = findProgram('xmllint');
 const python = pythonWithFeedparser();
@@ -47,8 +44,6 @@ function pythonWithJsonschema(): string | undefined {
 }
 const jsonschemaPython = pythonWithJsonschema();
 
-const skipped = (reason: string | false) => (reason ? ` (${reason}: skipped)` : '');
-const schemasMissing = !schemas && `${SCHEMAS} missing`;
 
 // ——— What each feed must hold ———
 
@@ -253,8 +248,8 @@ const withoutFirstEntryId = (atom: string) => atom.replace(/(<entry[^>]*>)<id>[^
 
 // ——— (1) Atom: RELAX NG ———
 
-describe.skipIf(!jing || !schemas)(
-  `Atom against RFC 4287's RELAX NG schema, by jing${skipped((!jing && 'jing not installed') || schemasMissing)}`,
+describe.skipIf(!jing)(
+  `Atom against RFC 4287's RELAX NG schema, by jing${skipped(!jing && 'jing not installed')}`,
   () => {
     /** jing prints its findings on stdout; stderr carries Debian's classpath warnings, which are not findings. */
     async function validate(file: string) {
@@ -282,24 +277,17 @@ describe.skipIf(!jing || !schemas)(
 
 // ——— (2) JSON Feed: JSON Schema ———
 
-describe.skipIf(!schemas)(`JSON Feed against the JSON Feed 1.1 schema, by ajv${skipped(schemasMissing)}`, () => {
-  let validate: ReturnType<Ajv['compile']>;
-  beforeAll(async () => {
-    const ajv = new Ajv({ allErrors: true, strict: false });
-    addFormats.default(ajv);
-    validate = ajv.compile(JSON.parse(await readFile(JSON_FEED_SCHEMA, 'utf8')) as object);
-  });
-  const errorsOf = (feed: unknown) => (validate(feed) ? [] : (validate.errors ?? []));
+describe('JSON Feed against the JSON Feed 1.1 schema, by ajv', () => {
 
   it.each(CASES)('$name: no errors', (testCase) => {
-    expect(errorsOf(JSON.parse(feedsOf(testCase).json))).toEqual([]);
+    expect(jsonFeedSchemaErrors(JSON.parse(feedsOf(testCase).json))).toEqual([]);
   });
 
   it('catches an item without an id and a feed_url that is not a URI (so a pass above means something)', () => {
     const feed = JSON.parse(feedsOf(CASES[0]!).json) as { feed_url: string; items: Record<string, unknown>[] };
     delete feed.items[0]!.id;
     feed.feed_url = 'not a uri';
-    expect(errorsOf(feed).map((e) => `${e.instancePath} ${e.message}`)).toEqual(
+    expect(jsonFeedSchemaErrors(feed)).toEqual(
       expect.arrayContaining(['/items/0 must have required property \'id\'', '/feed_url must match format "uri"']),
     );
   });
@@ -310,7 +298,7 @@ describe.skipIf(!schemas)(`JSON Feed against the JSON Feed 1.1 schema, by ajv${s
   it('a site URL with non-ASCII characters still gives URIs', async () => {
     const data = await dataset({ site: siteRecord({ url: 'https://news.example.com/über' }), posts: { a: postRecord() } });
     const feed = JSON.parse(await (await createApp({ dataset: data }).request('/feed.json')).text()) as unknown;
-    expect(errorsOf(feed)).toEqual([]);
+    expect(jsonFeedSchemaErrors(feed)).toEqual([]);
   });
 
   // src/feeds/json-feed.ts: an author with only an e-mail gets `url: "mailto:" + email`, not
@@ -318,7 +306,7 @@ describe.skipIf(!schemas)(`JSON Feed against the JSON Feed 1.1 schema, by ajv${s
   it('an author e-mail with non-ASCII characters still gives a URI', async () => {
     const data = await dataset({ site: siteRecord({ authors: [{ name: 'Jürgen', email: 'jürgen@example.de' }] }), posts: { a: postRecord() } });
     const feed = JSON.parse(await (await createApp({ dataset: data }).request('/feed.json')).text()) as unknown;
-    expect(errorsOf(feed)).toEqual([]);
+    expect(jsonFeedSchemaErrors(feed)).toEqual([]);
   });
 });
 
@@ -448,8 +436,8 @@ async function jsonschemaErrors(file: string): Promise<string[]> {
   return JSON.parse(result.stdout) as string[];
 }
 
-describe.skipIf(!jsonschemaPython || !schemas)(
-  `JSON Feed 1.1 by Python's jsonschema${skipped((!jsonschemaPython && "Python's jsonschema not installed") || schemasMissing)}`,
+describe.skipIf(!jsonschemaPython)(
+  `JSON Feed 1.1 by Python's jsonschema${skipped(!jsonschemaPython && "Python's jsonschema not installed")}`,
   () => {
     it.each(CASES)('$name: no finding', async (testCase) => {
       expect(await jsonschemaErrors(feedsOf(testCase).files.json)).toEqual([]);

@@ -1,13 +1,11 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Ajv } from 'ajv';
-import addFormats from 'ajv-formats';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderJsonFeed } from '../../src/feeds/json-feed.ts';
 import { buildFeedModel, siteScope } from '../../src/feeds/model.ts';
 import { dropNonXmlChars } from '../../src/feeds/xml-escape.ts';
 import type { Dataset } from '../../src/posts/index.ts';
-import { DATA_DIR, dataset, postRecord, seedDataset, SCHEMAS, siteRecord } from '../fixtures.ts';
+import { DATA_DIR, dataset, jsonFeedSchemaErrors, postRecord, seedDataset, siteRecord } from '../fixtures.ts';
 import { BASE, modelOf, SEED_ID, SEED_TITLE, SEED_URL } from './seed-model.ts';
 
 /** JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): every key it defines; extensions start with `_`. */
@@ -53,11 +51,6 @@ function expectOnlySpecKeys(feed: JsonFeed): void {
   }
 }
 
-const schema = JSON.parse(await readFile(path.join(SCHEMAS, 'jsonfeed-1.1.schema.json'), 'utf8')) as object;
-const ajv = new Ajv({ allErrors: true, strict: false });
-addFormats(ajv);
-const validate = ajv.compile(schema);
-const schemaErrors = (feed: unknown) => (validate(feed) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
 
 afterEach(() => {
   vi.useRealTimers();
@@ -70,7 +63,7 @@ describe('renderJsonFeed on the seed data', async () => {
   it('is JSON Feed 1.1, valid against the published schema', () => {
     const feed = parsed(text);
     expect(feed.version).toBe('https://jsonfeed.org/version/1.1');
-    expect(schemaErrors(feed)).toEqual([]);
+    expect(jsonFeedSchemaErrors(feed)).toEqual([]);
   });
 
   it('describes the feed with home_page_url, feed_url, an authors array and the language', () => {
@@ -110,8 +103,8 @@ describe('renderJsonFeed on the seed data', async () => {
     const feed = parsed(text);
     const wrong = { ...feed, author: { name: 'x' }, items: feed.items.map((item) => ({ ...item, guid: 'x' })) };
     expect(unknownKeys(wrong, TOP_LEVEL_KEYS)).toEqual(['author']);
-    expect(schemaErrors(wrong)).not.toEqual([]);
-    expect(schemaErrors({ ...feed, _pressroom: { any: 'thing' } })).toEqual([]);
+    expect(jsonFeedSchemaErrors(wrong)).not.toEqual([]);
+    expect(jsonFeedSchemaErrors({ ...feed, _pressroom: { any: 'thing' } })).toEqual([]);
   });
 });
 
@@ -164,7 +157,7 @@ describe('renderJsonFeed items', () => {
         { url: 'https://cdn.example.com/b.pdf', mime_type: 'application/pdf', size_in_bytes: 48213 },
       ],
     });
-    expect(schemaErrors(parsed(text))).toEqual([]);
+    expect(jsonFeedSchemaErrors(parsed(text))).toEqual([]);
     expectOnlySpecKeys(parsed(text));
   });
 
@@ -179,7 +172,7 @@ describe('renderJsonFeed items', () => {
   it('renders a feed with no items as an empty list', async () => {
     const text = renderJsonFeed(modelOf(await dataset({ posts: { later: postRecord({ published: '2099-01-01' }) } })));
     expect(parsed(text).items).toEqual([]);
-    expect(schemaErrors(parsed(text))).toEqual([]);
+    expect(jsonFeedSchemaErrors(parsed(text))).toEqual([]);
   });
 
   it('uses only absolute URLs', async () => {
@@ -223,7 +216,7 @@ describe('renderJsonFeed with hostile text', () => {
     expect(item.content_html).toBe('<p>one ]]&gt; two</p>');
     expect(item.tags).toEqual(['R&D <"Labs">']);
     expect(item.attachments?.[0]?.title).toBe('Report <"2024"> & more');
-    expect(schemaErrors(parsed(text))).toEqual([]);
+    expect(jsonFeedSchemaErrors(parsed(text))).toEqual([]);
   });
 });
 
