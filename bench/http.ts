@@ -64,7 +64,7 @@ async function serveNaive(dataDir: string): Promise<void> {
   const { Hono } = await import('hono');
   const { serve } = await import('@hono/node-server');
   const { Feed } = await import('feed');
-  const { loadDataDir } = await import('../src/data-dir.ts');
+  const { loadDataDir } = await import('../src/node/data-dir.ts');
   const result = await loadDataDir(dataDir);
   if (!result.ok) throw new Error(`${dataDir} is not valid data: ${result.problems.length} problems`);
   const { site, posts } = result.dataset;

@@ -1,5 +1,5 @@
 /**
- * `npm run soak`: the real server (`src/node.ts`) under a steady mix of feeds, pages, 304s and bad
+ * `npm run soak`: the real server (`src/node/main.ts`) under a steady mix of feeds, pages, 304s and bad
  * requests for a minute, while its data folder changes every few seconds (edits, new and deleted posts,
  * and a broken file that is fixed again). Then: requests served, errors (5xx or dropped connections;
  * goal 0), and the server's resident memory at the start and the end (goal: growth within the render
@@ -45,7 +45,7 @@ async function main(): Promise<void> {
   await generatePosts({ count: postCount, out: dir });
   const postsDir = path.join(dir, 'posts');
 
-  const server = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+  const server = spawn(process.execPath, ['--import', 'tsx', 'src/node/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', DATA_DIR: dir, WATCH: '1', RATE_LIMIT: '0' },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadDataDir } from '../src/data-dir.ts';
+import { loadDataDir } from '../src/node/data-dir.ts';
 import { defaultSummary } from '../src/feeds/plain-text.ts';
 import { safeContentOf } from '../src/feeds/sanitize.ts';
 import { bundleDataset, formatProblem, summarizeProblems } from '../src/posts/index.ts';

@@ -1,5 +1,5 @@
 /** `npm run check`: validates the data folder and prints every problem; exit 1 when any is an error. */
-import { loadDataDir } from '../src/data-dir.ts';
+import { loadDataDir } from '../src/node/data-dir.ts';
 import { formatProblem, summarizeProblems } from '../src/posts/index.ts';
 
 const dataDir = process.argv[2] ?? process.env.DATA_DIR ?? './data';

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Hono } from 'hono';
-import { loadDataDir } from '../src/data-dir.ts';
+import { loadDataDir } from '../src/node/data-dir.ts';
 import { normalizeBaseUrl } from '../src/feeds/model.ts';
 import { createApp } from '../src/http/app.ts';
 import { formatProblem, isHttpUrl, summarizeProblems, type Dataset } from '../src/posts/index.ts';

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { loadDataDir } from '../src/data-dir.ts';
+import { loadDataDir } from '../src/node/data-dir.ts';
 import { loadDataset, type DataInput, type Dataset } from '../src/posts/index.ts';
 import { formatProblem } from '../src/posts/problems.ts';
 
@@ -143,11 +143,11 @@ export interface RunningServer {
 }
 
 /**
- * Starts the real Node server (`src/node.ts`) on a free port, as `npm start` would, and waits for its
+ * Starts the real Node server (`src/node/main.ts`) on a free port, as `npm start` would, and waits for its
  * "serves … on http://…" line. Rejects with the server's output if it exits first.
  */
 export function startServer(env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/main.ts'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

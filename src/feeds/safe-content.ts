@@ -3,7 +3,7 @@
  * the post's page share the work, and a new data version (new post objects) starts afresh while the old
  * results go with the old version. Which sanitiser runs is the runtime's choice (see package.json
  * `imports`, `#safe-content`): Node sanitises on first use; the worker bundles no sanitiser, because
- * `npm run build:data` sanitised every post already and `src/worker.ts` hands the results in here.
+ * `npm run build:data` sanitised every post already and `src/worker/main.ts` hands the results in here.
  */
 const sanitized = new WeakMap<object, string>();
 

@@ -281,7 +281,7 @@ function decodePath(pathname: string): string {
 async function versionOf(input: DataInput): Promise<string> {
   if (!Array.isArray(input.posts)) throw new TypeError('posts read one by one need the version from the reader');
   const hash = new Sha256Stream();
-  // Site, assets, then posts: the order a streaming reader meets them in (src/data-dir.ts).
+  // Site, assets, then posts: the order a streaming reader meets them in (src/node/data-dir.ts).
   if (input.site) hash.add(input.site.file, input.site.text);
   for (const asset of input.assets ?? []) hash.add(asset.path, asset.bytes);
   for (const post of input.posts as readonly DataFile[]) hash.add(post.file, post.text);

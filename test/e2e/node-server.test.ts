@@ -21,12 +21,12 @@ const STACK_FRAME = /^\s+at .+[(:]\d+/m;
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * Runs `src/node.ts` as `npm start` would and waits for it to exit. A server that starts instead is
+ * Runs `src/node/main.ts` as `npm start` would and waits for it to exit. A server that starts instead is
  * stopped, and reported as `started`, so a test expecting a refusal fails rather than hangs.
  */
 function startOrExit(env: Record<string, string>, timeoutMs = 20_000) {
   return new Promise<{ code: number | null; stdout: string; stderr: string; started: boolean }>((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/main.ts'], {
       cwd: ROOT,
       env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,7 +36,7 @@ function startOrExit(env: Record<string, string>, timeoutMs = 20_000) {
     let started = false;
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`src/node.ts neither started nor exited within ${timeoutMs} ms:\n${stdout}${stderr}`));
+      reject(new Error(`src/node/main.ts neither started nor exited within ${timeoutMs} ms:\n${stdout}${stderr}`));
     }, timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
       stdout += chunk.toString();

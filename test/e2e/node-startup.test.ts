@@ -4,7 +4,7 @@ import { run, startServer, type RunningServer } from '../fixtures.ts';
 
 const STACK_FRAME = /^\s+at /m;
 const startNode = (env: Record<string, string>) =>
-  run(process.execPath, ['--import', 'tsx', 'src/node.ts'], { env: { HOST: '127.0.0.1', WATCH: '0', ...env } });
+  run(process.execPath, ['--import', 'tsx', 'src/node/main.ts'], { env: { HOST: '127.0.0.1', WATCH: '0', ...env } });
 
 describe('starting the Node server with a bad setting', () => {
   let running: RunningServer | undefined;

@@ -1,5 +1,5 @@
 /**
- * A feed reader polling the real Node server (`src/node.ts` over @hono/node-server): the bytes on the
+ * A feed reader polling the real Node server (`src/node/main.ts` over @hono/node-server): the bytes on the
  * wire, as node:http sees them, with nothing decompressed or cached on the way.
  */
 import { request, type IncomingHttpHeaders } from 'node:http';

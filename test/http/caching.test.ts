@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp, type AppOptions, type DataSource } from '../../src/http/app.ts';
 import { httpDate } from '../../src/http/conditional.ts';
 import { entityTag, type Compressors } from '../../src/http/representation.ts';
-import { nodeCompressors } from '../../src/node-compression.ts';
+import { nodeCompressors } from '../../src/node/compression.ts';
 import type { Dataset } from '../../src/posts/index.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 

@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppOptions } from '../../src/http/app.ts';
 import type { Compressors } from '../../src/http/representation.ts';
-import { nodeCompressors } from '../../src/node-compression.ts';
+import { nodeCompressors } from '../../src/node/compression.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 
 type App = ReturnType<typeof createApp>;

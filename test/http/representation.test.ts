@@ -8,7 +8,7 @@ import {
   webCompressors,
   type Compressors,
 } from '../../src/http/representation.ts';
-import { nodeCompressors } from '../../src/node-compression.ts';
+import { nodeCompressors } from '../../src/node/compression.ts';
 
 const FEED_TYPE = 'application/atom+xml; charset=utf-8';
 /** Text that compresses well, `length` bytes of ASCII. */

@@ -77,7 +77,7 @@ describe('npm run check', () => {
 
 describe('npm start on bad data', () => {
   it('exits 1 with the same list and no stack trace, before listening', async () => {
-    const { code, stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/node.ts'], {
+    const { code, stdout, stderr } = await run(process.execPath, ['--import', 'tsx', 'src/node/main.ts'], {
       env: { DATA_DIR: badDir, HOST: '127.0.0.1', PORT: '0' },
     });
     expect(stderr.split('\n')).toEqual([...expectedLines, '']);

@@ -82,7 +82,7 @@ export async function prepareWorkerCopy(dataDir: string, options: { edgeCache?: 
     path.join(dir, 'wrangler.toml'),
     [
       'name = "pressroom-test"',
-      'main = "src/worker.ts"',
+      'main = "src/worker/main.ts"',
       `compatibility_date = "${await compatibilityDate()}"`,
       // The worker uses the Cache API only with a deployment id to key it by: without one, none.
       ...(options.edgeCache === false ? [] : ['[version_metadata]', 'binding = "CF_VERSION_METADATA"']),

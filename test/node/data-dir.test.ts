@@ -1,10 +1,10 @@
 import { mkdir, readFile, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadDataDir, readDataDir } from '../src/data-dir.ts';
-import { loadDataset } from '../src/posts/load.ts';
-import { formatProblem, summarizeProblems } from '../src/posts/problems.ts';
-import { DATA_DIR, makeDataDir, postRecord, removeDir, siteRecord, type FixtureData } from './fixtures.ts';
+import { loadDataDir, readDataDir } from '../../src/node/data-dir.ts';
+import { loadDataset } from '../../src/posts/load.ts';
+import { formatProblem, summarizeProblems } from '../../src/posts/problems.ts';
+import { DATA_DIR, makeDataDir, postRecord, removeDir, siteRecord, type FixtureData } from '../fixtures.ts';
 
 const dirs: string[] = [];
 afterEach(async () => {

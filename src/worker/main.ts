@@ -1,7 +1,7 @@
-import { bundle } from './generated/data.ts';
-import { primeSafeContent } from './feeds/safe-content.ts';
-import { datasetFromBundle } from './posts/bundle.ts';
-import { createWorker } from './worker-handler.ts';
+import { bundle } from '../generated/data.ts';
+import { primeSafeContent } from '../feeds/safe-content.ts';
+import { datasetFromBundle } from '../posts/bundle.ts';
+import { createWorker } from './edge-cache.ts';
 
 /**
  * Cloudflare Workers: the same app, its data bundled, validated and sanitised at build time

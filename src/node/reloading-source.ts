@@ -1,5 +1,5 @@
-import type { DataSource } from './http/app.ts';
-import type { Dataset, LoadResult, Problem } from './posts/index.ts';
+import type { DataSource } from '../http/app.ts';
+import type { Dataset, LoadResult, Problem } from '../posts/index.ts';
 
 export type Loader = () => Promise<LoadResult>;
 

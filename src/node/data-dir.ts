@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, openSync, readSync, statSync, type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadDataset, type DataFile, type DataInput, type LoadResult } from './posts/index.ts';
-import type { Problem } from './posts/problems.ts';
+import { loadDataset, type DataFile, type DataInput, type LoadResult } from '../posts/index.ts';
+import type { Problem } from '../posts/problems.ts';
 
 /** Files read back to back before the event loop gets a turn, so a reload never stalls requests long. */
 const READ_BATCH = 256;

@@ -1,12 +1,12 @@
 /**
- * The Workers fetch handler (src/worker-handler.ts), run on Node with a Cache API of its own: the
+ * The Workers fetch handler (src/worker/edge-cache.ts), run on Node with a Cache API of its own: the
  * client's Accept-Encoding, the shared cache between isolates, its key, and 304s from cached copies.
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ExecutionContext } from 'hono';
 import { createApp } from '../../src/http/app.ts';
 import type { Dataset } from '../../src/posts/index.ts';
-import { createWorker, type Env } from '../../src/worker-handler.ts';
+import { createWorker, type Env } from '../../src/worker/edge-cache.ts';
 import { dataset, postRecord } from '../fixtures.ts';
 
 /** The Cache API's two calls, over a Map, counting what happens. */

@@ -4,10 +4,10 @@ import type { Duplex } from 'node:stream';
 import { RequestError, getRequestListener } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { loadDataDir } from './data-dir.ts';
-import { createApp, type AppOptions } from './http/app.ts';
-import { SECURITY_HEADERS, textResponse } from './http/respond.ts';
-import { nodeCompressors } from './node-compression.ts';
-import { formatProblem, isHttpUrl, summarizeProblems, type Problem } from './posts/index.ts';
+import { createApp, type AppOptions } from '../http/app.ts';
+import { SECURITY_HEADERS, textResponse } from '../http/respond.ts';
+import { nodeCompressors } from './compression.ts';
+import { formatProblem, isHttpUrl, summarizeProblems, type Problem } from '../posts/index.ts';
 import { ReloadingSource } from './reloading-source.ts';
 
 const host = process.env.HOST || '127.0.0.1';

@@ -5,8 +5,8 @@
 import * as fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { loadDataDir } from '../src/data-dir.ts';
-import { makeDataDir, postRecord, removeDir } from './fixtures.ts';
+import { loadDataDir } from '../../src/node/data-dir.ts';
+import { makeDataDir, postRecord, removeDir } from '../fixtures.ts';
 
 const hooks = vi.hoisted(() => ({ beforeRead: undefined as ((file: string) => void) | undefined }));
 vi.mock('node:fs', async (importOriginal) => {

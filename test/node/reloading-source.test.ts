@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { loadDataset, type LoadResult, type Problem } from '../src/posts/index.ts';
-import { ReloadingSource } from '../src/reloading-source.ts';
-import { dataInput, dataset, postRecord, type FixtureData } from './fixtures.ts';
+import { loadDataset, type LoadResult, type Problem } from '../../src/posts/index.ts';
+import { ReloadingSource } from '../../src/node/reloading-source.ts';
+import { dataInput, dataset, postRecord, type FixtureData } from '../fixtures.ts';
 
 const load = (data: FixtureData): Promise<LoadResult> => loadDataset(dataInput(data));
 const one = (title: string): FixtureData => ({ posts: { post: postRecord({ title }) } });

@@ -1,11 +1,11 @@
 import type { ExecutionContext } from 'hono';
-import { PublishedPosts } from './feeds/model.ts';
-import { createApp } from './http/app.ts';
-import { chooseEncoding } from './http/negotiation.ts';
-import { CONTENT_CODINGS, isCompressible, webCompressors, type Compressors } from './http/representation.ts';
-import { respondFromStored, textResponse } from './http/respond.ts';
-import { isHttpUrl } from './posts/http-url.ts';
-import type { Dataset } from './posts/index.ts';
+import { PublishedPosts } from '../feeds/model.ts';
+import { createApp } from '../http/app.ts';
+import { chooseEncoding } from '../http/negotiation.ts';
+import { CONTENT_CODINGS, isCompressible, webCompressors, type Compressors } from '../http/representation.ts';
+import { respondFromStored, textResponse } from '../http/respond.ts';
+import { isHttpUrl } from '../posts/http-url.ts';
+import type { Dataset } from '../posts/index.ts';
 
 /** What the Workers runtime hands the worker, from wrangler.toml. */
 export interface Env {
@@ -45,7 +45,7 @@ const defaultEdgeCache = (): Cache | undefined =>
   (globalThis as { caches?: CacheStorage & { default?: Cache } }).caches?.default;
 
 /**
- * The Workers fetch handler, built from a dataset (src/worker.ts gives it the bundled one; tests give
+ * The Workers fetch handler, built from a dataset (src/worker/main.ts gives it the bundled one; tests give
  * theirs, with a clock and a cache). Its own module: a Workers entry may export nothing but handlers.
  *
  * Cloudflare (and wrangler's local proxy) hand the worker `Accept-Encoding: br, gzip` whatever the
