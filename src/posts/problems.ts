@@ -1,3 +1,5 @@
+import { plural } from './plural.ts';
+
 /** One thing wrong with the data, as a publisher reads it: which file, which field, what was expected. */
 export interface Problem {
   file: string;
@@ -12,8 +14,6 @@ export function formatProblem(problem: Problem): string {
   const where = problem.path ? `${problem.file}: ${problem.path}: ` : `${problem.file}: `;
   return where + problem.message + (problem.severity === 'warning' ? '   [warning]' : '');
 }
-
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** `2 errors, 1 warning in 14 posts. The format is described in README.md#data-format.` */
 export function summarizeProblems(problems: readonly Problem[], postCount: number): string {
