@@ -1,63 +1,109 @@
 /**
- * `npm run bench`: requests per second and p99 latency of the real server's `/rss.xml`, each as a ratio
- * against a baseline measured in the same run on the same machine, so a noisy machine shifts both sides.
+ * `npm run bench`: requests per second, p99 latency and CPU per answer of the real server's `/rss.xml`
+ * (cached 200 in identity and gzip, 304 to a matching If-None-Match), each as a ratio against a baseline
+ * measured in the same run on the same machine, so a noisy machine shifts both sides.
  *
  * Baselines, each a child process of its own so that none shares a thread with the load generator:
- * - a bare Hono app on @hono/node-server answering the exact bytes and headers the server sent, as a
- *   constant (identity, gzip compressed once, and a 304 for any request): the ceiling for a cached feed;
- * - a naive app that renders the feed with the `feed` package from the same posts on every request:
- *   what caching saves.
+ * - bare: a Hono app on @hono/node-server answering, from constants, the exact bytes and headers the
+ *   server sent, and to a matching If-None-Match a 304 with only the ETag: the reference every ratio
+ *   is taken against; a second route answers a 304 with all of the server's 304 headers;
+ * - node:http: the same answers from Node's own http module, no framework: the floor of Node itself;
+ * - nginx: the static export of the same data (`npm run export`) served as files, gzip per request at
+ *   the server's level: what a static host does (skipped, with the reason, where nginx is missing);
+ * - naive: renders the feed with the `feed` package from the same posts on every request: what caching saves.
  *
  * Options: --rounds 3 --duration 3 (seconds per round) --warmup 2 --connections 10 --scales 20,1000
+ *          --only 200,304 (or identity, gzip) --skip node-http,nginx,naive
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
+import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { generatePosts } from '../scripts/generate-posts.ts';
+import { freePort, headersFor, nginxMissing, startNginx } from './nginx.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
 const HOST = '127.0.0.1';
 /** Headers that describe the connection or the moment, not the response: the bare app does not copy them. */
 const NOT_COPIED = new Set(['date', 'connection', 'keep-alive', 'content-length', 'transfer-encoding']);
+/** The server's cached 200 and its 304 against bare's (the 304 against the ETag-only one). */
 const TARGET = 0.9;
 
 // ---------------------------------------------------------------------------------------------------------
-// Child process modes: `bench/http.ts bare <spec.json>` and `bench/http.ts naive <data dir>`
+// Child process modes: `bench/http.ts bare <spec.json>`, `bench/http.ts node-http <spec.json>` and
+// `bench/http.ts naive <data dir>`
 
-interface BareRoute {
-  path: string;
-  status: number;
-  headers: Record<string, string>;
-  /** Base64; absent for a 304. */
-  body?: string;
+/** What the server answered at /rss.xml, for the constant baselines to answer again. */
+interface ConstantFeed {
+  /** The ETag an If-None-Match must match for the minimal 304. */
+  etag: string;
+  identity: { headers: Record<string, string>; body: string };
+  /** Body in base64, like identity's. */
+  gzip: { headers: Record<string, string>; body: string };
+  /** The server's own 304 headers, for the bare app's second 304. */
+  notModifiedHeaders: Record<string, string>;
+}
+
+/** If-None-Match as RFC 9110 §13.1.2 reads it, short of weak comparison: the constant ETags are strong. */
+const matchesEtag = (header: string | undefined, etag: string) =>
+  header !== undefined && (header === etag || header.split(',').some((tag) => tag.trim() === etag || tag.trim() === '*'));
+const wantsGzip = (header: string | undefined) => header !== undefined && /\bgzip\b/i.test(header);
+
+async function readConstantFeed(specFile: string) {
+  const spec = JSON.parse(await readFile(specFile, 'utf8')) as ConstantFeed;
+  return { ...spec, identityBody: Buffer.from(spec.identity.body, 'base64'), gzipBody: Buffer.from(spec.gzip.body, 'base64') };
 }
 
 async function serveBare(specFile: string): Promise<void> {
   const { Hono } = await import('hono');
   const { serve } = await import('@hono/node-server');
-  const routes = JSON.parse(await readFile(specFile, 'utf8')) as BareRoute[];
+  const spec = await readConstantFeed(specFile);
+  const identityBody = new Uint8Array(spec.identityBody);
+  const gzipBody = new Uint8Array(spec.gzipBody);
+  const minimal = { etag: spec.etag };
   const app = new Hono();
-  for (const route of routes) {
-    const headers = route.headers;
-    if (route.body === undefined) {
-      app.get(route.path, function notModified(c) {
-        return c.body(null, 304, headers);
-      });
-      continue;
-    }
-    const body = new Uint8Array(Buffer.from(route.body, 'base64'));
-    app.get(route.path, function constant(c) {
-      return c.body(body, 200, headers);
-    });
-  }
+  app.get('/rss.xml', function constantFeed(c) {
+    if (matchesEtag(c.req.header('if-none-match'), spec.etag)) return c.body(null, 304, minimal);
+    if (wantsGzip(c.req.header('accept-encoding'))) return c.body(gzipBody, 200, spec.gzip.headers);
+    return c.body(identityBody, 200, spec.identity.headers);
+  });
+  // What the bare app measured before the minimal 304: all the server's 304 headers, to any request.
+  app.get('/304-server-headers', function notModified(c) {
+    return c.body(null, 304, spec.notModifiedHeaders);
+  });
   listen(serve, app.fetch, 'bare app');
+}
+
+/** The same answers from node:http itself, no framework: what Node costs before any code of ours. */
+async function serveNodeHttp(specFile: string): Promise<void> {
+  const spec = await readConstantFeed(specFile);
+  const identity = { ...spec.identity.headers, 'content-length': String(spec.identityBody.length) };
+  const gzip = { ...spec.gzip.headers, 'content-length': String(spec.gzipBody.length) };
+  const minimal = { etag: spec.etag };
+  const server = http.createServer(function constantFeed(request, response) {
+    if (request.url !== '/rss.xml') {
+      response.writeHead(404).end();
+      return;
+    }
+    if (matchesEtag(request.headers['if-none-match'], spec.etag)) {
+      response.writeHead(304, minimal).end();
+      return;
+    }
+    if (wantsGzip(request.headers['accept-encoding'])) response.writeHead(200, gzip).end(spec.gzipBody);
+    else response.writeHead(200, identity).end(spec.identityBody);
+  });
+  server.listen(0, HOST, () => {
+    const address = server.address();
+    console.log(`node:http on http://${HOST}:${typeof address === 'object' && address ? address.port : '?'}`);
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => server.close(() => process.exit(0)));
 }
 
 async function serveNaive(dataDir: string): Promise<void> {
@@ -197,11 +243,59 @@ const copiedHeaders = (headers: http.IncomingHttpHeaders): Record<string, string
       .map(([name, value]) => [name, Array.isArray(value) ? value.join(', ') : String(value)]),
   );
 
+/**
+ * The bytes of the status line and headers as they cross the wire, up to and including the blank line:
+ * for a 304, the whole answer. Read from a raw socket, since Node's parser hides the header block; the
+ * request is autocannon's: the request line, Host, then the case's headers, on a keep-alive connection.
+ */
+function wireHeaderBytes(url: string, headers: Record<string, string>): Promise<number> {
+  const target = new URL(url);
+  const request =
+    `GET ${target.pathname}${target.search} HTTP/1.1\r\nHost: ${target.host}\r\n` +
+    Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('') +
+    '\r\n';
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(target.port), target.hostname);
+    let received = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(new Error(`no header block from ${url} within 10 s`)), 10_000);
+    socket.on('connect', () => socket.write(request));
+    socket.on('data', (chunk: Buffer) => {
+      received = Buffer.concat([received, chunk]);
+      const end = received.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      clearTimeout(timer);
+      socket.destroy();
+      resolve(end + 4);
+    });
+    socket.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    socket.on('close', () => {
+      clearTimeout(timer);
+      reject(new Error(`${url} closed the connection before the end of its headers`));
+    });
+  });
+}
+
 // ---------------------------------------------------------------------------------------------------------
 // Measuring
 
+/** The answers compared: the cached 200 in identity and in gzip, and the 304 to a matching If-None-Match. */
+const KINDS = ['identity', 'gzip', '304'] as const;
+type Kind = (typeof KINDS)[number];
+/** The baselines a run can leave out; the server and the bare app, the reference, always run. */
+const OPTIONAL = ['node-http', 'nginx', 'naive'] as const;
+type Optional = (typeof OPTIONAL)[number];
+
+interface Selection {
+  kinds: ReadonlySet<Kind>;
+  skip: ReadonlySet<Optional>;
+}
+
 interface Case {
   scale: number;
+  kind: Kind;
   name: string;
   url: string;
   headers: Record<string, string>;
@@ -215,6 +309,8 @@ interface Case {
   /** Why this case was not measured. */
   skipped?: string;
   notes: string[];
+  /** Status line and headers on the wire, blank line included: the whole of a 304. */
+  wireBytes?: number;
 }
 
 /** One autocannon run of one case. */
@@ -294,8 +390,53 @@ interface Scale {
   drafts: number;
 }
 
+const execFileAsync = promisify(execFile);
+
+/** `npm run export` of the same data folder into `out`, bounded in time like every other step. */
+async function exportSite(dataDir: string, out: string): Promise<void> {
+  await execFileAsync(process.execPath, ['--import', 'tsx', 'scripts/export.ts', '--data', dataDir, '--out', out], {
+    cwd: ROOT,
+    timeout: 300_000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+}
+
+/** nginx on the static export, checked by a probe of each answer; a reason instead when it cannot run. */
+async function startNginxBaseline(
+  plain: Probe,
+  dataDir: string,
+  workDir: string,
+  count: number,
+): Promise<{ running: Running; etag: string | undefined; notes: Record<Kind, string[]>; gzipBytes: number } | { skipped: string }> {
+  const missing = await nginxMissing();
+  if (missing) return { skipped: `skipped: ${missing}` };
+  const root = path.join(workDir, `export-${count}`);
+  await exportSite(dataDir, root);
+  const { contentType, headers } = headersFor(await readFile(path.join(root, '_headers'), 'utf8'), '/rss.xml');
+  const started = await startNginx({
+    root,
+    prefix: path.join(workDir, `nginx-${count}`),
+    host: HOST,
+    port: await freePort(HOST),
+    feedPath: '/rss.xml',
+    contentType: contentType ?? String(plain.headers['content-type']),
+    headers,
+  });
+  const running: Running = { name: 'nginx', ...started };
+  const feedUrl = `${running.url}/rss.xml`;
+  const notes: Record<Kind, string[]> = { identity: [], gzip: [], '304': [] };
+  const identity = await probe(feedUrl);
+  if (identity.status !== 200) throw new Error(`nginx answered ${identity.status} for /rss.xml:\n${running.output()}`);
+  if (!identity.body.equals(plain.body)) notes.identity.push(`body differs from the server's (${identity.body.length} vs ${plain.body.length} bytes)`);
+  const gzipped = await probe(feedUrl, { 'Accept-Encoding': 'gzip' });
+  if (gzipped.headers['content-encoding'] !== 'gzip') notes.gzip.push('nginx sent no Content-Encoding: gzip');
+  else if (!gunzipSync(gzipped.body).equals(identity.body)) throw new Error("nginx's gzip body does not decompress to its identity body");
+  const etag = typeof identity.headers.etag === 'string' ? identity.headers.etag : undefined;
+  return { running, etag, notes, gzipBytes: gzipped.body.length };
+}
+
 /** Starts the server and its baselines for one dataset and lists the cases, checked by one probe each. */
-async function casesFor(scale: Scale, dataDir: string, workDir: string, processes: Running[]): Promise<Case[]> {
+async function casesFor(scale: Scale, dataDir: string, workDir: string, processes: Running[], selection: Selection): Promise<Case[]> {
   const server = await start('server', ['--enable-source-maps', 'dist/node.mjs'], { DATA_DIR: dataDir });
   processes.push(server);
   const feedUrl = `${server.url}/rss.xml`;
@@ -315,54 +456,102 @@ async function casesFor(scale: Scale, dataDir: string, workDir: string, processe
   const etag = typeof plain.headers.etag === 'string' ? plain.headers.etag : undefined;
   const revalidated = etag ? await probe(feedUrl, { 'If-None-Match': etag }) : undefined;
 
-  // The bare app answers what the server answered, byte for byte, from constants.
+  // The constant baselines answer what the server answered, byte for byte.
   const gzipBody = serverGzips ? gzipped.body : gzipSync(plain.body);
   const gzipHeaders = serverGzips
     ? copiedHeaders(gzipped.headers)
     : { ...copiedHeaders(plain.headers), 'content-encoding': 'gzip', vary: 'Accept-Encoding' };
-  const routes: BareRoute[] = [
-    { path: '/identity', status: 200, headers: copiedHeaders(plain.headers), body: plain.body.toString('base64') },
-    { path: '/gzip', status: 200, headers: gzipHeaders, body: gzipBody.toString('base64') },
-    { path: '/not-modified', status: 304, headers: copiedHeaders(revalidated?.headers ?? { etag: '"constant"' }) },
-  ];
-  const spec = path.join(workDir, `bare-${scale.count}.json`);
-  await writeFile(spec, JSON.stringify(routes));
+  const constantEtag = etag ?? '"constant"';
+  const feed: ConstantFeed = {
+    etag: constantEtag,
+    identity: { headers: copiedHeaders(plain.headers), body: plain.body.toString('base64') },
+    gzip: { headers: gzipHeaders, body: gzipBody.toString('base64') },
+    notModifiedHeaders: copiedHeaders(revalidated?.headers ?? { etag: constantEtag }),
+  };
+  const spec = path.join(workDir, `constant-feed-${scale.count}.json`);
+  await writeFile(spec, JSON.stringify(feed));
   const bare = await start('bare app', ['--import', 'tsx', SELF, 'bare', spec]);
   processes.push(bare);
-  const naive = await start('naive app', ['--import', 'tsx', SELF, 'naive', dataDir]);
-  processes.push(naive);
-  const naiveProbe = await probe(`${naive.url}/rss.xml`);
-  if (naiveProbe.status !== 200 || naiveProbe.body.length === 0) throw new Error(`the naive app answered ${naiveProbe.status}`);
+  const nodeHttp = selection.skip.has('node-http') ? undefined : await start('node:http', ['--import', 'tsx', SELF, 'node-http', spec]);
+  if (nodeHttp) processes.push(nodeHttp);
+  for (const constant of [bare, nodeHttp]) {
+    if (!constant) continue;
+    const answer = await probe(`${constant.url}/rss.xml`);
+    if (answer.status !== 200 || !answer.body.equals(plain.body)) throw new Error(`the ${constant.name} answered ${answer.status} with other bytes than the server`);
+  }
+  const naive = selection.skip.has('naive') || !selection.kinds.has('identity') ? undefined : await start('naive app', ['--import', 'tsx', SELF, 'naive', dataDir]);
+  if (naive) processes.push(naive);
+  const naiveProbe = naive ? await probe(`${naive.url}/rss.xml`) : undefined;
+  if (naiveProbe && (naiveProbe.status !== 200 || naiveProbe.body.length === 0)) throw new Error(`the naive app answered ${naiveProbe.status}`);
+  const nginx = selection.skip.has('nginx') ? undefined : await startNginxBaseline(plain, dataDir, workDir, scale.count);
+  if (nginx && 'running' in nginx) processes.push(nginx.running);
 
   const n = scale.count;
+  const serverSkips304 = !etag
+    ? 'n/a (no ETag)'
+    : revalidated && revalidated.status !== 304
+      ? `n/a (If-None-Match answered ${revalidated.status})`
+      : undefined;
+  const nginxCase = (kind: Kind, name: string, headers: Record<string, string>, expectedStatus: number, baseline: string): Case[] => {
+    if (!nginx) return [];
+    const base = { scale: n, kind, name, headers, expectedStatus, baseline, bodyBytes: 0, notes: [] as string[] };
+    if (!('running' in nginx)) return [{ ...base, url: '', pid: undefined, skipped: nginx.skipped }];
+    const bodyBytes = kind === 'identity' ? plain.body.length : kind === 'gzip' ? nginx.gzipBytes : 0;
+    const skipped = kind === '304' && !nginx.etag ? { skipped: 'n/a (nginx sent no ETag)' } : {};
+    return [{ ...base, url: `${nginx.running.url}/rss.xml`, pid: nginx.running.child.pid, bodyBytes, notes: nginx.notes[kind], ...skipped }];
+  };
+  const nodeHttpCase = (kind: Kind, name: string, headers: Record<string, string>, expectedStatus: number, bodyBytes: number, baseline: string): Case[] =>
+    nodeHttp ? [{ scale: n, kind, name, url: `${nodeHttp.url}/rss.xml`, pid: nodeHttp.child.pid, headers, expectedStatus, bodyBytes, baseline, notes: [] }] : [];
+  const gzipRequest = { 'Accept-Encoding': 'gzip' };
+  const revalidation = { 'If-None-Match': constantEtag };
+
   const cases: Case[] = [
-    { scale: n, name: 'bare: identity', url: `${bare.url}/identity`, pid: bare.child.pid, headers: {}, expectedStatus: 200, bodyBytes: plain.body.length, notes: [] },
+    { scale: n, kind: 'identity', name: 'bare: identity', url: `${bare.url}/rss.xml`, pid: bare.child.pid, headers: {}, expectedStatus: 200, bodyBytes: plain.body.length, notes: [] },
     {
-      scale: n, name: 'server /rss.xml identity', url: feedUrl, pid: server.child.pid, headers: {}, expectedStatus: 200, bodyBytes: plain.body.length,
+      scale: n, kind: 'identity', name: 'server /rss.xml identity', url: feedUrl, pid: server.child.pid, headers: {}, expectedStatus: 200, bodyBytes: plain.body.length,
       baseline: 'bare: identity', notes: items === expectedItems ? [] : [`${items} items, expected ${expectedItems}`],
     },
+    ...nodeHttpCase('identity', 'node:http identity', {}, 200, plain.body.length, 'bare: identity'),
+    ...nginxCase('identity', 'nginx identity', {}, 200, 'bare: identity'),
+    ...(naive && naiveProbe
+      ? [{
+          scale: n, kind: 'identity' as const, name: 'naive: feed package per request', url: `${naive.url}/rss.xml`, pid: naive.child.pid, headers: {}, expectedStatus: 200,
+          bodyBytes: naiveProbe.body.length, baseline: 'bare: identity', notes: [],
+        }]
+      : []),
     {
-      scale: n, name: 'bare: gzip constant', url: `${bare.url}/gzip`, pid: bare.child.pid, headers: { 'Accept-Encoding': 'gzip' }, expectedStatus: 200,
+      scale: n, kind: 'gzip', name: 'bare: gzip', url: `${bare.url}/rss.xml`, pid: bare.child.pid, headers: gzipRequest, expectedStatus: 200,
       bodyBytes: gzipBody.length, notes: serverGzips ? [] : ['gzipped here once: the server sent no gzip'],
     },
     {
-      scale: n, name: 'server /rss.xml gzip', url: feedUrl, pid: server.child.pid, headers: { 'Accept-Encoding': 'gzip' }, expectedStatus: 200,
-      bodyBytes: gzipped.body.length, baseline: 'bare: gzip constant',
+      scale: n, kind: 'gzip', name: 'server /rss.xml gzip', url: feedUrl, pid: server.child.pid, headers: gzipRequest, expectedStatus: 200,
+      bodyBytes: gzipped.body.length, baseline: 'bare: gzip',
       notes: serverGzips ? [] : [`no Content-Encoding: the server sent ${gzipped.body.length} bytes uncompressed`],
     },
-    { scale: n, name: 'bare: 304 to anything', url: `${bare.url}/not-modified`, pid: bare.child.pid, headers: {}, expectedStatus: 304, bodyBytes: 0, notes: [] },
+    ...nodeHttpCase('gzip', 'node:http gzip', gzipRequest, 200, gzipBody.length, 'bare: gzip'),
+    ...nginxCase('gzip', 'nginx gzip (per request)', gzipRequest, 200, 'bare: gzip'),
+    { scale: n, kind: '304', name: 'bare: 304, ETag only', url: `${bare.url}/rss.xml`, pid: bare.child.pid, headers: revalidation, expectedStatus: 304, bodyBytes: 0, notes: [] },
     {
-      scale: n, name: 'server /rss.xml 304', url: feedUrl, pid: server.child.pid, headers: etag ? { 'If-None-Match': etag } : {}, expectedStatus: 304, bodyBytes: 0,
-      baseline: 'bare: 304 to anything', notes: [],
-      ...(etag ? {} : { skipped: 'n/a (no ETag)' }),
-      ...(revalidated && revalidated.status !== 304 ? { skipped: `n/a (If-None-Match answered ${revalidated.status})` } : {}),
+      scale: n, kind: '304', name: "bare: 304, server's headers", url: `${bare.url}/304-server-headers`, pid: bare.child.pid, headers: revalidation,
+      expectedStatus: 304, bodyBytes: 0, baseline: 'bare: 304, ETag only', notes: [],
     },
     {
-      scale: n, name: 'naive: feed package per request', url: `${naive.url}/rss.xml`, pid: naive.child.pid, headers: {}, expectedStatus: 200,
-      bodyBytes: naiveProbe.body.length, baseline: 'bare: identity', notes: [],
+      scale: n, kind: '304', name: 'server /rss.xml 304', url: feedUrl, pid: server.child.pid, headers: etag ? { 'If-None-Match': etag } : {}, expectedStatus: 304, bodyBytes: 0,
+      baseline: 'bare: 304, ETag only', notes: [], ...(serverSkips304 ? { skipped: serverSkips304 } : {}),
     },
+    ...nodeHttpCase('304', 'node:http 304, ETag only', revalidation, 304, 0, 'bare: 304, ETag only'),
+    ...nginxCase('304', 'nginx 304', nginx && 'running' in nginx && nginx.etag ? { 'If-None-Match': nginx.etag } : {}, 304, 'bare: 304, ETag only'),
   ];
-  return cases;
+  const selected = cases.filter((c) => selection.kinds.has(c.kind));
+  for (const test of selected) {
+    if (test.skipped) continue;
+    test.wireBytes = await wireHeaderBytes(test.url, test.headers);
+    if (test.kind === '304') {
+      const answer = await probe(test.url, test.headers);
+      if (answer.status !== 304) test.skipped = `n/a (If-None-Match answered ${answer.status})`;
+    }
+  }
+  return selected;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -393,7 +582,7 @@ function ratiosOf(row: Measured, rows: Measured[]): { median: number; min: numbe
 }
 
 function printTable(rows: Measured[]): void {
-  const header = ['posts', 'case', 'req/s', 'p99 ms', 'bytes/resp', 'cpu srv/load', 'srv µs/req', 'ratio vs baseline', 'spread', 'checks'];
+  const header = ['posts', 'case', 'req/s', 'p99 ms', 'bytes/resp', 'head bytes', 'cpu srv/load', 'srv µs/req', 'ratio vs baseline', 'spread', 'checks'];
   const rounds = Math.max(...rows.map((r) => r.samples.length));
   const body = rows.map((row) => {
     const ratio = ratiosOf(row, rows);
@@ -407,6 +596,7 @@ function printTable(rows: Measured[]): void {
       row.skipped ? 'n/a' : fixed(medianOf(row, (s) => s.requestsPerSecond), 0),
       row.skipped ? 'n/a' : fixed(medianOf(row, (s) => s.p99), 1),
       row.skipped ? '' : fixed(medianOf(row, (s) => s.bytesPerResponse), 0),
+      row.wireBytes === undefined ? '' : String(row.wireBytes),
       row.skipped || clientCpu === undefined ? '' : `${serverCpu === undefined ? '?' : Math.round(serverCpu * 100)}%/${Math.round(clientCpu * 100)}%`,
       row.skipped ? '' : fixed(medianOf(row, (s) => s.serverMicrosPerRequest), 0),
       row.baseline ? (ratio ? `${ratio.median.toFixed(2)}× ${row.baseline.replace(/:.*/, '')}` : 'n/a') : 'baseline',
@@ -416,19 +606,20 @@ function printTable(rows: Measured[]): void {
   });
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)));
   const line = (cells: string[]) =>
-    cells.map((cell, i) => (i === 1 || i === 9 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
+    cells.map((cell, i) => (i === 1 || i === header.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0))).join('  ').trimEnd();
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const cells of body) console.log(line(cells));
   console.log(
     `\nreq/s, p99 and bytes per response (headers included): medians of ${rounds} round${rounds === 1 ? '' : 's'}. ` +
       'cpu: the answering process and the load generator, each as a share of one core;\n' +
-      'a load generator near 100% means the case measured the client, not the server: then compare srv µs/req, the server CPU per answer.',
+      'a load generator near 100% means the case measured the client, not the server: then compare srv µs/req, the server CPU per answer.\n' +
+      'head bytes: the status line and headers on the wire, blank line included, from one request on a raw socket: all of a 304.',
   );
 }
 
 function printTargets(rows: Measured[]): void {
-  console.log(`\nTargets: a cached 200 and a 304 each at ≥ ${TARGET}× the bare app's req/s.`);
+  console.log(`\nTargets: a cached 200 and a 304 each at ≥ ${TARGET}× the bare app's req/s (the 304 against its ETag-only 304).`);
   for (const row of rows) {
     if (!row.name.startsWith('server')) continue;
     const ratio = ratiosOf(row, rows);
@@ -448,6 +639,23 @@ function printTargets(rows: Measured[]): void {
   }
 }
 
+/** `--only 200,304` (or identity, gzip) and `--skip node-http,nginx,naive`, checked. */
+function selectionFrom(only: string, skip: string): Selection {
+  const kinds = new Set<Kind>();
+  for (const token of only.split(',').map((t) => t.trim()).filter(Boolean)) {
+    if (token === '200') for (const kind of ['identity', 'gzip'] as const) kinds.add(kind);
+    else if ((KINDS as readonly string[]).includes(token)) kinds.add(token as Kind);
+    else throw new Error(`--only: expected 200, identity, gzip or 304, got ${JSON.stringify(token)}`);
+  }
+  if (!kinds.size) throw new Error('--only: name at least one of 200, identity, gzip, 304');
+  const skipped = new Set<Optional>();
+  for (const token of skip.split(',').map((t) => t.trim()).filter(Boolean)) {
+    if (!(OPTIONAL as readonly string[]).includes(token)) throw new Error(`--skip: expected ${OPTIONAL.join(', ')}, got ${JSON.stringify(token)}`);
+    skipped.add(token as Optional);
+  }
+  return { kinds, skip: skipped };
+}
+
 async function main(): Promise<void> {
   // The server runs as `npm start` runs it: from the bundle `npm run build:node` writes.
   execFileSync('npm', ['run', 'build:node', '--silent'], { cwd: ROOT, stdio: 'inherit' });
@@ -459,8 +667,11 @@ async function main(): Promise<void> {
       warmup: { type: 'string', default: '2' },
       connections: { type: 'string', default: '10' },
       scales: { type: 'string', default: '20,1000' },
+      only: { type: 'string', default: '200,304' },
+      skip: { type: 'string', default: '' },
     },
   });
+  const selection = selectionFrom(values.only, values.skip);
   const options: RunOptions = { duration: Number(values.duration), warmup: Number(values.warmup), connections: Number(values.connections) };
   const rounds = Number(values.rounds);
   const counts = values.scales.split(',').map(Number);
@@ -483,13 +694,15 @@ async function main(): Promise<void> {
   try {
     console.log(
       `autocannon: ${options.connections} connections, one case at a time; ${options.warmup} s warm-up, then ` +
-        `${rounds} round${rounds === 1 ? '' : 's'} of ${options.duration} s per case, each case right after its baseline.`,
+        `${rounds} round${rounds === 1 ? '' : 's'} of ${options.duration} s per case, each baseline right before the cases compared with it.`,
     );
+    const nginxReason = selection.skip.has('nginx') ? undefined : await nginxMissing();
+    if (nginxReason) console.log(`nginx: skipped, ${nginxReason}`);
     for (const count of counts) {
       const dataDir = path.join(workDir, `data-${count}`);
       const feedLimit = Math.min(1000, count);
       const generated = await generatePosts({ count, out: dataDir, feedLimit });
-      const cases = await casesFor({ count, feedLimit, drafts: generated.drafts }, dataDir, workDir, processes);
+      const cases = await casesFor({ count, feedLimit, drafts: generated.drafts }, dataDir, workDir, processes, selection);
       const measured: Measured[] = cases.map((test) => ({ ...test, samples: [] }));
       for (let round = 1; round <= rounds; round++) {
         for (const row of measured) {
@@ -519,5 +732,6 @@ async function main(): Promise<void> {
 
 const [mode, argument] = process.argv.slice(2);
 if (mode === 'bare' && argument) await serveBare(argument);
+else if (mode === 'node-http' && argument) await serveNodeHttp(argument);
 else if (mode === 'naive' && argument) await serveNaive(argument);
 else await main();
