@@ -76,10 +76,14 @@ export function buildScopes(dataset: Pick<Dataset, 'site' | 'posts'>): Scopes {
 
 export const scopePath = (kind: ScopeKind, slug: string): string => `/${SCOPE_FOLDERS[kind]}/${encodeURIComponent(slug)}`;
 
-/** What the filtered feeds are called: `WEGO Group News: Company News`, `WEGO Group News: Anna Berg`. */
+/** What a feed is called: the site's title, or for a filtered one `WEGO Group News: Company News`. */
+export const feedTitleOf = (site: Pick<Site, 'title'>, scope?: Pick<NamedScope, 'name'>): string =>
+  scope ? `${site.title}: ${scope.name}` : site.title;
+
+/** A category's or author's feed: `WEGO Group News: Company News`, `Posts by Anna Berg from …`. */
 export function namedFeedScope(site: Site, scope: NamedScope, posts: readonly Post[]): FeedScope {
   return {
-    title: `${site.title}: ${scope.name}`,
+    title: feedTitleOf(site, scope),
     description:
       scope.kind === 'category' ? `Posts in “${scope.name}” from ${site.title}.` : `Posts by ${scope.name} from ${site.title}.`,
     path: scope.path,
