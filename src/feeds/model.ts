@@ -255,7 +255,7 @@ export const siteScope = (site: Site, posts: readonly Post[]): FeedScope => ({
 });
 
 /** The newest `updated` among the first `end` posts (all by default); undefined when there are none. */
-export function newestChange(posts: readonly Post[], end = posts.length): Date | undefined {
+function newestChange(posts: readonly Post[], end = posts.length): Date | undefined {
   let newest = -Infinity;
   for (let i = 0; i < Math.min(end, posts.length); i++) newest = Math.max(newest, posts[i]!.updated.getTime());
   return Number.isFinite(newest) ? new Date(newest) : undefined;

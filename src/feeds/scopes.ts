@@ -28,8 +28,8 @@ export interface Scopes {
 const shownName = (name: string) => dropNonXmlChars(name);
 
 /** A post's authors are its own, or the site's when it names none (as its feeds say). */
-export const authorsOf = (post: Post, site: Site): string[] => (post.authors ?? site.authors).map((a) => shownName(a.name));
-export const categoriesOf = (post: Post): string[] => (post.categories ?? []).map(shownName);
+const authorsOf = (post: Post, site: Site): string[] => (post.authors ?? site.authors).map((a) => shownName(a.name));
+const categoriesOf = (post: Post): string[] => (post.categories ?? []).map(shownName);
 
 /**
  * Groups the posts by category and by author. Drafts count for nothing (a draft's category must not

@@ -17,7 +17,7 @@ export interface Env {
 }
 
 /** A copy of a response in the Cache API lives this long; its key changes whenever its bytes would. */
-export const EDGE_CACHE_TTL = 86_400;
+const EDGE_CACHE_TTL = 86_400;
 /** The original status line and headers of a cached response, JSON, percent-encoded. */
 const STORED_HEADERS = 'X-Pressroom-Stored-Headers';
 /** Conditional headers are answered by respondFromStored, never by the copy that goes into the cache. */

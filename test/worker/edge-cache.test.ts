@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ExecutionContext } from 'hono';
 import { createApp, safeContent } from '../with-safe-content.ts';
 import type { Dataset } from '../../src/posts/index.ts';
+import { snapshots } from '../../src/http/snapshot.ts';
 import { createWorker, type Env } from '../../src/worker/edge-cache.ts';
 import { dataset, postRecord } from '../fixtures.ts';
 
@@ -145,6 +146,17 @@ describe('the Workers fetch handler', () => {
     await settle();
     expect(cache.entries.size).toBe(3);
     expect([...cache.entries.keys()].every((key) => new URL(key).pathname === '/rss.xml')).toBe(true);
+  });
+
+  it('keys on the app\u2019s own render key, so the two caches cannot drift apart', async () => {
+    const data = await dataset({ posts });
+    const cache = new MemoryCache();
+    const now = () => new Date('2025-01-01T00:00:00Z');
+    await createWorker({ dataset: data, safeContent, now, edgeCache: () => cache as unknown as Cache }).fetch(edgeRequest('/rss.xml'), ENV, ctx);
+    await settle();
+    const [key] = cache.entries.keys();
+    const { key: renderKey } = snapshots({ current: () => data, now })(`${URL_BASE}/rss.xml`);
+    expect(JSON.parse(new URL(key ?? '').searchParams.get('pressroom-cache') ?? '[]')).toContain(renderKey);
   });
 
   it('does without the Cache API when there is no version to key it on', async () => {
