@@ -21,6 +21,8 @@ import { parseArgs } from 'node:util';
 import type { Hono } from 'hono';
 import { loadDataDir } from '../src/node/data-dir.ts';
 import { normalizeBaseUrl } from '../src/feeds/model.ts';
+import { decodeEntities } from '../src/feeds/plain-text.ts';
+import { sanitizingOncePerPost } from '../src/feeds/sanitize.ts';
 import { createApp } from '../src/http/app.ts';
 import { formatProblem, isHttpUrl, summarizeProblems, type Dataset } from '../src/posts/index.ts';
 
@@ -108,13 +110,6 @@ function localUrl(link: string, documentUrl: URL, base: URL): string | undefined
   if (target.origin !== base.origin || !target.pathname.startsWith(base.pathname)) return undefined;
   return `/${target.pathname.slice(base.pathname.length)}${target.search}`;
 }
-
-const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
-/** Attribute values as written in HTML or XML: entities decoded, so `&amp;` in a query is `&`. */
-const decodeEntities = (text: string) =>
-  text.replace(/&(?:#x([0-9a-f]+)|#(\d+)|(\w+));/gi, (whole, hex: string, decimal: string, name: string) =>
-    hex ? String.fromCodePoint(parseInt(hex, 16)) : decimal ? String.fromCodePoint(Number(decimal)) : (XML_ENTITIES[name] ?? whole),
-  );
 
 /** Every URL a crawler should follow in a page, a feed or a JSON Feed. */
 export function linksIn(text: string, contentType: string): string[] {
@@ -255,7 +250,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // Static hosts compress for themselves: identity bytes only, so no compressor runs.
-  const app = createApp({ dataset: loaded.dataset, options: { siteUrl, compressors: {} } });
+  const app = createApp({ dataset: loaded.dataset, options: { safeContent: sanitizingOncePerPost(), siteUrl, compressors: {} } });
   const result = await crawlSite(app, loaded.dataset, siteUrl);
   for (const { url, status, linkedFrom } of result.broken) console.error(`${url}: answered ${status} (linked from ${linkedFrom})`);
   if (result.broken.length) process.exit(1);

@@ -1,3 +1,5 @@
+import { decodeEntities } from './plain-text.ts';
+
 /** URL-bearing attributes a feed reader would otherwise resolve against its own location, or not at all. */
 const URL_ATTRIBUTES = new Set(['href', 'src', 'poster', 'cite', 'action']);
 
@@ -22,13 +24,6 @@ export function absoluteUrl(url: string, base: string, siteRoot?: string): strin
   }
 }
 
-const decodeAttribute = (value: string) =>
-  value
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;|&apos;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');
 const encodeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
 /**
@@ -70,7 +65,7 @@ export function absoluteUrlsInHtml(html: string, base: string, siteRoot?: string
     tag.replace(ATTRIBUTE, (whole, space: string, name: string, equals: string, _quoted, dq?: string, sq?: string, bare?: string) => {
       const attribute = name.toLowerCase();
       if (attribute !== 'srcset' && !URL_ATTRIBUTES.has(attribute)) return whole;
-      const value = decodeAttribute(dq ?? sq ?? bare ?? '');
+      const value = decodeEntities(dq ?? sq ?? bare ?? '');
       if (attribute !== 'srcset' && /^\s*#/.test(value)) return whole; // in-page anchors stay in the page
       const resolved = attribute === 'srcset' ? resolveSrcset(value, base, siteRoot) : absoluteUrl(value, base, siteRoot);
       return `${space}${name}${equals}"${encodeAttribute(resolved)}"`;

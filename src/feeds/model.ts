@@ -1,8 +1,8 @@
 import type { Author, Dataset, Post, Site } from '../posts/index.ts';
 import { absoluteUrl, absoluteUrlsInHtml } from './absolute-urls.ts';
-import { pageCount, pageNeighbours, pageQuery, type PageRelation } from './paging.ts';
+import { pageCount, pageNeighbours, pageQuery, pageSlice, type PageRelation } from './paging.ts';
 import { defaultSummary } from './plain-text.ts';
-import { safeContentOf } from '#safe-content';
+import type { SafeContent } from './safe-content.ts';
 import { dropNonXmlChars } from './xml-escape.ts';
 
 export const FEED_FORMATS = ['rss', 'atom', 'json'] as const;
@@ -165,6 +165,8 @@ export interface FeedModelOptions {
   page?: number;
   /** Where the XSLT stylesheet for browsers is; RSS and Atom name it in `<?xml-stylesheet?>`. */
   stylesheetUrl?: string;
+  /** Each post's content with everything that could run script removed: the runtime's to give. */
+  safeContent: SafeContent;
 }
 
 const cleanText = (text: string) => dropNonXmlChars(text);
@@ -175,12 +177,14 @@ const resolveAuthor = (author: Author, base: string, siteRoot: string): FeedAuth
   ...(author.url ? { url: absoluteUrl(author.url, base, siteRoot) } : {}),
 });
 
-export function feedItem(post: Post, baseUrl: string): FeedItem {
+/** One post as every format and our pages show it, its content as `safeContent` gives it. */
+export function feedItem(post: Post, baseUrl: string, safeContent: SafeContent): FeedItem {
   const url = postUrl(baseUrl, post.slug);
   // Sanitised first, so that every URL resolved below has passed the policy's scheme check.
-  const contentHtml = cleanText(absoluteUrlsInHtml(safeContentOf(post), url, baseUrl));
+  const safe = safeContent(post);
+  const contentHtml = cleanText(absoluteUrlsInHtml(safe, url, baseUrl));
   // From the safe content: text inside what the sanitiser drops (an iframe's fallback) is not the post's.
-  const summary = cleanText(post.summary ?? defaultSummary(safeContentOf(post)));
+  const summary = cleanText(post.summary ?? defaultSummary(safe));
   return {
     id: post.id ?? url,
     url,
@@ -216,7 +220,7 @@ export function buildFeedModel(site: Site, scope: FeedScope, options: FeedModelO
   const home = homePageUrl(baseUrl);
   const perPage = options.limit ?? site.feedLimit;
   const page = options.page ?? 1;
-  const posts = scope.posts.slice((page - 1) * perPage, page * perPage);
+  const posts = pageSlice(scope.posts, page, perPage);
   const neighbours = Object.entries(pageNeighbours(page, pageCount(scope.posts.length, perPage))) as [PageRelation, number][];
   // Every page shares the newest change of the whole feed: a new post moves every item one place on.
   let newest = 0;
@@ -238,7 +242,7 @@ export function buildFeedModel(site: Site, scope: FeedScope, options: FeedModelO
     ...(site.icon !== undefined ? { iconUrl: absoluteUrl(site.icon, home, baseUrl) } : {}),
     ...(site.cache.maxAge > 0 ? { ttlMinutes: Math.ceil(site.cache.maxAge / 60) } : {}),
     ...(site.hub !== undefined ? { hubUrl: site.hub } : {}),
-    items: posts.map((post) => feedItem(post, baseUrl)),
+    items: posts.map((post) => feedItem(post, baseUrl, options.safeContent)),
   };
 }
 
@@ -249,3 +253,28 @@ export const siteScope = (site: Site, posts: readonly Post[]): FeedScope => ({
   path: '',
   posts,
 });
+
+/** The newest `updated` among the first `end` posts (all by default); undefined when there are none. */
+function newestChange(posts: readonly Post[], end = posts.length): Date | undefined {
+  let newest = -Infinity;
+  for (let i = 0; i < Math.min(end, posts.length); i++) newest = Math.max(newest, posts[i]!.updated.getTime());
+  return Number.isFinite(newest) ? new Date(newest) : undefined;
+}
+
+/**
+ * When page `page` of a list of posts last changed: the newest change among its posts and those before
+ * it (a post published or dated there moves posts onto this page), or the data's own change when later,
+ * since a deleted post, a new draft or a site.json edit changes the page without touching any post's
+ * `updated`. Not clamped to now: that is the server's to do (RFC 9110 §8.8.2.1).
+ * @param [page] - every post counts when absent (a page that shows counts of all of them)
+ */
+export function lastModifiedOf(
+  dataset: Pick<Dataset, 'modified'>,
+  posts: readonly Post[],
+  at?: { page: number; perPage: number },
+): Date | undefined {
+  const newestPost = newestChange(posts, at ? at.page * at.perPage : posts.length);
+  const modified = dataset.modified;
+  if (!modified) return newestPost;
+  return newestPost && newestPost.getTime() > modified.getTime() ? newestPost : modified;
+}

@@ -50,6 +50,10 @@ export function readPageRequest(query: { page: readonly string[]; limit: readonl
 /** The value as the reader sent it, shortened so an answer stays one line. */
 const quoted = (text: string) => JSON.stringify(text.length > 40 ? `${text.slice(0, 40)}…` : text);
 
+/** The items of page `page` (from 1), `perPage` a page; empty past the end. */
+export const pageSlice = <T>(items: readonly T[], page: number, perPage: number): readonly T[] =>
+  items.slice((page - 1) * perPage, page * perPage);
+
 /** How many pages `total` items fill, `perPage` a page; an empty feed still has its one (empty) page. */
 export const pageCount = (total: number, perPage: number): number => Math.max(1, Math.ceil(total / perPage));
 

@@ -1,5 +1,5 @@
 import sanitizeHtml from 'sanitize-html';
-import { safeContentWith } from './safe-content.ts';
+import { oncePerPost, type SafeContent } from './safe-content.ts';
 
 /** Schemes a link or an embedded file may use; anything else (`javascript:`, `vbscript:`, `data:`…) is dropped. */
 const LINK_SCHEMES = ['http', 'https', 'mailto', 'tel'];
@@ -91,6 +91,7 @@ export const CONTENT_POLICY: sanitizeHtml.IOptions = {
 export const sanitizeContent = (html: string): string => sanitizeHtml(html, CONTENT_POLICY);
 
 /**
- * A post's content, sanitised once per post object (see `safe-content.ts`): Node's `#safe-content`.
+ * Node's safe content: each post sanitised on first use, once per post object. A new one per app, so the
+ * memory goes with the app that made it.
  */
-export const safeContentOf = safeContentWith(sanitizeContent);
+export const sanitizingOncePerPost = (): SafeContent => oncePerPost(sanitizeContent);

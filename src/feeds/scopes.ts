@@ -28,8 +28,8 @@ export interface Scopes {
 const shownName = (name: string) => dropNonXmlChars(name);
 
 /** A post's authors are its own, or the site's when it names none (as its feeds say). */
-export const authorsOf = (post: Post, site: Site): string[] => (post.authors ?? site.authors).map((a) => shownName(a.name));
-export const categoriesOf = (post: Post): string[] => (post.categories ?? []).map(shownName);
+const authorsOf = (post: Post, site: Site): string[] => (post.authors ?? site.authors).map((a) => shownName(a.name));
+const categoriesOf = (post: Post): string[] => (post.categories ?? []).map(shownName);
 
 /**
  * Groups the posts by category and by author. Drafts count for nothing (a draft's category must not
@@ -76,10 +76,14 @@ export function buildScopes(dataset: Pick<Dataset, 'site' | 'posts'>): Scopes {
 
 export const scopePath = (kind: ScopeKind, slug: string): string => `/${SCOPE_FOLDERS[kind]}/${encodeURIComponent(slug)}`;
 
-/** What the filtered feeds are called: `WEGO Group News: Company News`, `WEGO Group News: Anna Berg`. */
+/** What a feed is called: the site's title, or for a filtered one `WEGO Group News: Company News`. */
+export const feedTitleOf = (site: Pick<Site, 'title'>, scope?: Pick<NamedScope, 'name'>): string =>
+  scope ? `${site.title}: ${scope.name}` : site.title;
+
+/** A category's or author's feed: `WEGO Group News: Company News`, `Posts by Anna Berg from …`. */
 export function namedFeedScope(site: Site, scope: NamedScope, posts: readonly Post[]): FeedScope {
   return {
-    title: `${site.title}: ${scope.name}`,
+    title: feedTitleOf(site, scope),
     description:
       scope.kind === 'category' ? `Posts in “${scope.name}” from ${site.title}.` : `Posts by ${scope.name} from ${site.title}.`,
     path: scope.path,

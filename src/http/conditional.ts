@@ -2,8 +2,13 @@
  * Conditional GET (RFC 9110 §13): the answer most polls should get is 304, a few hundred bytes.
  */
 
-/** IMF-fixdate, the only form we send (RFC 9110 §5.6.7): `Mon, 17 Jan 2022 00:00:00 GMT`. */
-export const httpDate = (date: Date): string => date.toUTCString();
+import { rfc822 } from '../feeds/dates.ts';
+
+/**
+ * IMF-fixdate, the only form we send (RFC 9110 §5.6.7): `Mon, 17 Jan 2022 00:00:00 GMT`. The same text
+ * as RSS's RFC 822 dates with a four-digit year, so one formatter makes both.
+ */
+export const httpDate: (date: Date) => string = rfc822;
 
 /** Strips a weak prefix: If-None-Match uses the weak comparison (RFC 9110 §13.1.2). */
 const opaque = (tag: string) => (tag.startsWith('W/') ? tag.slice(2) : tag);

@@ -1,4 +1,5 @@
 import { FEED_FORMATS, FEED_MEDIA_TYPES, type FeedFormat } from '../feeds/model.ts';
+import { weightedValues } from './negotiation.ts';
 
 /**
  * The media types each format answers to: its own, then the generic ones a client may name instead
@@ -18,16 +19,9 @@ interface MediaRange {
 
 function parseAccept(accept: string): MediaRange[] {
   const ranges: MediaRange[] = [];
-  for (const member of accept.split(',')) {
-    const [range, ...parameters] = member.split(';');
-    const match = /^\s*([\w!#$%&'*+.^`|~-]+)\/([\w!#$%&'*+.^`|~-]+)\s*$/.exec(range ?? '');
+  for (const { value, q } of weightedValues(accept)) {
+    const match = /^([\w!#$%&'*+.^`|~-]+)\/([\w!#$%&'*+.^`|~-]+)$/.exec(value);
     if (!match) continue; // not a media range: ignore it, as RFC 9110 §12.5.1 allows
-    let q = 1;
-    for (const parameter of parameters) {
-      const weight = /^\s*q\s*=\s*([01](?:\.\d{0,3})?)\s*$/i.exec(parameter);
-      if (weight?.[1] !== undefined) q = Math.min(1, Number(weight[1]));
-      else if (/^\s*q\s*=/i.test(parameter)) q = 0; // a malformed weight: safest to read as a refusal
-    }
     ranges.push({ type: match[1]!.toLowerCase(), subtype: match[2]!.toLowerCase(), q });
   }
   return ranges;

@@ -1,4 +1,5 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import { plural } from '../posts/plural.ts';
 import { textResponse } from './respond.ts';
 
 /**
@@ -19,6 +20,9 @@ export const MAX_URL_LENGTH = 2048;
  * before the app runs), so Workers, where the platform allows more, refuse the same requests.
  */
 export const MAX_HEADER_BYTES = 16 * 1024;
+/** What every path of ours takes (RFC 9110 §10.2.1 `Allow`): HEAD is GET without the body. */
+export const ALLOWED_METHODS = 'GET, HEAD, OPTIONS';
+
 /**
  * RFC 9110 §9 and PATCH (RFC 5789). Any other method gets 405 with `Allow` rather than 501 (RFC 9110
  * §15.6.2 permits either): a 5xx tells monitoring the server failed, and nothing failed here.
@@ -77,7 +81,7 @@ export function refusal(request: Request, limits: Required<RequestGuardOptions>)
   if (!KNOWN_METHODS.has(method)) {
     const shown = method.length > 20 ? `${method.slice(0, 20)}…` : method;
     return refuse(`${shown} is not a method this server implements; it answers GET, HEAD and OPTIONS.`, 405, {
-      Allow: 'GET, HEAD, OPTIONS',
+      Allow: ALLOWED_METHODS,
     });
   }
   const target = request.url.slice(targetStart(request.url)) || '/';
@@ -182,7 +186,7 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     if (bucket.tokens < 1) {
       const retryAfter = Math.max(1, Math.ceil((1 - bucket.tokens) / perMs / 1000));
       return refuse(
-        `Too many requests: at most ${limit} every ${windowSeconds} seconds. Try again in ${retryAfter} second${retryAfter === 1 ? '' : 's'}.`,
+        `Too many requests: at most ${limit} every ${windowSeconds} seconds. Try again in ${plural(retryAfter, 'second')}.`,
         429,
         { 'Retry-After': String(retryAfter) },
       );

@@ -130,12 +130,8 @@ export function respondPrepared(request: Request, prepared: Prepared, now: () =>
   return new Response(variant.bytes as Uint8Array<ArrayBuffer>, init);
 }
 
-/** Answers a GET or HEAD from a representation made earlier (see `prepare` and `respondPrepared`). */
-export const respond = (request: Request, representation: Representation, headers: Record<string, string> = {}): Response =>
-  respondPrepared(request, prepare(representation, headers));
-
 /**
- * Answers a GET or HEAD from a 200 that respond() made earlier and a cache kept (headers and bytes):
+ * Answers a GET or HEAD from a 200 that respondPrepared() made earlier and a cache kept (headers and bytes):
  * the same 304 decision on the same validators, the same headers, so a client cannot tell the two apart.
  * @param [now] - the clock an If-Modified-Since is checked against (see `notModified`)
  */
@@ -165,4 +161,14 @@ export function textResponse(message: string, status: number, headers: Record<st
     status,
     headers: { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store', ...headers },
   });
+}
+
+/** A permanent move to the one URL a thing has (`?page=1` → the feed's own URL; `Company-News` → `company-news`). */
+export const movedPermanently = (location: string, headers: Record<string, string> = {}): Response =>
+  new Response(null, { status: 301, headers: { ...SECURITY_HEADERS, Location: location, ...headers } });
+
+/** `Accept, Accept-Encoding`: a header name added to a Vary value once, whatever its case there. */
+export function mergeVary(vary: string | null, name: string): string {
+  const names = (vary ?? '').split(',').map((n) => n.trim()).filter(Boolean);
+  return names.some((n) => n.toLowerCase() === name.toLowerCase()) ? names.join(', ') : [name, ...names].join(', ');
 }

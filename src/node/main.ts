@@ -4,6 +4,7 @@ import type { Duplex } from 'node:stream';
 import { RequestError, getRequestListener } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { loadDataDir } from './data-dir.ts';
+import { sanitizingOncePerPost } from '../feeds/sanitize.ts';
 import { createApp, type AppOptions } from '../http/app.ts';
 import { SECURITY_HEADERS, textResponse } from '../http/respond.ts';
 import { nodeCompressors } from './compression.ts';
@@ -71,6 +72,7 @@ const reload = async (why: string) => {
 const app = createApp({
   source,
   options: {
+    safeContent: sanitizingOncePerPost(),
     compressors: nodeCompressors,
     // Node's HTTP parser already answers 431 above 16 KB of headers (see clientError below).
     guards: { maxHeaderBytes: Infinity },

@@ -1,9 +1,10 @@
 import type { ExecutionContext } from 'hono';
-import { PublishedPosts } from '../feeds/model.ts';
+import type { SafeContent } from '../feeds/safe-content.ts';
 import { createApp } from '../http/app.ts';
 import { chooseEncoding } from '../http/negotiation.ts';
 import { CONTENT_CODINGS, isCompressible, webCompressors, type Compressors } from '../http/representation.ts';
 import { respondFromStored, textResponse } from '../http/respond.ts';
+import { snapshots, type Snapshot } from '../http/snapshot.ts';
 import { isHttpUrl } from '../posts/http-url.ts';
 import type { Dataset } from '../posts/index.ts';
 
@@ -16,7 +17,7 @@ export interface Env {
 }
 
 /** A copy of a response in the Cache API lives this long; its key changes whenever its bytes would. */
-export const EDGE_CACHE_TTL = 86_400;
+const EDGE_CACHE_TTL = 86_400;
 /** The original status line and headers of a cached response, JSON, percent-encoded. */
 const STORED_HEADERS = 'X-Pressroom-Stored-Headers';
 /** Conditional headers are answered by respondFromStored, never by the copy that goes into the cache. */
@@ -32,6 +33,8 @@ const WARM_KEYS_LIMIT = 2_000;
 
 export interface WorkerOptions {
   dataset: Dataset;
+  /** Each post's content as `npm run build:data` sanitised it: the worker bundles no sanitiser. */
+  safeContent: SafeContent;
   /** The clock, injectable so tests can move time past a scheduled post. */
   now?: () => Date;
   /** Where rendered responses are shared between isolates; default `caches.default`, absent on Node. */
@@ -51,9 +54,9 @@ const defaultEdgeCache = (): Cache | undefined =>
  * Cloudflare (and wrangler's local proxy) hand the worker `Accept-Encoding: br, gzip` whatever the
  * client sent, keeping the client's own header in `request.cf.clientAcceptEncoding`: the app negotiates
  * on that one, as on Node. A GET of a feed or page is first looked up in the Cache API, keyed by the URL,
- * the encoding the client would get, the data version, the number of published posts (which changes
- * when a scheduled post becomes due) and the deployed version; a miss renders through the app and
- * stores the 200. Either way the 304 is decided by respondFromStored on the same validators.
+ * the encoding the client would get, `Accept`, the deployed version and the app's own render key (the
+ * data version, the number of published posts, which changes when a scheduled post becomes due, and the
+ * base URL: see src/http/snapshot.ts); a miss renders through the app and stores the 200. Either way the 304 is decided by respondFromStored on the same validators.
  */
 export function createWorker(options: WorkerOptions) {
   const { dataset } = options;
@@ -61,10 +64,9 @@ export function createWorker(options: WorkerOptions) {
   const edgeCache = options.edgeCache ?? defaultEdgeCache;
   const compressors = options.compressors ?? webCompressors();
   const codings = CONTENT_CODINGS.filter((coding) => compressors[coding]);
-  const published = new PublishedPosts(dataset);
   const warm = new Set<string>();
   let app: ReturnType<typeof createApp> | undefined;
-  let siteUrl: string | undefined;
+  let snapshotOf: ((requestUrl: string) => Snapshot) | undefined;
 
   return {
     async fetch(incoming: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
@@ -76,18 +78,19 @@ export function createWorker(options: WorkerOptions) {
           console.error(`SITE_URL: expected an absolute http(s) URL, got ${JSON.stringify(configured)}`);
           return textResponse('The site is misconfigured: SITE_URL is not an absolute http(s) URL.', 500);
         }
-        siteUrl = configured;
-        app = createApp({ dataset, options: { now, compressors, ...(siteUrl ? { siteUrl } : {}) } });
+        const siteUrl = configured;
+        app = createApp({ dataset, options: { safeContent: options.safeContent, now, compressors, ...(siteUrl ? { siteUrl } : {}) } });
+        snapshotOf = snapshots({ current: () => dataset, now, siteUrl });
       }
       const request = withClientAcceptEncoding(incoming);
       const cache = env.CF_VERSION_METADATA ? edgeCache() : undefined;
-      if (!cache || !env.CF_VERSION_METADATA || (request.method !== 'GET' && request.method !== 'HEAD')) {
+      if (!cache || !snapshotOf || !env.CF_VERSION_METADATA || (request.method !== 'GET' && request.method !== 'HEAD')) {
         return app.fetch(request, env, ctx);
       }
 
       const coding = chooseEncoding(request.headers.get('Accept-Encoding'), codings) ?? 'identity';
       const key = new URL(request.url);
-      const parts = [env.CF_VERSION_METADATA.id, dataset.version, published.countAt(now()), coding, siteUrl ?? ''];
+      const parts = [env.CF_VERSION_METADATA.id, snapshotOf(request.url).key, coding];
       for (const name of KEYED_REQUEST_HEADERS) parts.push(request.headers.get(name) ?? '');
       key.searchParams.append('pressroom-cache', JSON.stringify(parts));
       const cacheKey = key.href;

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataDir } from '../../src/node/data-dir.ts';
-import { createApp } from '../../src/http/app.ts';
+import { createApp } from '../with-safe-content.ts';
 import { fileFor } from '../../scripts/export.ts';
 import { makeDataDir, postRecord, removeDir, run, siteRecord } from '../fixtures.ts';
 

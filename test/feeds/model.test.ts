@@ -1,14 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  buildFeedModel,
-  feedItem,
-  feedUrl,
-  homePageUrl,
-  normalizeBaseUrl,
-  postUrl,
-  PublishedPosts,
-  siteScope,
-} from '../../src/feeds/model.ts';
+import { feedUrl, homePageUrl, normalizeBaseUrl, postUrl, PublishedPosts, siteScope } from '../../src/feeds/model.ts';
+import { buildFeedModel, feedItem } from '../with-safe-content.ts';
 import { dataset, postRecord, seedDataset, siteRecord } from '../fixtures.ts';
 
 const BASE = 'https://news.example.com';

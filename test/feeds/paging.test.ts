@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { renderAtom } from '../../src/feeds/atom.ts';
 import { renderJsonFeed } from '../../src/feeds/json-feed.ts';
-import { buildFeedModel, PublishedPosts, siteScope } from '../../src/feeds/model.ts';
+import { PublishedPosts, siteScope } from '../../src/feeds/model.ts';
+import { buildFeedModel } from '../with-safe-content.ts';
 import { pageCount, pageNeighbours, pageQuery, readPageRequest } from '../../src/feeds/paging.ts';
 import { renderRss } from '../../src/feeds/rss.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';

@@ -1,9 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { feedItem } from '../../src/feeds/model.ts';
-import { primeSafeContent } from '../../src/feeds/safe-content.ts';
-import { CONTENT_POLICY, safeContentOf, sanitizeContent } from '../../src/feeds/sanitize.ts';
-import { safeContentOf as sanitizedAtBuild } from '../../src/feeds/sanitized-at-build.ts';
+import { oncePerPost } from '../../src/feeds/safe-content.ts';
+import { CONTENT_POLICY, sanitizeContent, sanitizingOncePerPost } from '../../src/feeds/sanitize.ts';
 import { dataset, postRecord } from '../fixtures.ts';
 import { xmlErrors } from './parse.ts';
 
@@ -140,8 +139,9 @@ describe('sanitizeContent', () => {
   });
 });
 
-describe('safeContentOf', () => {
+describe('sanitizingOncePerPost', () => {
   it('sanitises each post once, and a new post object afresh', () => {
+    const safeContentOf = sanitizingOncePerPost();
     const post = { content: '<p onclick="x()">Hi</p>' };
     const first = safeContentOf(post);
     expect(first).toBe('<p>Hi</p>');
@@ -149,22 +149,13 @@ describe('safeContentOf', () => {
     expect(safeContentOf({ content: '<b>New</b><script></script>' })).toBe('<b>New</b>');
   });
 
-  it('takes HTML sanitised at build time as it is, and sanitises only the posts it was not given', () => {
-    const primed = { content: '<p onclick="x()">Raw</p>' };
-    primeSafeContent(primed, '<p>From the build</p>');
-    expect(safeContentOf(primed)).toBe('<p>From the build</p>');
-    expect(safeContentOf({ content: '<p onclick="x()">Raw</p>' })).toBe('<p>Raw</p>');
-  });
-});
-
-describe('the worker\u2019s safeContentOf (sanitized-at-build.ts)', () => {
-  it('serves the HTML npm run build:data sanitised, and refuses a post that has none', () => {
-    const primed = { content: '<p onclick="x()">Raw</p>' };
-    primeSafeContent(primed, '<p>Raw</p>');
-    expect(sanitizedAtBuild(primed)).toBe('<p>Raw</p>');
-    expect(() => sanitizedAtBuild({ content: '<p>Never bundled</p>' })).toThrow(
-      'a post reached a feed without the HTML npm run build:data sanitised for it; the worker bundles no sanitiser',
-    );
+  it('remembers for the one function that sanitised, never for another', () => {
+    let runs = 0;
+    const counting = (html: string) => `${html}${++runs}`;
+    const post = { content: '<p>A</p>' };
+    const first = oncePerPost(counting);
+    expect([first(post), first(post)]).toEqual(['<p>A</p>1', '<p>A</p>1']);
+    expect(oncePerPost(counting)(post)).toBe('<p>A</p>2');
   });
 });
 
@@ -177,16 +168,16 @@ describe('feedItem', () => {
         }),
       },
     });
-    const item = feedItem(posts[0]!, 'https://news.example.com');
+    const item = feedItem(posts[0]!, 'https://news.example.com', sanitizingOncePerPost());
     expect(item.contentHtml).toBe(
       '<p><a href="https://news.example.com/media/a.pdf">a</a> <a>b</a><img src="https://news.example.com/posts/pic.png" alt="" /></p>',
     );
   });
 
-  it('resolves the URLs of HTML sanitised at build time just the same', async () => {
+  it('resolves the URLs of the safe content it is given, however it was made', async () => {
     const { posts } = await dataset({ posts: { bundled: postRecord({ content: '<p>raw</p>' }) } });
     const post = posts[0]!;
-    primeSafeContent(post, '<p><a href="../media/a.pdf">a</a></p>');
-    expect(feedItem(post, 'https://news.example.com').contentHtml).toBe('<p><a href="https://news.example.com/media/a.pdf">a</a></p>');
+    const sanitizedAtBuild = () => '<p><a href="../media/a.pdf">a</a></p>';
+    expect(feedItem(post, 'https://news.example.com', sanitizedAtBuild).contentHtml).toBe('<p><a href="https://news.example.com/media/a.pdf">a</a></p>');
   });
 });

@@ -1,5 +1,6 @@
 /** What the renderer tests share: the seed post's stable facts and the model every format renders. */
-import { buildFeedModel, PublishedPosts, siteScope, type FeedModel } from '../../src/feeds/model.ts';
+import { PublishedPosts, siteScope, type FeedModel } from '../../src/feeds/model.ts';
+import { buildFeedModel } from '../with-safe-content.ts';
 import type { Dataset } from '../../src/posts/index.ts';
 
 export const BASE = 'https://news.example.com';

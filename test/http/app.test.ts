@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createApp, type AppOptions } from '../../src/http/app.ts';
+import { createApp, type AppOptions } from '../with-safe-content.ts';
 import type { Dataset, Problem } from '../../src/posts/index.ts';
 import { DATA_DIR, dataset, postRecord, seedDataset, siteRecord } from '../fixtures.ts';
 

@@ -1,6 +1,6 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
-import { createApp, type AppOptions, type DataSource } from '../../src/http/app.ts';
+import { createApp, type AppOptions, type DataSource } from '../with-safe-content.ts';
 import { httpDate } from '../../src/http/conditional.ts';
 import { entityTag, type Compressors } from '../../src/http/representation.ts';
 import { nodeCompressors } from '../../src/node/compression.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createApp, type DataSource } from '../../src/http/app.ts';
+import { createApp, type DataSource } from '../with-safe-content.ts';
 import { entityTag } from '../../src/http/representation.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 

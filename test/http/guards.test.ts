@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createApp, type AppOptions } from '../../src/http/app.ts';
+import { createApp, type AppOptions } from '../with-safe-content.ts';
 import { MAX_HEADER_BYTES, MAX_URL_LENGTH, targetStart } from '../../src/http/guards.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 

@@ -3,7 +3,7 @@
  * `feedLimit` posts a page, `?page=N` for older ones, with the feeds' rules and messages.
  */
 import { describe, expect, it } from 'vitest';
-import { createApp, type AppOptions } from '../../src/http/app.ts';
+import { createApp, type AppOptions } from '../with-safe-content.ts';
 import type { Compressors } from '../../src/http/representation.ts';
 import { nodeCompressors } from '../../src/node/compression.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';

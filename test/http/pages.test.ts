@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.ts';
+import { createApp } from '../with-safe-content.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 
 const BASE = 'https://news.example.com';

@@ -6,7 +6,7 @@
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/http/app.ts';
+import { createApp } from '../with-safe-content.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src/http/respond.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 

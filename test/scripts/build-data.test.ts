@@ -5,7 +5,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataDir } from '../../src/node/data-dir.ts';
-import { feedItem } from '../../src/feeds/model.ts';
+import { feedItem } from '../with-safe-content.ts';
 import { defaultSummary } from '../../src/feeds/plain-text.ts';
 import { sanitizeContent } from '../../src/feeds/sanitize.ts';
 import { datasetFromBundle, type DataBundle, type Post } from '../../src/posts/index.ts';

@@ -4,8 +4,9 @@
  */
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ExecutionContext } from 'hono';
-import { createApp } from '../../src/http/app.ts';
+import { createApp, safeContent } from '../with-safe-content.ts';
 import type { Dataset } from '../../src/posts/index.ts';
+import { snapshots } from '../../src/http/snapshot.ts';
 import { createWorker, type Env } from '../../src/worker/edge-cache.ts';
 import { dataset, postRecord } from '../fixtures.ts';
 
@@ -57,7 +58,7 @@ describe('the Workers fetch handler', () => {
     const data = await dataset({ posts });
     const app = createApp({ dataset: data });
     const cache = new MemoryCache();
-    const worker = createWorker({ dataset: data, edgeCache: () => cache as unknown as Cache });
+    const worker = createWorker({ dataset: data, safeContent, edgeCache: () => cache as unknown as Cache });
     const none = await worker.fetch(edgeRequest('/rss.xml'), ENV, ctx);
     const direct = await app.request(`${URL_BASE}/rss.xml`);
     expect(none.headers.get('Content-Encoding')).toBeNull();
@@ -73,7 +74,7 @@ describe('the Workers fetch handler', () => {
   it('serves a new isolate from the Cache API without rendering, with the same bytes and headers', async () => {
     const data = await dataset({ posts });
     const cache = new MemoryCache();
-    const first = createWorker({ dataset: data, edgeCache: () => cache as unknown as Cache });
+    const first = createWorker({ dataset: data, safeContent, edgeCache: () => cache as unknown as Cache });
     const rendered = await first.fetch(edgeRequest('/atom.xml', { acceptEncoding: 'gzip' }), ENV, ctx);
     const renderedBytes = new Uint8Array(await rendered.arrayBuffer());
     await settle();
@@ -84,7 +85,7 @@ describe('the Workers fetch handler', () => {
 
     // Same version, other words: a second isolate that rendered would show "Renamed".
     const renamed: Dataset = { ...data, posts: data.posts.map((post) => ({ ...post, title: 'Renamed' })) };
-    const second = createWorker({ dataset: renamed, edgeCache: () => cache as unknown as Cache });
+    const second = createWorker({ dataset: renamed, safeContent, edgeCache: () => cache as unknown as Cache });
     const served = await second.fetch(edgeRequest('/atom.xml', { acceptEncoding: 'gzip' }), ENV, ctx);
     expect(cache.hits).toBe(1);
     expect(new Uint8Array(await served.arrayBuffer())).toEqual(renderedBytes);
@@ -95,12 +96,12 @@ describe('the Workers fetch handler', () => {
     const data = await dataset({ posts });
     const cache = new MemoryCache();
     const app = createApp({ dataset: data });
-    await createWorker({ dataset: data, edgeCache: () => cache as unknown as Cache }).fetch(edgeRequest('/feed.json'), ENV, ctx);
+    await createWorker({ dataset: data, safeContent, edgeCache: () => cache as unknown as Cache }).fetch(edgeRequest('/feed.json'), ENV, ctx);
     await settle();
     const fromApp = await app.request(`${URL_BASE}/feed.json`);
     const etag = fromApp.headers.get('ETag') as string;
     const lastModified = fromApp.headers.get('Last-Modified') as string;
-    const cold = () => createWorker({ dataset: data, edgeCache: () => cache as unknown as Cache });
+    const cold = () => createWorker({ dataset: data, safeContent, edgeCache: () => cache as unknown as Cache });
     for (const headers of [{ 'If-None-Match': etag }, { 'If-Modified-Since': lastModified }, { 'If-None-Match': '"other"' }]) {
       const cached = await cold().fetch(edgeRequest('/feed.json', { headers }), ENV, ctx);
       const own = await app.request(`${URL_BASE}/feed.json`, { headers });
@@ -119,7 +120,7 @@ describe('the Workers fetch handler', () => {
     const data = await dataset({ posts });
     const cache = new MemoryCache();
     let now = new Date('2030-01-01T08:59:59Z');
-    const worker = () => createWorker({ dataset: data, now: () => now, edgeCache: () => cache as unknown as Cache });
+    const worker = () => createWorker({ dataset: data, safeContent, now: () => now, edgeCache: () => cache as unknown as Cache });
     const before = await (await worker().fetch(edgeRequest('/rss.xml'), ENV, ctx)).text();
     await settle();
     expect(before).not.toContain('Scheduled');
@@ -135,7 +136,7 @@ describe('the Workers fetch handler', () => {
   it('keys on the deployed version and on Accept, and shares only public rendered text', async () => {
     const data = await dataset({ posts });
     const cache = new MemoryCache();
-    const worker = createWorker({ dataset: data, edgeCache: () => cache as unknown as Cache });
+    const worker = createWorker({ dataset: data, safeContent, edgeCache: () => cache as unknown as Cache });
     await worker.fetch(edgeRequest('/rss.xml'), ENV, ctx);
     await worker.fetch(edgeRequest('/rss.xml'), { CF_VERSION_METADATA: { id: 'version-2' } }, ctx);
     await worker.fetch(edgeRequest('/rss.xml', { headers: { Accept: 'text/html' } }), ENV, ctx);
@@ -147,10 +148,21 @@ describe('the Workers fetch handler', () => {
     expect([...cache.entries.keys()].every((key) => new URL(key).pathname === '/rss.xml')).toBe(true);
   });
 
+  it('keys on the app\u2019s own render key, so the two caches cannot drift apart', async () => {
+    const data = await dataset({ posts });
+    const cache = new MemoryCache();
+    const now = () => new Date('2025-01-01T00:00:00Z');
+    await createWorker({ dataset: data, safeContent, now, edgeCache: () => cache as unknown as Cache }).fetch(edgeRequest('/rss.xml'), ENV, ctx);
+    await settle();
+    const [key] = cache.entries.keys();
+    const { key: renderKey } = snapshots({ current: () => data, now })(`${URL_BASE}/rss.xml`);
+    expect(JSON.parse(new URL(key ?? '').searchParams.get('pressroom-cache') ?? '[]')).toContain(renderKey);
+  });
+
   it('does without the Cache API when there is no version to key it on', async () => {
     const data = await dataset({ posts });
     const cache = new MemoryCache();
-    const response = await createWorker({ dataset: data, edgeCache: () => cache as unknown as Cache }).fetch(edgeRequest('/'), {}, ctx);
+    const response = await createWorker({ dataset: data, safeContent, edgeCache: () => cache as unknown as Cache }).fetch(edgeRequest('/'), {}, ctx);
     await settle();
     expect(response.status).toBe(200);
     expect(cache.entries.size).toBe(0);
@@ -158,7 +170,7 @@ describe('the Workers fetch handler', () => {
 
   it('refuses to serve with a SITE_URL that is not an absolute http(s) URL, saying so', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
-    const worker = createWorker({ dataset: await dataset({ posts }) });
+    const worker = createWorker({ dataset: await dataset({ posts }), safeContent });
     const response = await worker.fetch(edgeRequest('/rss.xml'), { SITE_URL: 'news.example.com' }, ctx);
     expect(response.status).toBe(500);
     expect(await response.text()).toBe('The site is misconfigured: SITE_URL is not an absolute http(s) URL.\n');

@@ -51,7 +51,7 @@ describe('wrangler deploy --dry-run', () => {
 
   it('bundles no HTML sanitiser: posts come sanitised from npm run build:data', () => {
     const inputs = Object.keys(meta.inputs);
-    expect(inputs).toContain('src/feeds/sanitized-at-build.ts');
+    expect(inputs).toContain('src/worker/bundled-data.ts');
     expect(inputs).not.toContain('src/feeds/sanitize.ts');
     expect(inputs.filter((input) => /node_modules\/(?:sanitize-html|htmlparser2|postcss)\//.test(input))).toEqual([]);
   });

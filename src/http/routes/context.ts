@@ -1,0 +1,105 @@
+import type { Context } from 'hono';
+import { pageCount, readPageRequest, type PageRequestResult } from '../../feeds/paging.ts';
+import type { SafeContent } from '../../feeds/safe-content.ts';
+import type { NamedScope, ScopeKind } from '../../feeds/scopes.ts';
+import { slugify } from '../../feeds/slugs.ts';
+import type { Site } from '../../posts/index.ts';
+import { plural } from '../../posts/plural.ts';
+import { movedPermanently, textResponse } from '../respond.ts';
+import type { Serve } from '../serve.ts';
+import type { Snapshot } from '../snapshot.ts';
+
+/** What `createApp` hands every route module: one request's snapshot, the render pipeline, the content. */
+export interface RouteContext {
+  snapshot: (c: Context) => Snapshot;
+  serve: Serve;
+  safeContent: SafeContent;
+}
+
+/** `public, max-age=300, stale-while-revalidate=3600`: the site's freshness for feeds and pages. */
+export const cacheControlOf = (site: Site): string =>
+  `public, max-age=${site.cache.maxAge}, stale-while-revalidate=${site.cache.staleWhileRevalidate}`;
+
+/** A category or author a request named, with the number of its posts published at the request's time. */
+export interface FoundScope {
+  snap: Snapshot;
+  scope: NamedScope;
+  count: number;
+}
+
+/**
+ * The category or author a request names, by its slug (Hono has percent-decoded it). A slug written
+ * another way (`Company-News`, a decomposed `é`) is moved to its one spelling; a name without
+ * published posts yet (only scheduled ones) is as unknown as one never used.
+ * @param rest - what follows the scope's path in the URL (`/rss.xml`), kept in a move
+ * @param headers - added to the 404 and the move (CORS on feeds)
+ */
+export function findScope(
+  c: Context,
+  snap: Snapshot,
+  kind: ScopeKind,
+  rest: string,
+  headers: Record<string, string> = {},
+): FoundScope | Response {
+  const slug = c.req.param('slug') ?? '';
+  const scopes = snap.index.scopes.bySlug[kind];
+  const found = scopes.get(slug);
+  const count = found?.posts.countAt(snap.at) ?? 0;
+  if (found && count) return { snap, scope: found, count };
+  const respelled = found ? undefined : scopes.get(slugify(slug));
+  if (respelled && respelled.posts.countAt(snap.at) > 0) {
+    const query = new URL(c.req.url).search;
+    const location = `${snap.baseUrl}${respelled.path}${rest}${query}`;
+    return movedPermanently(location, { 'Cache-Control': cacheControlOf(snap.dataset.site), ...headers });
+  }
+  return textResponse(`No ${kind} is called "${slug}".`, 404, headers);
+}
+
+/** Where a request is among the pages of a feed or a list. */
+export interface PageAt {
+  page: number;
+  /** The reader's own page size, when it named one: links carry it on. */
+  limit: number | undefined;
+  perPage: number;
+  pages: number;
+}
+
+export interface PageAtOptions {
+  /** How many posts the feed or list holds now. */
+  count: number;
+  what: 'feed' | 'list';
+  /** Feeds take `?limit`; lists of posts take none. */
+  takesLimit: boolean;
+  /** The URL `?page=1` is moved to: the feed's or list's own, with the reader's limit. */
+  firstPageUrl: (limit: number | undefined) => string;
+  /** Added to the 400, the move and the 404 (CORS on feeds). */
+  headers?: Record<string, string>;
+}
+
+/** The query of a request without one, the usual poll: nothing to parse. */
+const FIRST_PAGE: PageRequestResult = { ok: true, request: { page: 1 } };
+
+/**
+ * The page a request asks for, checked: a bad `?page` or `?limit` gets 400 with the rule broken,
+ * `?page=1` is moved to the one URL page 1 has (caches and readers keep one copy of it), and a page
+ * past the end gets 404.
+ */
+export function pageAt(c: Context, site: Site, options: PageAtOptions): PageAt | Response {
+  const headers = options.headers ?? {};
+  const hasQuery = c.req.url.includes('?');
+  // Every value, so a repeated one is caught.
+  const pageValues = hasQuery ? (c.req.queries('page') ?? []) : [];
+  const limitValues = hasQuery && options.takesLimit ? (c.req.queries('limit') ?? []) : [];
+  const asked = hasQuery ? readPageRequest({ page: pageValues, limit: limitValues }, site) : FIRST_PAGE;
+  if (!asked.ok) return textResponse(asked.message, 400, headers);
+  const { page, limit } = asked.request;
+  if (pageValues.length && page === 1) {
+    return movedPermanently(options.firstPageUrl(limit), { 'Cache-Control': cacheControlOf(site), ...headers });
+  }
+  const perPage = limit ?? site.feedLimit;
+  const pages = pageCount(options.count, perPage);
+  if (page > pages) {
+    return textResponse(`page ${page} is past the end: this ${options.what} has ${plural(pages, 'page')}.`, 404, headers);
+  }
+  return { page, limit, perPage, pages };
+}

@@ -1,0 +1,53 @@
+import { RenderCache, type RenderCacheOptions } from './render-cache.ts';
+import { represent, type Compressors } from './representation.ts';
+import { prepare, respondPrepared, type Prepared } from './respond.ts';
+
+/** What a route renders, once per key: the body and everything its answers say about it. */
+export interface Rendered {
+  body: string | Uint8Array;
+  contentType: string;
+  /** The newest change the body shows; clamped to now when served. */
+  lastModified?: Date | undefined;
+  /** The route's headers (Cache-Control, Link, CORS), on the 200 and the 304 alike. */
+  headers: Record<string, string>;
+  /** Request headers besides Accept-Encoding that chose this representation (`Accept`). */
+  vary?: readonly string[];
+  /** Tells this representation's validators from another's of the same bytes (see `prepare`). */
+  tagSuffix?: string;
+}
+
+/**
+ * Answers a GET or HEAD with what `render` makes for `key`, rendered on the key's first request and
+ * served from memory after: a repeat request costs a look-up and the write of bytes and headers made
+ * then. Everything `render` depends on must be in `key`.
+ */
+export type Serve = (request: Request, key: string, render: () => Promise<Rendered>) => Promise<Response>;
+
+export interface ServeOptions {
+  cache?: RenderCacheOptions | undefined;
+  compressors: Compressors;
+  now: () => Date;
+}
+
+/**
+ * The render-cache pipeline every route answers through: render, compress, hash, prepare the headers,
+ * keep; then the 304 or the bytes in the encoding the request takes.
+ * @example
+ * const serve = servingRendered({ compressors: webCompressors(), now: () => new Date() });
+ * return serve(c.req.raw, `${snap.key}:feed.xsl`, async () => ({ body, contentType, headers: {} }));
+ */
+export function servingRendered(options: ServeOptions): Serve {
+  const { compressors, now } = options;
+  const cache = new RenderCache<Prepared>(options.cache);
+  return async function serve(request, key, render) {
+    const prepared = await cache.getOrCreate(key, async () => {
+      const { body, contentType, lastModified, headers, vary, tagSuffix } = await render();
+      // RFC 9110 §8.8.2.1: never a Last-Modified after now. A post "updated" in the future would
+      // otherwise hide every change made before that date from readers polling with If-Modified-Since.
+      const at = now();
+      const clamped = lastModified && lastModified.getTime() > at.getTime() ? at : lastModified;
+      return prepare(await represent(body, { contentType, lastModified: clamped, compressors }), headers, vary, tagSuffix);
+    });
+    return respondPrepared(request, prepared, now);
+  };
+}
