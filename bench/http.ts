@@ -27,6 +27,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { generatePosts } from '../scripts/generate-posts.ts';
 import { freePort, headersFor, nginxMissing, startNginx } from './nginx.ts';
+import { plural } from '../src/posts/plural.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const SELF = fileURLToPath(import.meta.url);
@@ -112,7 +113,7 @@ async function serveNaive(dataDir: string): Promise<void> {
   const { Feed } = await import('feed');
   const { loadDataDir } = await import('../src/node/data-dir.ts');
   const result = await loadDataDir(dataDir);
-  if (!result.ok) throw new Error(`${dataDir} is not valid data: ${result.problems.length} problems`);
+  if (!result.ok) throw new Error(`${dataDir} is not valid data: ${plural(result.problems.length, 'problem')}`);
   const { site, posts } = result.dataset;
   const base = site.url ?? `http://${HOST}`;
   const app = new Hono();
@@ -611,7 +612,7 @@ function printTable(rows: Measured[]): void {
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const cells of body) console.log(line(cells));
   console.log(
-    `\nreq/s, p99 and bytes per response (headers included): medians of ${rounds} round${rounds === 1 ? '' : 's'}. ` +
+    `\nreq/s, p99 and bytes per response (headers included): medians of ${plural(rounds, 'round')}. ` +
       'cpu: the answering process and the load generator, each as a share of one core;\n' +
       'a load generator near 100% means the case measured the client, not the server: then compare srv µs/req, the server CPU per answer.\n' +
       'head bytes: the status line and headers on the wire, blank line included, from one request on a raw socket: all of a 304.',
@@ -694,7 +695,7 @@ async function main(): Promise<void> {
   try {
     console.log(
       `autocannon: ${options.connections} connections, one case at a time; ${options.warmup} s warm-up, then ` +
-        `${rounds} round${rounds === 1 ? '' : 's'} of ${options.duration} s per case, each baseline right before the cases compared with it.`,
+        `${plural(rounds, 'round')} of ${options.duration} s per case, each baseline right before the cases compared with it.`,
     );
     const nginxReason = selection.skip.has('nginx') ? undefined : await nginxMissing();
     if (nginxReason) console.log(`nginx: skipped, ${nginxReason}`);
@@ -725,7 +726,7 @@ async function main(): Promise<void> {
   printTargets(rows);
   const invalid = rows.filter((r) => r.samples.some((s) => s.problems.length));
   if (invalid.length) {
-    console.error(`\n${invalid.length} case${invalid.length === 1 ? '' : 's'} measured errors, not speed: fix those first.`);
+    console.error(`\n${plural(invalid.length, 'case')} measured errors, not speed: fix those first.`);
     process.exitCode = 1;
   }
 }

@@ -16,6 +16,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ensureGeneratedPosts } from '../scripts/generate-posts.ts';
+import { plural } from '../src/posts/plural.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const HOST = '127.0.0.1';
@@ -293,7 +294,7 @@ async function main(): Promise<void> {
     if (!generated.reused) console.log(`generated ${thousands(count)} posts in ${out} (${seconds(performance.now() - started)} s)`);
     dirs.set(count, out);
   }
-  console.log(`${runs} run${runs === 1 ? '' : 's'} of each, medians reported; peak memory from ${existsSync(TIME) ? `${TIME} -v and ` : ''}/proc VmHWM.`);
+  console.log(`${plural(runs, 'run')} of each, medians reported; peak memory from ${existsSync(TIME) ? `${TIME} -v and ` : ''}/proc VmHWM.`);
 
   const server = new Map<number, ServerRun[]>();
   const floor = new Map<number, FloorRun[]>();

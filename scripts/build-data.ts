@@ -10,14 +10,13 @@ import path from 'node:path';
 import { loadDataDir } from '../src/node/data-dir.ts';
 import { defaultSummary } from '../src/feeds/plain-text.ts';
 import { sanitizeContent } from '../src/feeds/sanitize.ts';
-import { bundleDataset, formatProblem, summarizeProblems } from '../src/posts/index.ts';
+import { bundleDataset, plural, problemReport } from '../src/posts/index.ts';
 
 const dataDir = process.argv[2] ?? process.env.DATA_DIR ?? './data';
 const out = process.argv[3] ?? 'src/generated/data.ts';
 
 const result = await loadDataDir(dataDir);
-for (const problem of result.problems) console.error(formatProblem(problem));
-if (result.problems.length) console.error(summarizeProblems(result.problems, result.postFiles));
+for (const line of problemReport(result.problems, result.postFiles)) console.error(line);
 if (!result.ok) process.exit(1);
 
 // JSON.parse of one string literal starts faster than the same data as an object literal, and keeps
@@ -33,5 +32,4 @@ await mkdir(path.dirname(out), { recursive: true });
 const partial = `${out}.${process.pid}.partial`;
 await writeFile(partial, module);
 await rename(partial, out);
-const count = result.dataset.posts.length;
-console.log(`${out}: ${count} post${count === 1 ? '' : 's'}, ${result.dataset.assets.size} files, version ${result.dataset.version}`);
+console.log(`${out}: ${plural(result.dataset.posts.length, 'post')}, ${result.dataset.assets.size} files, version ${result.dataset.version}`);

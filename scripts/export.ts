@@ -24,7 +24,7 @@ import { normalizeBaseUrl } from '../src/feeds/model.ts';
 import { decodeEntities } from '../src/feeds/plain-text.ts';
 import { sanitizingOncePerPost } from '../src/feeds/sanitize.ts';
 import { createApp } from '../src/http/app.ts';
-import { formatProblem, isHttpUrl, summarizeProblems, type Dataset } from '../src/posts/index.ts';
+import { isHttpUrl, problemReport, type Dataset } from '../src/posts/index.ts';
 
 /** Headers a static host sets by itself, from the file: copying ours would be wrong or duplicated. */
 const HOST_HEADERS = new Set(['content-length', 'content-encoding', 'etag', 'last-modified', 'vary', 'date']);
@@ -238,8 +238,7 @@ async function main(): Promise<void> {
   });
   const dataDir = values.data ?? process.env.DATA_DIR ?? './data';
   const loaded = await loadDataDir(dataDir);
-  for (const problem of loaded.problems) console.error(formatProblem(problem));
-  if (loaded.problems.length) console.error(summarizeProblems(loaded.problems, loaded.postFiles));
+  for (const line of problemReport(loaded.problems, loaded.postFiles)) console.error(line);
   if (!loaded.ok) process.exit(1);
   const siteUrl = values['site-url'] ?? (process.env.SITE_URL || undefined) ?? loaded.dataset.site.url;
   // A static file cannot learn the address it is served from: every feed link needs it up front.

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { changedFeedUrls, feedFingerprints, type FeedFingerprints } from '../src/feeds/feed-fingerprints.ts';
+import { sanitizingOncePerPost } from '../src/feeds/sanitize.ts';
 import { loadDataDir } from '../src/node/data-dir.ts';
 import { HubNotifier, type HubNotifierOptions, type NotifyResult } from '../src/node/hub-notifier.ts';
 import { formatProblem, isHttpUrl, plural, summarizeProblems } from '../src/posts/index.ts';
@@ -103,7 +104,7 @@ export async function runNotify(run: NotifyRun): Promise<number> {
 
   const stateFile = values.state ?? DEFAULT_STATE_FILE;
   const previous = values.all ? undefined : await readState(stateFile, run.err);
-  const next = await feedFingerprints(loaded.dataset, { baseUrl: siteUrl, at: (run.now ?? (() => new Date()))() });
+  const next = await feedFingerprints(loaded.dataset, { baseUrl: siteUrl, at: (run.now ?? (() => new Date()))(), safeContent: sanitizingOncePerPost() });
   const urls = changedFeedUrls(previous, next);
   if (!urls.length) {
     run.out(`No feed changed since the last notify (${stateFile}); nothing sent to ${hub}.\n`);

@@ -14,6 +14,7 @@ import { renderAtom } from './atom.ts';
 import { renderJsonFeed } from './json-feed.ts';
 import { FEED_FILES, FEED_FORMATS, PublishedPosts, buildFeedModel, normalizeBaseUrl, siteScope, type FeedFormat, type FeedModel, type FeedScope } from './model.ts';
 import { renderRss } from './rss.ts';
+import type { SafeContent } from './safe-content.ts';
 import { buildScopes, namedFeedScope } from './scopes.ts';
 
 /** A version of the feeds, small enough to keep between runs as JSON. */
@@ -28,6 +29,8 @@ export interface FingerprintOptions {
   baseUrl: string;
   /** Posts published by then count; a category or author with none yet has no feed. */
   at: Date;
+  /** Each post's HTML as the feeds show it (see `buildFeedModel`). */
+  safeContent: SafeContent;
 }
 
 const RENDERERS: Record<FeedFormat, (model: FeedModel) => string> = { rss: renderRss, atom: renderAtom, json: renderJsonFeed };
@@ -54,9 +57,9 @@ function feedScopes(dataset: Pick<Dataset, 'site' | 'posts'>, at: Date): FeedSco
 }
 
 /** The first page of a scope's feed, as the server renders it for a reader that asks no `?limit`. */
-const firstPage = (site: Site, scope: FeedScope, baseUrl: string, format: FeedFormat): string =>
+const firstPage = (site: Site, scope: FeedScope, baseUrl: string, format: FeedFormat, safeContent: SafeContent): string =>
   RENDERERS[format](
-    buildFeedModel(site, scope, { baseUrl, ...(format === 'json' ? {} : { stylesheetUrl: `${baseUrl}/feed.xsl` }) }),
+    buildFeedModel(site, scope, { baseUrl, safeContent, ...(format === 'json' ? {} : { stylesheetUrl: `${baseUrl}/feed.xsl` }) }),
   );
 
 /** The fingerprint of every feed in every format, main feeds first. */
@@ -65,7 +68,7 @@ export async function feedFingerprints(dataset: Pick<Dataset, 'site' | 'posts'>,
   const feeds: Record<string, string> = {};
   for (const scope of feedScopes(dataset, options.at)) {
     for (const format of FEED_FORMATS) {
-      feeds[`${scope.path}/${FEED_FILES[format]}`] = await digest(firstPage(dataset.site, scope, baseUrl, format));
+      feeds[`${scope.path}/${FEED_FILES[format]}`] = await digest(firstPage(dataset.site, scope, baseUrl, format, options.safeContent));
     }
   }
   return { baseUrl, feeds };

@@ -1,53 +1,28 @@
-import { watch } from 'node:fs';
-import { STATUS_CODES, createServer } from 'node:http';
-import type { Duplex } from 'node:stream';
-import { RequestError, getRequestListener } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { loadDataDir } from './data-dir.ts';
 import { sanitizingOncePerPost } from '../feeds/sanitize.ts';
-import { createApp, type AppOptions } from '../http/app.ts';
-import { SECURITY_HEADERS, textResponse } from '../http/respond.ts';
+import { createApp } from '../http/app.ts';
+import { plural, problemReport, type Problem } from '../posts/index.ts';
+import { listenFailure } from './client-errors.ts';
 import { nodeCompressors } from './compression.ts';
-import { formatProblem, isHttpUrl, summarizeProblems, type Problem } from '../posts/index.ts';
+import { readConfig } from './config.ts';
+import { loadDataDir } from './data-dir.ts';
 import { ReloadingSource } from './reloading-source.ts';
+import { createNodeServer } from './server.ts';
+import { watchDataDir } from './watch.ts';
 
-const host = process.env.HOST || '127.0.0.1';
-const portSetting = process.env.PORT || '3000';
-const port = Number(portSetting);
-const dataDir = process.env.DATA_DIR || './data';
-const siteUrl = process.env.SITE_URL || undefined;
-const watching = process.env.WATCH !== '0';
-
-const refuseToStart = (message: string): never => {
-  console.error(message);
+/** A publisher's mistake in the settings: its lines and exit 1, never a stack trace. */
+function refuseToStart(...lines: string[]): never {
+  for (const line of lines) console.error(line);
   process.exit(1);
-};
-
-if (!/^\d+$/.test(portSetting) || port > 65535) {
-  refuseToStart(`PORT: expected a port number from 0 to 65535, got ${JSON.stringify(portSetting)}`);
-}
-// Every link in every feed is built on it: a typo here would publish broken links, so refuse to start.
-if (siteUrl !== undefined && !isHttpUrl(siteUrl)) {
-  refuseToStart(`SITE_URL: expected an absolute http(s) URL such as https://news.example.com, got ${JSON.stringify(siteUrl)}`);
 }
 
-/** `RATE_LIMIT=120/60`: 120 requests per 60 seconds per client address. Unset, empty, `0` or `off`: none. */
-function rateLimitFrom(setting: string | undefined): AppOptions['rateLimit'] {
-  if (setting === undefined || ['', '0', 'off'].includes(setting.trim())) return undefined;
-  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(setting);
-  const limit = Number(match?.[1]);
-  const windowSeconds = Number(match?.[2]);
-  if (!match || limit < 1 || windowSeconds < 1) {
-    return refuseToStart(`RATE_LIMIT: expected requests/seconds such as 120/60, or 0 for none, got ${JSON.stringify(setting)}`);
-  }
-  // Behind a reverse proxy every client has the proxy's address: limit there instead.
-  return { limit, windowSeconds, clientKey: (c) => getConnInfo(c).remote.address };
-}
-const rateLimit = rateLimitFrom(process.env.RATE_LIMIT);
+const settings = readConfig(process.env);
+if (!settings.ok) refuseToStart(...settings.problems);
+const { config } = settings;
+const { host, port, dataDir } = config;
 
 const report = (problems: readonly Problem[], postFiles: number) => {
-  for (const problem of problems) console.error(formatProblem(problem));
-  if (problems.length) console.error(summarizeProblems(problems, postFiles));
+  for (const line of problemReport(problems, postFiles)) console.error(line);
 };
 
 const load = () => loadDataDir(dataDir);
@@ -74,111 +49,29 @@ const app = createApp({
   options: {
     safeContent: sanitizingOncePerPost(),
     compressors: nodeCompressors,
-    // Node's HTTP parser already answers 431 above 16 KB of headers (see clientError below).
+    // Node's HTTP parser already answers 431 above 16 KB of headers (see ./client-errors.ts).
     guards: { maxHeaderBytes: Infinity },
-    ...(siteUrl ? { siteUrl } : {}),
-    ...(rateLimit ? { rateLimit } : {}),
+    ...(config.siteUrl ? { siteUrl: config.siteUrl } : {}),
+    // Behind a reverse proxy every client has the proxy's address: limit there instead.
+    ...(config.rateLimit ? { rateLimit: { ...config.rateLimit, clientKey: (c) => getConnInfo(c).remote.address } } : {}),
   },
 });
 
-/** Requests @hono/node-server refuses before the app sees them (a backslash in the path, a bad Host). */
-const requestError = (error: unknown): Response => {
-  if (error instanceof RequestError) return textResponse(`The request could not be read: ${error.message.toLowerCase()}.`, 400);
-  console.error(error);
-  return textResponse('Something went wrong on our side; it has been logged.', 500);
-};
-
-/** A whole HTTP/1.1 response for a socket that never became a request: plain text, security headers. */
-function rawResponse(status: number, message: string, headers: Record<string, string> = {}): string {
-  const body = `${message}\n`;
-  const lines = Object.entries({
-    ...SECURITY_HEADERS,
-    'Content-Type': 'text/plain; charset=utf-8',
-    'Cache-Control': 'no-store',
-    ...headers,
-    'Content-Length': String(Buffer.byteLength(body)),
-    Connection: 'close',
-  }).map(([name, value]) => `${name}: ${value}\r\n`);
-  return `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\n${lines.join('')}\r\n${body}`;
-}
-
-/** What Node's HTTP parser rejects, in a publisher's words; everything else is a plain 400. */
-const CLIENT_ERRORS: Record<string, [number, string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'The request headers are larger than 16 KB.'],
-  HPE_INVALID_METHOD: [405, 'That is not a method this server implements; it answers GET, HEAD and OPTIONS.'],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'The request took too long to arrive.'],
-};
-
-const server = createServer(getRequestListener(app.fetch, { hostname: host, errorHandler: requestError }));
-// Node's own answer to a request it cannot parse is a bare status line: give it a reason and our headers.
-server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
-  if (error.code === 'ECONNRESET' || !socket.writable) {
-    socket.destroy();
-    return;
-  }
-  // llhttp calls anything it cannot read as a method an invalid method, TLS handshakes included.
-  const looksLikeMethod = /^[A-Z][A-Z-]*\s/.test((error as { rawPacket?: Buffer }).rawPacket?.toString('latin1') ?? '');
-  const known = error.code === 'HPE_INVALID_METHOD' && !looksLikeMethod ? undefined : CLIENT_ERRORS[error.code ?? ''];
-  const [status, message] = known ?? [400, 'The request is not valid HTTP/1.1.'];
-  socket.end(rawResponse(status, message, status === 405 ? { Allow: 'GET, HEAD, OPTIONS' } : {}));
-});
-// Without a listener Node drops CONNECT requests without a word; we are not a proxy, so say so.
-server.on('connect', (_request, socket: Duplex) => {
-  socket.end(rawResponse(405, 'CONNECT is not allowed here; use GET or HEAD.', { Allow: 'GET, HEAD, OPTIONS' }));
-});
-// A port in use or an address this machine does not have is a setting to fix, not a crash.
-server.once('error', (error: NodeJS.ErrnoException) => {
-  const reasons: Record<string, string> = {
-    EADDRINUSE: `port ${port} on ${host} is already in use: stop the other server or set PORT`,
-    EACCES: `port ${port} needs more privileges than this process has: set PORT above 1023`,
-    EADDRNOTAVAIL: `${host} is not an address of this machine: set HOST`,
-  };
-  refuseToStart(`Cannot listen on ${host}:${port}: ${reasons[error.code ?? ''] ?? error.message}`);
-});
+const server = createNodeServer(app, config);
+server.once('error', (error: NodeJS.ErrnoException) => refuseToStart(listenFailure(error, host, port)));
 server.listen(port, host, () => {
   const info = server.address();
   if (info === null || typeof info === 'string') return;
   const shownHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-  const count = first.dataset.posts.length;
-  console.log(`Pressroom serves ${count} post${count === 1 ? '' : 's'} from ${dataDir} on http://${shownHost}:${info.port}`);
+  console.log(`Pressroom serves ${plural(first.dataset.posts.length, 'post')} from ${dataDir} on http://${shownHost}:${info.port}`);
 });
 
-// Editors save in bursts (write, rename, touch): wait until the files have been quiet for a moment, then
-// validate once. A folder that never goes quiet (a sync tool copying thousands of files) is still
-// reloaded at least once a second.
-const DEBOUNCE_MS = 150;
-const MAX_WAIT_MS = 1000;
-let timer: NodeJS.Timeout | undefined;
-let burstStart: number | undefined;
-const scheduleReload = () => {
-  const at = Date.now();
-  burstStart ??= at;
-  clearTimeout(timer);
-  timer = setTimeout(
-    () => {
-      burstStart = undefined;
-      void reload('files changed');
-    },
-    Math.min(DEBOUNCE_MS, Math.max(0, burstStart + MAX_WAIT_MS - at)),
-  );
-};
-/** The watcher, or none when the system refuses one (out of inotify watches): SIGHUP still reloads. */
-function startWatching() {
-  try {
-    return watch(dataDir, { recursive: true }, scheduleReload);
-  } catch (error) {
-    console.error(`Cannot watch ${dataDir} (${(error as Error).message}); edits need SIGHUP to be seen.`);
-    return undefined;
-  }
-}
-const watcher = watching ? startWatching() : undefined;
-watcher?.on('error', (error) => console.error(`Watching ${dataDir} stopped (${error.message}); SIGHUP still reloads.`));
+const watcher = config.watch ? watchDataDir(dataDir, () => void reload('files changed')) : undefined;
 
 process.on('SIGHUP', () => void reload('SIGHUP'));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     watcher?.close();
-    clearTimeout(timer);
     server.close(() => process.exit(0));
     // Keep-alive clients may hold the server open: give them a moment, then go anyway.
     setTimeout(() => process.exit(0), 3000).unref();

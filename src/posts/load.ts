@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { DataVersion } from './data-version.ts';
 import { mediaTypeOf } from './media-types.ts';
 import { describeValue, type Problem } from './problems.ts';
 import {
@@ -280,31 +281,10 @@ function decodePath(pathname: string): string {
 
 async function versionOf(input: DataInput): Promise<string> {
   if (!Array.isArray(input.posts)) throw new TypeError('posts read one by one need the version from the reader');
-  const hash = new Sha256Stream();
+  const version = new DataVersion();
   // Site, assets, then posts: the order a streaming reader meets them in (src/node/data-dir.ts).
-  if (input.site) hash.add(input.site.file, input.site.text);
-  for (const asset of input.assets ?? []) hash.add(asset.path, asset.bytes);
-  for (const post of input.posts as readonly DataFile[]) hash.add(post.file, post.text);
-  return (await hash.digest()).slice(0, 16);
-}
-
-/** Joins the inputs with their lengths so that no two different inputs hash alike. */
-class Sha256Stream {
-  #parts: Uint8Array[] = [];
-  #encoder = new TextEncoder();
-  add(name: string, content: string | Uint8Array): void {
-    const bytes = typeof content === 'string' ? this.#encoder.encode(content) : content;
-    this.#parts.push(this.#encoder.encode(`${name}\u0000${bytes.byteLength}\u0000`), bytes);
-  }
-  async digest(): Promise<string> {
-    const total = this.#parts.reduce((sum, part) => sum + part.byteLength, 0);
-    const joined = new Uint8Array(total);
-    let offset = 0;
-    for (const part of this.#parts) {
-      joined.set(part, offset);
-      offset += part.byteLength;
-    }
-    const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', joined));
-    return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-  }
+  if (input.site) version.add(input.site.file, input.site.text);
+  for (const asset of input.assets ?? []) version.add(asset.path, asset.bytes);
+  for (const post of input.posts as readonly DataFile[]) version.add(post.file, post.text);
+  return version.digest();
 }

@@ -25,6 +25,15 @@ export function summarizeProblems(problems: readonly Problem[], postCount: numbe
   );
 }
 
+/**
+ * What a publisher reads on the terminal: every problem on a line of its own, then the summary; no
+ * lines when there is no problem. The callers print them to stderr.
+ */
+export function problemReport(problems: readonly Problem[], postCount: number): string[] {
+  if (problems.length === 0) return [];
+  return [...problems.map(formatProblem), summarizeProblems(problems, postCount)];
+}
+
 /** The value a publisher wrote, short enough for one line: `42`, `"yesterday"`, `an array`. */
 export function describeValue(value: unknown): string {
   if (value === undefined) return 'nothing';

@@ -2,11 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { renderAtom } from '../../src/feeds/atom.ts';
 import { allFeedUrls, changedFeedUrls, feedFingerprints } from '../../src/feeds/feed-fingerprints.ts';
 import { renderJsonFeed } from '../../src/feeds/json-feed.ts';
-import { FEED_FILES, FEED_FORMATS, PublishedPosts, buildFeedModel, siteScope } from '../../src/feeds/model.ts';
+import { FEED_FILES, FEED_FORMATS, PublishedPosts, siteScope } from '../../src/feeds/model.ts';
 import { renderRss } from '../../src/feeds/rss.ts';
 import { buildScopes, namedFeedScope } from '../../src/feeds/scopes.ts';
 import type { Dataset } from '../../src/posts/index.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
+import { buildFeedModel, safeContent } from '../with-safe-content.ts';
 
 const BASE = 'https://news.example.com';
 const AT = new Date('2024-06-01T00:00:00Z');
@@ -22,7 +23,7 @@ const POSTS: Records = {
 const SITE = siteRecord({ feedLimit: 2 });
 
 const build = (posts: Records = POSTS, site: Record<string, unknown> = SITE) => dataset({ site, posts });
-const prints = (data: Dataset, at = AT, baseUrl = BASE) => feedFingerprints(data, { baseUrl, at });
+const prints = (data: Dataset, at = AT, baseUrl = BASE) => feedFingerprints(data, { baseUrl, at, safeContent });
 const urls = (path: string) => FEED_FORMATS.map((format) => `${BASE}${path}/${FEED_FILES[format]}`);
 
 /** Every feed's first page in every format, keyed by URL: what a hub would fetch. */

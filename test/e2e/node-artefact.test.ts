@@ -1,0 +1,93 @@
+/**
+ * What `npm start` runs: `dist/node.mjs` as `npm run build:node` bundles it, started as the start script
+ * starts it, on a data folder of its own. The other Node tests run the TypeScript sources through tsx,
+ * so a bundling mistake (a module esbuild resolves differently, a missing external) shows only here.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDataDir } from '../../src/node/data-dir.ts';
+import { ROOT, makeDataDir, postRecord, removeDir, run, siteRecord } from '../fixtures.ts';
+
+/** Starts the bundle on a free port and resolves with its address once it says where it listens. */
+function startArtefact(dataDir: string, timeoutMs = 20_000): Promise<{ child: ChildProcess; url: string; output: () => string }> {
+  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/node.mjs'], {
+    cwd: ROOT,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', WATCH: '0', DATA_DIR: dataDir },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`dist/node.mjs did not start within ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = / on (http:\/\/\S+)/.exec(output)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve({ child, url, output: () => output });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`dist/node.mjs exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+/** SIGTERM, as a process manager stops it: resolves with the exit code. */
+const stop = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+
+describe('the bundle npm start runs', () => {
+  let dataDir = '';
+  let server: Awaited<ReturnType<typeof startArtefact>> | undefined;
+  beforeAll(async () => {
+    const build = await run('npm', ['run', 'build:node', '--silent']);
+    if (build.code !== 0) throw new Error(`npm run build:node failed:\n${build.stdout}${build.stderr}`);
+    dataDir = await makeDataDir({
+      site: siteRecord({ title: 'Artefact News' }),
+      posts: { 'first-post': postRecord({ title: 'The first post' }), 'second-post': postRecord({ title: 'The second post', published: '2024-03-02' }) },
+    });
+    server = await startArtefact(dataDir);
+  }, 60_000);
+  afterAll(async () => {
+    if (server) await stop(server.child);
+    await removeDir(dataDir);
+  });
+
+  it('says where it serves what', () => {
+    expect(server?.output()).toMatch(/^Pressroom serves 2 posts from \S+ on http:\/\/127\.0\.0\.1:\d+\n$/);
+  });
+
+  it('serves /rss.xml', async () => {
+    const res = await fetch(`${server?.url}/rss.xml`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('Content-Type')).toMatch(/^application\/rss\+xml/);
+    const body = await res.text();
+    expect(body).toContain('<title>Artefact News</title>');
+    expect(body.indexOf('The second post')).toBeGreaterThan(-1);
+    expect(body.indexOf('The second post')).toBeLessThan(body.indexOf('The first post'));
+  });
+
+  it('serves /healthz with the version the sources compute for the same folder', async () => {
+    const res = await fetch(`${server?.url}/healthz`);
+    expect(res.status).toBe(200);
+    const loaded = await loadDataDir(dataDir);
+    if (!loaded.ok) throw new Error('the fixture data is not valid');
+    expect(await res.json()).toEqual({ status: 'ok', posts: 2, scheduled: 0, drafts: 0, version: loaded.dataset.version });
+  });
+
+  it('stops on SIGTERM with exit code 0', async () => {
+    const child = server?.child;
+    if (!child) throw new Error('not started');
+    expect(await stop(child)).toBe(0);
+  });
+});

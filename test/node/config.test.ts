@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { readConfig } from '../../src/node/config.ts';
+
+const problemsOf = (env: Record<string, string | undefined>) => {
+  const result = readConfig(env);
+  return result.ok ? [] : result.problems;
+};
+
+describe('readConfig', () => {
+  it('has a default for every setting', () => {
+    expect(readConfig({})).toEqual({
+      ok: true,
+      config: { host: '127.0.0.1', port: 3000, dataDir: './data', siteUrl: undefined, watch: true, rateLimit: undefined },
+    });
+  });
+
+  it('reads every setting', () => {
+    const env = { HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/srv/news', SITE_URL: 'https://news.example.com/blog', WATCH: '0', RATE_LIMIT: ' 120 / 60 ' };
+    expect(readConfig(env)).toEqual({
+      ok: true,
+      config: {
+        host: '0.0.0.0',
+        port: 8080,
+        dataDir: '/srv/news',
+        siteUrl: 'https://news.example.com/blog',
+        watch: false,
+        rateLimit: { limit: 120, windowSeconds: 60 },
+      },
+    });
+  });
+
+  it('takes an empty variable as unset', () => {
+    expect(readConfig({ HOST: '', PORT: '', DATA_DIR: '', SITE_URL: '', RATE_LIMIT: '' })).toEqual(readConfig({}));
+  });
+
+  it('accepts port 0 (any free port) and 65535', () => {
+    expect(readConfig({ PORT: '0' })).toMatchObject({ ok: true, config: { port: 0 } });
+    expect(readConfig({ PORT: '65535' })).toMatchObject({ ok: true, config: { port: 65535 } });
+  });
+
+  it('watches unless WATCH is 0', () => {
+    expect(readConfig({ WATCH: '1' })).toMatchObject({ config: { watch: true } });
+    expect(readConfig({ WATCH: 'no' })).toMatchObject({ config: { watch: true } });
+    expect(readConfig({ WATCH: '0' })).toMatchObject({ config: { watch: false } });
+  });
+
+  it.each(['0', 'off', ' off '])('takes RATE_LIMIT=%j as no limit', (setting) => {
+    expect(readConfig({ RATE_LIMIT: setting })).toMatchObject({ ok: true, config: { rateLimit: undefined } });
+  });
+
+  it.each(['abc', '-1', '70000', '80.5', '3000 ', '0x50'])('refuses PORT=%j', (port) => {
+    expect(problemsOf({ PORT: port })).toEqual([`PORT: expected a port number from 0 to 65535, got ${JSON.stringify(port)}`]);
+  });
+
+  it.each(['news.example.com', 'ftp://news.example.com', '/blog', 'https://'])('refuses SITE_URL=%j', (siteUrl) => {
+    expect(problemsOf({ SITE_URL: siteUrl })).toEqual([
+      `SITE_URL: expected an absolute http(s) URL such as https://news.example.com, got ${JSON.stringify(siteUrl)}`,
+    ]);
+  });
+
+  it.each(['120', '120/0', '0/60', '1.5/60', 'fast', '120/60/1'])('refuses RATE_LIMIT=%j', (setting) => {
+    expect(problemsOf({ RATE_LIMIT: setting })).toEqual([
+      `RATE_LIMIT: expected requests/seconds such as 120/60, or 0 for none, got ${JSON.stringify(setting)}`,
+    ]);
+  });
+
+  it('reports every bad setting at once, in the order of the README', () => {
+    expect(problemsOf({ RATE_LIMIT: 'x', SITE_URL: 'news', PORT: 'abc' })).toEqual([
+      'PORT: expected a port number from 0 to 65535, got "abc"',
+      'SITE_URL: expected an absolute http(s) URL such as https://news.example.com, got "news"',
+      'RATE_LIMIT: expected requests/seconds such as 120/60, or 0 for none, got "x"',
+    ]);
+  });
+});
