@@ -94,17 +94,16 @@ function renderEnclosure(item: FeedItem): string {
 
 /**
  * Media RSS for the lead image: what Feedly, Inoreader, Slack and Discord show as the item's picture,
- * where an enclosure may already hold an attachment. `media:content` says it is an image (`medium`);
- * its alt text, when there is one, is `media:description` as plain text. No width or height: we do not
- * know them, and Media RSS makes both optional.
+ * where an enclosure may already hold an attachment. `media:content` says it is an image (`medium`).
+ * No width or height: we do not know them, and Media RSS makes both optional. No `media:description`
+ * for the alt text either: feedparser (6.0) reads it as the item's own description, so the alt text
+ * would replace the summary; the alt stays on the `<img>` in `content:encoded`.
  */
 function renderMediaImage(item: FeedItem): string {
   const image = item.image;
   if (!image) return '';
-  const description = image.alt ? plainTextElement('media:description', image.alt, { type: 'plain' }) : '';
-  const content = { url: image.url, medium: 'image', type: image.mimeType, fileSize: image.size };
   return (
-    (description ? parentElement('media:content', description, content) : emptyElement('media:content', content)) +
+    emptyElement('media:content', { url: image.url, medium: 'image', type: image.mimeType, fileSize: image.size }) +
     emptyElement('media:thumbnail', { url: image.url })
   );
 }
