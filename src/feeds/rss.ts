@@ -53,8 +53,8 @@ export function renderRss(model: FeedModel): string {
 }
 
 function renderItem(item: FeedItem, siteAuthors: FeedAuthor[]): string {
-  // Atom and JSON Feed items inherit the feed's authors; RSS has no such rule (managingEditor is an
-  // e-mail address, not a byline), so a post without its own authors names the site's, as README says.
+  // RSS has no inheritance of authors (managingEditor is an e-mail address, not a byline), so a post
+  // without its own authors names the site's, as README says.
   const authors = item.authors.length ? item.authors : siteAuthors;
   const children = [
     plainTextElement('title', item.title),
