@@ -29,10 +29,10 @@ export function renderAtom(model: FeedModel): string {
     element('icon', model.iconUrl),
     element('rights', model.copyright, { type: 'text' }),
   ];
-  const body = [...head, ...model.items.map((item) => renderEntry(item, model.language))];
+  const body = [...head, ...model.items.map((item) => renderEntry(item, model.language, model.authors))];
   return (
     xmlPrologue(model.stylesheetUrl) +
-    `<feed xmlns="http://www.w3.org/2005/Atom" xml:lang="${model.language}">\n` +
+    `<feed xmlns="http://www.w3.org/2005/Atom" xmlns:media="http://search.yahoo.com/mrss/" xml:lang="${model.language}">\n` +
     `${body.filter(Boolean).join('\n')}\n</feed>\n`
   );
 }
@@ -40,21 +40,24 @@ export function renderAtom(model: FeedModel): string {
 const renderAuthor = (author: FeedAuthor) =>
   parentElement('author', element('name', author.name) + element('email', author.email) + element('uri', author.url));
 
-function renderEntry(item: FeedItem, feedLanguage: string): string {
+function renderEntry(item: FeedItem, feedLanguage: string, feedAuthors: FeedAuthor[]): string {
   const children = [
     element('id', item.id),
     element('title', item.title, { type: 'text' }),
     emptyElement('link', { rel: 'alternate', type: 'text/html', href: item.url }),
     element('published', rfc3339(item.published)),
     element('updated', rfc3339(item.updated)),
-    // Entries without authors inherit the feed's (§4.1.2), which always has at least one.
-    ...item.authors.map(renderAuthor),
+    // RFC 4287 §4.1.2 lets an entry inherit the feed's authors, but readers show an entry's own and few
+    // apply the inheritance (feedparser does not): so every entry names its authors.
+    ...(item.authors.length ? item.authors : feedAuthors).map(renderAuthor),
     ...item.categories.map((term) => emptyElement('category', { term })),
     element('summary', item.summary, { type: 'text' }),
     element('content', item.contentHtml, { type: 'html' }),
     item.image
       ? emptyElement('link', { rel: 'enclosure', href: item.image.url, type: item.image.mimeType, length: item.image.size })
       : '',
+    // Media RSS, which Feedly and Inoreader read in Atom too, to pick the entry's picture.
+    item.image ? emptyElement('media:thumbnail', { url: item.image.url }) : '',
     ...item.attachments.map((attachment) =>
       emptyElement('link', {
         rel: 'enclosure',

@@ -26,10 +26,15 @@ export function renderJsonFeed(model: FeedModel): string {
 /** RFC 6068: the address percent-encoded (UTF-8), its `@` kept. */
 const mailto = (email: string) => `mailto:${encodeURIComponent(email).replace(/%40/g, '@')}`;
 
-/** JSON Feed authors have no e-mail field; a `mailto:` URL stands in when there is no web page. */
+/**
+ * JSON Feed 1.1 authors have a name, a url and an avatar, no e-mail. The url is the author's web page;
+ * without one, a `mailto:` URL is the way to reach them. When there are both, the address goes in an
+ * extension object (JSON Feed 1.1, "Extensions": a key of `_` and a letter, which readers skip).
+ */
 const author = (a: FeedAuthor) => ({
   name: a.name,
   ...(a.url ? { url: a.url } : a.email ? { url: mailto(a.email) } : {}),
+  ...(a.url && a.email ? { _pressroom: { email: a.email } } : {}),
 });
 
 const item = (i: FeedItem) => ({

@@ -55,12 +55,32 @@ function dropUnseen(html: string): string {
   return out + html.slice(from);
 }
 
+/**
+ * Phrasing elements a browser lays out inside the line (HTML, "Phrasing content"), less those that draw
+ * something of their own (`img`, `br`, form controls): their tags separate nothing, so `<b>budget</b>.`
+ * reads "budget." and `un<i>believ</i>able` one word. Every other tag (a paragraph, a list item, a cell,
+ * an unknown name) stands for a break, and becomes a space.
+ */
+const INLINE = new Set([
+  'a', 'abbr', 'b', 'bdi', 'bdo', 'cite', 'code', 'data', 'del', 'dfn', 'em', 'font', 'i', 'ins', 'kbd',
+  'mark', 'q', 'ruby', 'rp', 'rt', 's', 'samp', 'small', 'span', 'strike', 'strong', 'sub', 'sup', 'time',
+  'tt', 'u', 'var', 'wbr',
+]);
+
+/** `<b>`, `</b>`, `<b class="x">`: the element's name in lower case, or `undefined` for a stray `<`. */
+const tagName = (tag: string) => /^<\/?([a-z][a-z0-9-]*)/i.exec(tag)?.[1]?.toLowerCase();
+
 /** The words a person reads in an HTML fragment, whitespace collapsed: no markup, no scripts. */
 export function htmlToText(html: string): string {
   // `[^<>]`, not `[^>]`: an unclosed `<` stops at the next one instead of rescanning to the end.
-  const text = dropUnseen(html).replace(/<[^<>]*>/g, ' ');
+  const text = dropUnseen(html).replace(/<[^<>]*>/g, (tag) => (INLINE.has(tagName(tag) ?? '') ? '' : ' '));
   return decodeEntities(text).replace(/\s+/g, ' ').trim();
 }
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;' };
+
+/** Plain text as HTML that shows exactly that text: the inverse of `htmlToText` for text without markup. */
+export const textToHtml = (text: string): string => text.replace(/[&<>]/g, (c) => HTML_ESCAPES[c] ?? c);
 
 /** A post's summary when it has none of its own: the first 280 characters of its (safe) content's text. */
 export const defaultSummary = (html: string): string => excerpt(htmlToText(html));

@@ -1,7 +1,8 @@
 import { rfc822 } from './dates.ts';
 import type { FeedAuthor, FeedItem, FeedModel } from './model.ts';
 import { PAGE_RELATIONS } from './paging.ts';
-import { element, emptyElement, parentElement, xmlPrologue } from './xml-escape.ts';
+import { textToHtml } from './plain-text.ts';
+import { element, emptyElement, parentElement, plainTextElement, xmlPrologue } from './xml-escape.ts';
 
 /**
  * RSS 2.0, rendered here rather than by the `feed` package. Its 6.0 output falls short on points we
@@ -12,12 +13,14 @@ import { element, emptyElement, parentElement, xmlPrologue } from './xml-escape.
  * pins those shortcomings, so we notice the day they are fixed.
  *
  * Content goes out escaped (not as CDATA) in `content:encoded`, so no text can end a section early.
+ * Every other text is plain, and written as the RSS Best Practices Profile asks (`plainTextElement`);
+ * the item's description alone is HTML.
  */
 export function renderRss(model: FeedModel): string {
   const channel = [
-    element('title', model.title),
+    plainTextElement('title', model.title),
     element('link', model.homePageUrl),
-    element('description', model.description),
+    plainTextElement('description', model.description),
     emptyElement('atom:link', { href: model.feedUrls.rss, rel: 'self', type: 'application/rss+xml' }),
     // RFC 5005 §3: the pages of a paged feed name each other, as atom:link in RSS.
     ...PAGE_RELATIONS.map((rel) => {
@@ -27,7 +30,7 @@ export function renderRss(model: FeedModel): string {
     // WebSub §4: the hub is advertised beside the self link, as an atom:link in RSS.
     model.hubUrl ? emptyElement('atom:link', { href: model.hubUrl, rel: 'hub' }) : '',
     element('language', model.language.toLowerCase()),
-    element('copyright', model.copyright),
+    plainTextElement('copyright', model.copyright),
     model.items.length ? element('lastBuildDate', rfc822(model.updated)) : '',
     model.ttlMinutes !== undefined ? element('ttl', String(model.ttlMinutes)) : '',
     element('generator', 'Pressroom'),
@@ -35,7 +38,7 @@ export function renderRss(model: FeedModel): string {
     model.iconUrl
       ? parentElement(
           'image',
-          element('url', model.iconUrl) + element('title', model.title) + element('link', model.homePageUrl),
+          element('url', model.iconUrl) + plainTextElement('title', model.title) + element('link', model.homePageUrl),
         )
       : '',
     ...model.items.map((item) => renderItem(item, model.authors)),
@@ -43,26 +46,32 @@ export function renderRss(model: FeedModel): string {
   return (
     xmlPrologue(model.stylesheetUrl) +
     '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" ' +
-    'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/">\n' +
+    'xmlns:content="http://purl.org/rss/1.0/modules/content/" xmlns:dc="http://purl.org/dc/elements/1.1/" ' +
+    'xmlns:media="http://search.yahoo.com/mrss/">\n' +
     `<channel>\n${channel.filter(Boolean).join('\n')}\n</channel>\n</rss>\n`
   );
 }
 
 function renderItem(item: FeedItem, siteAuthors: FeedAuthor[]): string {
-  // Atom and JSON Feed items inherit the feed's authors; RSS has no such rule (managingEditor is an
-  // e-mail address, not a byline), so a post without its own authors names the site's, as README says.
+  // RSS has no inheritance of authors (managingEditor is an e-mail address, not a byline), so a post
+  // without its own authors names the site's, as README says.
   const authors = item.authors.length ? item.authors : siteAuthors;
   const children = [
-    element('title', item.title),
+    plainTextElement('title', item.title),
     element('link', item.url),
     element('guid', item.id, { isPermaLink: item.id === item.url ? 'true' : 'false' }),
     element('pubDate', rfc822(item.published)),
-    element('description', item.summary),
+    // RSS 2.0: the item's description is entity-encoded HTML, and readers parse it as such; the summary
+    // is plain text, so it becomes HTML first, or `a<b and c>d` would read as a tag and lose words.
+    element('description', textToHtml(item.summary)),
     element('content:encoded', item.contentHtml),
     // RSS <author> must be an e-mail address; dc:creator takes a name.
-    ...authors.map((author) => element('dc:creator', author.name)),
-    ...item.categories.map((category) => element('category', category)),
+    ...authors.map((author) => plainTextElement('dc:creator', author.name)),
+    ...item.categories.map((category) => plainTextElement('category', category)),
+    // RSS 2.0 has a language for the channel only; Dublin Core's applies to the item (feedparser reads it).
+    element('dc:language', item.language),
     renderEnclosure(item),
+    renderMediaImage(item),
   ];
   return parentElement('item', children.filter(Boolean).join(''));
 }
@@ -81,4 +90,20 @@ function renderEnclosure(item: FeedItem): string {
     return emptyElement('enclosure', { url: image.url, length: image.size, type: image.mimeType });
   }
   return '';
+}
+
+/**
+ * Media RSS for the lead image: what Feedly, Inoreader, Slack and Discord show as the item's picture,
+ * where an enclosure may already hold an attachment. `media:content` says it is an image (`medium`).
+ * No width or height: we do not know them, and Media RSS makes both optional. No `media:description`
+ * for the alt text either: feedparser (6.0) reads it as the item's own description, so the alt text
+ * would replace the summary; the alt stays on the `<img>` in `content:encoded`.
+ */
+function renderMediaImage(item: FeedItem): string {
+  const image = item.image;
+  if (!image) return '';
+  return (
+    emptyElement('media:content', { url: image.url, medium: 'image', type: image.mimeType, fileSize: image.size }) +
+    emptyElement('media:thumbnail', { url: image.url })
+  );
 }

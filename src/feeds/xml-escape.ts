@@ -28,6 +28,22 @@ const ATTRIBUTE_ESCAPES: Record<string, string> = {
 export const escapeText = (text: string): string =>
   dropNonXmlChars(text).replace(/[&<>\r]/g, (c) => TEXT_ESCAPES[c] ?? c);
 
+const PLAIN_TEXT_ESCAPES: Record<string, string> = {
+  '&': '&#x26;',
+  '<': '&#x3C;',
+  '>': '&#x3E;',
+  '\r': '&#13;',
+};
+
+/**
+ * Character data that is plain text in RSS, where the format never said whether a title may hold HTML.
+ * The RSS Best Practices Profile ("Character Data") recommends hexadecimal references for `&` and `<`
+ * (and `&#x3E;` for `>`): the form that works in the widest range of aggregators, and the one the W3C
+ * validator accepts without a CharacterData warning. Every XML parser reads the same text as from `&amp;`.
+ */
+export const escapePlainText = (text: string): string =>
+  dropNonXmlChars(text).replace(/[&<>\r]/g, (c) => PLAIN_TEXT_ESCAPES[c] ?? c);
+
 /** An attribute value for a double-quoted attribute. */
 export const escapeAttribute = (text: string): string =>
   dropNonXmlChars(text).replace(/[&<>\r"\n\t]/g, (c) => ATTRIBUTE_ESCAPES[c] ?? c);
@@ -44,6 +60,12 @@ const attributes = (attrs: Attributes) =>
 export function element(name: string, text: string | undefined, attrs: Attributes = {}): string {
   if (text === undefined) return '';
   return `<${name}${attributes(attrs)}>${escapeText(text)}</${name}>`;
+}
+
+/** Like `element`, for plain text in RSS: `&`, `<` and `>` as hexadecimal references (see `escapePlainText`). */
+export function plainTextElement(name: string, text: string | undefined, attrs: Attributes = {}): string {
+  if (text === undefined) return '';
+  return `<${name}${attributes(attrs)}>${escapePlainText(text)}</${name}>`;
 }
 
 /** `<name a="1"/>` */

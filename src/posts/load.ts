@@ -255,7 +255,9 @@ function resolvePost(
   record.attachments?.forEach((attachment, i) => {
     const asset = localAsset(attachment.url, `attachments.${i}.url`);
     if (asset === false) ok = false;
-    attachments.push(asset && attachment.size === undefined ? { ...attachment, size: asset.bytes.byteLength } : attachment);
+    // The file's real size, as for the image: a declared size goes stale when the file is replaced, and
+    // a podcast client that trusts a wrong enclosure length stops short or waits for bytes that never come.
+    attachments.push(asset ? { ...attachment, size: asset.bytes.byteLength } : attachment);
   });
   if (!ok) return undefined;
 

@@ -10,6 +10,7 @@ import { DATA_DIR, dataset, postRecord, seedDataset, siteRecord } from '../fixtu
 import { childrenNamed, descendants, NS, only, parseXml, textOf, xmlErrors, type XmlElement } from './parse.ts';
 import { BASE, modelOf, SEED_ID, SEED_TITLE, SEED_URL } from './seed-model.ts';
 
+const MRSS = 'http://search.yahoo.com/mrss/';
 const entriesOf = (feed: XmlElement): XmlElement[] => childrenNamed(feed, NS.atom, 'entry');
 const firstEntry = (xml: string): XmlElement => {
   const entry = entriesOf(parseXml(xml))[0];
@@ -66,8 +67,8 @@ describe('renderAtom on the seed data', async () => {
     expect(content.attributes.type).toBe('html');
     expect(content.text).toContain(`<img src="${BASE}/media/cxdfhd-1.png" alt="cxdfhd (1)"`);
     expect(content.text).not.toContain('../media');
-    // No entry author: the feed's applies (RFC 4287 §4.2.1).
-    expect(childrenNamed(entry, NS.atom, 'author')).toEqual([]);
+    // No author of its own: the entry names the site's, as the feed does.
+    expect(childrenNamed(entry, NS.atom, 'author').map((a) => textOf(a, NS.atom, 'name'))).toEqual(['WEGO Group']);
     // Same language as the feed: nothing to say.
     expect(entry.attributes['xml:lang']).toBeUndefined();
   });
@@ -162,6 +163,40 @@ describe('renderAtom entries', () => {
     expect(textOf(author, NS.atom, 'name')).toBe('Anna Berg');
     expect(textOf(author, NS.atom, 'email')).toBe('anna@example.com');
     expect(textOf(author, NS.atom, 'uri')).toBe(`${BASE}/people/anna`);
+  });
+
+  it("names the site's authors in an entry without its own, as RSS does", async () => {
+    const xml = renderAtom(
+      modelOf(
+        await dataset({
+          site: siteRecord({ authors: [{ name: 'Press & <Office>', email: 'press@example.com' }, { name: 'Desk' }] }),
+          posts: { a: postRecord(), b: postRecord({ published: '2024-01-01', authors: [{ name: 'Anna Berg' }] }) },
+        }),
+      ),
+    );
+    const [a, b] = entriesOf(parseXml(xml));
+    const names = (entry: XmlElement | undefined) =>
+      childrenNamed(entry!, NS.atom, 'author').map((author) => textOf(author, NS.atom, 'name'));
+    expect(names(a)).toEqual(['Press & <Office>', 'Desk']);
+    expect(textOf(childrenNamed(a!, NS.atom, 'author')[0]!, NS.atom, 'email')).toBe('press@example.com');
+    expect(names(b)).toEqual(['Anna Berg']);
+  });
+
+  it('links the lead image as an enclosure and as a Media RSS thumbnail', async () => {
+    const xml = renderAtom(
+      modelOf(
+        await dataset({
+          posts: { a: postRecord({ image: { url: '../media/photo.png', alt: 'A photo' } }), b: postRecord({ published: '2024-01-01' }) },
+          media: { 'photo.png': 'png bytes' },
+        }),
+      ),
+    );
+    const [a, b] = entriesOf(parseXml(xml));
+    expect(links(a!).filter((link) => link.rel === 'enclosure')).toEqual([
+      { rel: 'enclosure', href: `${BASE}/media/photo.png`, type: 'image/png', length: '9' },
+    ]);
+    expect(only(a!, MRSS, 'thumbnail').attributes).toEqual({ url: `${BASE}/media/photo.png` });
+    expect(childrenNamed(b!, MRSS, 'thumbnail')).toEqual([]);
   });
 
   it('encloses each attachment with its type, length and title', async () => {

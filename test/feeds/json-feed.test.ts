@@ -147,7 +147,7 @@ describe('renderJsonFeed items', () => {
       date_published: '2022-01-17T01:30:00Z',
       date_modified: '2022-01-18T01:30:00.250Z',
       authors: [
-        { name: 'Anna Berg', url: `${BASE}/people/anna` },
+        { name: 'Anna Berg', url: `${BASE}/people/anna`, _pressroom: { email: 'anna@example.com' } },
         { name: 'Ben Ode', url: 'mailto:ben@example.com' },
         { name: 'Cleo' },
       ],
@@ -160,6 +160,38 @@ describe('renderJsonFeed items', () => {
     });
     expect(jsonFeedSchemaErrors(parsed(text))).toEqual([]);
     expectOnlySpecKeys(parsed(text));
+  });
+
+  it("keeps an author's e-mail: as a mailto: url without a web page, in the _pressroom extension beside one", async () => {
+    const text = renderJsonFeed(
+      modelOf(
+        await dataset({
+          site: siteRecord({ authors: [{ name: 'Press', email: 'press@example.com', url: 'https://example.com/' }] }),
+          posts: { a: postRecord({ authors: [{ name: 'Ben Ode', email: 'ben@example.com' }, { name: 'Cleo', url: '/c' }] }) },
+        }),
+      ),
+    );
+    expect(parsed(text).authors).toEqual([
+      { name: 'Press', url: 'https://example.com/', _pressroom: { email: 'press@example.com' } },
+    ]);
+    expect(firstItem(text).authors).toEqual([
+      { name: 'Ben Ode', url: 'mailto:ben@example.com' },
+      { name: 'Cleo', url: `${BASE}/c` },
+    ]);
+    expect(jsonFeedSchemaErrors(parsed(text))).toEqual([]);
+    expectOnlySpecKeys(parsed(text));
+  });
+
+  it("gives a local attachment its file's real size, not the size the record states", async () => {
+    const text = renderJsonFeed(
+      modelOf(
+        await dataset({
+          posts: { a: postRecord({ attachments: [{ url: '../media/talk.mp3', mimeType: 'audio/mpeg', size: 999999 }] }) },
+          media: { 'talk.mp3': 'twelve bytes' },
+        }),
+      ),
+    );
+    expect(firstItem(text).attachments).toEqual([{ url: `${BASE}/media/talk.mp3`, mime_type: 'audio/mpeg', size_in_bytes: 12 }]);
   });
 
   it('gives the same bytes when rendered at different wall-clock times', async () => {

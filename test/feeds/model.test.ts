@@ -112,7 +112,7 @@ describe('feedItem', () => {
     const item = feedItem(post, 'https://example.com/news');
     expect(item.id).toBe('https://example.com/news/posts/board-meeting');
     expect(item.url).toBe(item.id);
-    expect(item.summary).toBe('Short & sweet .');
+    expect(item.summary).toBe('Short & sweet.');
   });
 
   it('keeps a given summary, drops characters XML forbids from every text, and resolves every URL', async () => {

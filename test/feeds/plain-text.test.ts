@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEntities, excerpt, htmlToText } from '../../src/feeds/plain-text.ts';
+import { decodeEntities, excerpt, htmlToText, textToHtml } from '../../src/feeds/plain-text.ts';
 
 describe('decodeEntities', () => {
   it('decodes numeric and common named references', () => {
@@ -27,7 +27,21 @@ describe('htmlToText', () => {
         '<p>Hello <b>world</b>,</p>\n<!-- hidden --><script>var x = "<p>no</p>";</script>' +
           '<style>p { color: red }</style><p>next&nbsp;line &amp; more</p>',
       ),
-    ).toBe('Hello world , next line & more'); // a no-break space is whitespace too
+    ).toBe('Hello world, next line & more'); // a no-break space is whitespace too
+  });
+
+  it('puts no space where an inline element ends or starts, so punctuation and words stay as written', () => {
+    expect(htmlToText('<p>Read <b>the full budget</b>. Then <a href="x">this</a>, <em>or</em>; (<i>that</i>)</p>')).toBe(
+      'Read the full budget. Then this, or; (that)',
+    );
+    expect(htmlToText('un<i>believ</i>able <SPAN class="x">H</SPAN><sub>2</sub>O')).toBe('unbelievable H2O');
+  });
+
+  it('keeps a space where a block element, a line break or an image separates words', () => {
+    expect(htmlToText('<p>one</p><p>two</p><div>three</div><li>four</li>five<br>six<img src="a.png">seven<td>eight</td>')).toBe(
+      'one two three four five six seven eight',
+    );
+    expect(htmlToText('<h2>Title</h2><custom-el>word</custom-el>.')).toBe('Title word .');
   });
 
   it('decodes references after the markup is gone, so escaped markup stays text', () => {
@@ -58,5 +72,16 @@ describe('excerpt', () => {
     const result = excerpt('🎉'.repeat(300), 10);
     expect(result).toBe(`${'🎉'.repeat(9)}…`);
     expect(Array.from(result)).toHaveLength(10);
+  });
+});
+
+describe('textToHtml', () => {
+  it('escapes what HTML would read as markup, and nothing else', () => {
+    expect(textToHtml('use a<b and c>d & "q" it\'s &amp;')).toBe('use a&lt;b and c&gt;d &amp; "q" it\'s &amp;amp;');
+  });
+
+  it('gives back the same text through htmlToText', () => {
+    const text = 'a<b & c>d &amp; <p>x</p> ]]>';
+    expect(htmlToText(textToHtml(text))).toBe(text);
   });
 });

@@ -10,6 +10,7 @@ import { DATA_DIR, dataset, postRecord, seedDataset, siteRecord } from '../fixtu
 import { childrenNamed, descendants, NS, only, parseXml, textOf, xmlErrors, type XmlElement } from './parse.ts';
 import { BASE, modelOf, SEED_ID, SEED_TITLE, SEED_URL } from './seed-model.ts';
 
+const MRSS = 'http://search.yahoo.com/mrss/';
 const channelOf = (xml: string): XmlElement => only(parseXml(xml), '', 'channel');
 const itemsOf = (xml: string): XmlElement[] => childrenNamed(channelOf(xml), '', 'item');
 const firstItem = (xml: string): XmlElement => {
@@ -185,12 +186,12 @@ describe('renderRss items', () => {
     expect(guid.attributes.isPermaLink).toBe('true');
   });
 
-  it('uses the summary as description when there is one, and keeps the HTML out of it', async () => {
+  it('uses the summary as description when there is one, as HTML that shows exactly that text', async () => {
     const xml = renderRss(
       modelOf(await dataset({ posts: { a: postRecord({ summary: 'Profits & <losses> in 2024.', content: '<p>Long text</p>' }) } })),
     );
     const item = firstItem(xml);
-    expect(textOf(item, '', 'description')).toBe('Profits & <losses> in 2024.');
+    expect(textOf(item, '', 'description')).toBe('Profits &amp; &lt;losses&gt; in 2024.');
     expect(textOf(item, NS.content, 'encoded')).toBe('<p>Long text</p>');
   });
 
@@ -282,7 +283,7 @@ describe('renderRss with hostile text', () => {
     expect(textOf(item, '', 'title')).toBe('Q&A: <b>"Quotes"</b> ]]> and ]]> again\r\nend');
     // The sanitiser writes the text's `>` as `&gt;`: the same HTML, read back as the same text.
     expect(textOf(item, NS.content, 'encoded')).toBe('<p>one ]]&gt; two ]]&gt; three</p><p>a &amp; b</p>');
-    expect(textOf(item, '', 'description')).toBe('less < more & ]]>');
+    expect(textOf(item, '', 'description')).toBe('less &lt; more &amp; ]]&gt;');
     expect(textOf(item, '', 'category')).toBe(category);
     expect(textOf(item, NS.dc, 'creator')).toBe('Zoë "Z" <z> & co');
   });
@@ -325,5 +326,104 @@ describe('renderRss under a base URL with a path', () => {
     expect(textOf(item, NS.content, 'encoded')).toBe(
       '<a href="https://example.com/news/posts/b">next</a><img src="https://example.com/news/media/c.png" />',
     );
+  });
+});
+
+describe('renderRss text encoding', () => {
+  const data = () =>
+    dataset({
+      site: siteRecord({ title: 'News & <Views>', description: 'A & B <c>', copyright: '© A & <B>' }),
+      posts: {
+        a: postRecord({
+          title: 'Q&A: 1 < 2 > 0',
+          summary: 'use a<b and c>d',
+          categories: ['R&D <Labs>'],
+          authors: [{ name: 'Ann & <Bo>' }],
+        }),
+      },
+    });
+
+  it('writes &, < and > in plain text as hexadecimal references, as the RSS Best Practices Profile asks', async () => {
+    const xml = renderRss(modelOf(await data()));
+    expect(xml).toContain('<title>News &#x26; &#x3C;Views&#x3E;</title>');
+    expect(xml).toContain('<description>A &#x26; B &#x3C;c&#x3E;</description>');
+    expect(xml).toContain('<copyright>© A &#x26; &#x3C;B&#x3E;</copyright>');
+    expect(xml).toContain('<title>Q&#x26;A: 1 &#x3C; 2 &#x3E; 0</title>');
+    expect(xml).toContain('<category>R&#x26;D &#x3C;Labs&#x3E;</category>');
+    expect(xml).toContain('<dc:creator>Ann &#x26; &#x3C;Bo&#x3E;</dc:creator>');
+    // The same text for every XML parser.
+    const item = firstItem(xml);
+    expect(textOf(item, '', 'title')).toBe('Q&A: 1 < 2 > 0');
+    expect(textOf(item, '', 'category')).toBe('R&D <Labs>');
+    expect(textOf(item, NS.dc, 'creator')).toBe('Ann & <Bo>');
+    expect(textOf(channelOf(xml), '', 'title')).toBe('News & <Views>');
+  });
+
+  it('writes the item description as HTML escaped once more for XML, so no word of the summary reads as a tag', async () => {
+    const xml = renderRss(modelOf(await data()));
+    expect(xml).toContain('<description>use a&amp;lt;b and c&amp;gt;d</description>');
+    expect(textOf(firstItem(xml), '', 'description')).toBe('use a&lt;b and c&gt;d');
+    // feed-parser decodes the HTML's references: the summary's own text.
+    expect(parseFeed(xml).items[0]?.description).toBe('use a<b and c>d');
+  });
+});
+
+describe('renderRss item language and media', () => {
+  it("names a post's own language as dc:language, and none for a post without one", async () => {
+    const xml = renderRss(
+      modelOf(await dataset({ posts: { a: postRecord({ language: 'de-AT' }), b: postRecord({ published: '2024-01-01' }) } })),
+    );
+    const [a, b] = itemsOf(xml);
+    expect(childrenNamed(a!, NS.dc, 'language').map((e) => e.text)).toEqual(['de-AT']);
+    expect(childrenNamed(b!, NS.dc, 'language')).toEqual([]);
+  });
+
+  it('gives the lead image as media:content and media:thumbnail, its alt text on the <img> alone', async () => {
+    const xml = renderRss(
+      modelOf(
+        await dataset({
+          posts: { a: postRecord({ image: { url: '../media/photo.png', alt: 'Ann & <Bo> at the plant' } }) },
+          media: { 'photo.png': 'png bytes' },
+        }),
+      ),
+    );
+    expect(parseXml(xml).attributes['xmlns:media']).toBe(MRSS);
+    const item = firstItem(xml);
+    const content = only(item, MRSS, 'content');
+    // No width or height: they are not known.
+    expect(content.attributes).toEqual({ url: `${BASE}/media/photo.png`, medium: 'image', type: 'image/png', fileSize: '9' });
+    // No media:description: feedparser would take it for the item's description.
+    expect(content.children).toEqual([]);
+    expect([...descendants(item)].filter((e) => e.uri === MRSS).map((e) => e.local)).toEqual(['content', 'thumbnail']);
+    expect(only(item, MRSS, 'thumbnail').attributes).toEqual({ url: `${BASE}/media/photo.png` });
+    // The image is also the enclosure, there being no attachment.
+    expect(only(item, '', 'enclosure').attributes.url).toBe(`${BASE}/media/photo.png`);
+  });
+
+  it('names a remote image without type or size, and nothing without an image', async () => {
+    const xml = renderRss(
+      modelOf(
+        await dataset({
+          posts: { a: postRecord({ image: { url: 'https://cdn.example.com/p.jpg' } }), b: postRecord({ published: '2024-01-01' }) },
+        }),
+      ),
+    );
+    const [a, b] = itemsOf(xml);
+    const content = only(a!, MRSS, 'content');
+    expect(content.attributes).toEqual({ url: 'https://cdn.example.com/p.jpg', medium: 'image' });
+    expect(content.children).toEqual([]);
+    expect(b!.children.filter((e) => e.uri === MRSS)).toEqual([]);
+  });
+
+  it("encloses a local attachment with its file's real length, not the length the record states", async () => {
+    const xml = renderRss(
+      modelOf(
+        await dataset({
+          posts: { a: postRecord({ attachments: [{ url: '../media/talk.mp3', mimeType: 'audio/mpeg', size: 999999 }] }) },
+          media: { 'talk.mp3': 'twelve bytes' },
+        }),
+      ),
+    );
+    expect(only(firstItem(xml), '', 'enclosure').attributes.length).toBe('12');
   });
 });

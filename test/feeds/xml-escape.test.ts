@@ -4,8 +4,10 @@ import {
   element,
   emptyElement,
   escapeAttribute,
+  escapePlainText,
   escapeText,
   parentElement,
+  plainTextElement,
 } from '../../src/feeds/xml-escape.ts';
 import { parseXml, xmlErrors } from './parse.ts';
 
@@ -88,5 +90,20 @@ describe('element builders', () => {
       [expected, expected],
       ['', expected],
     ]);
+  });
+});
+
+describe('escapePlainText and plainTextElement', () => {
+  it('writes &, < and > as hexadecimal references (RSS Best Practices Profile), a CR as a reference, quotes as they are', () => {
+    expect(escapePlainText('R&D <"Labs"> ]]> &amp;\r\u0001')).toBe('R&#x26;D &#x3C;"Labs"&#x3E; ]]&#x3E; &#x26;amp;&#13;');
+  });
+
+  it('reads back exactly, like escapeText', () => {
+    const text = 'Q&A: <b>"it\'s"</b> ]]> &amp; &#x26;\r\nend';
+    const xml = plainTextElement('title', text, { type: 'a"b' });
+    expect(xml).toBe('<title type="a&quot;b">Q&#x26;A: &#x3C;b&#x3E;"it\'s"&#x3C;/b&#x3E; ]]&#x3E; &#x26;amp; &#x26;#x26;&#13;\nend</title>');
+    expect(parseXml(xml).text).toBe(text);
+    expect(parseXml(element('title', text)).text).toBe(text);
+    expect(plainTextElement('title', undefined)).toBe('');
   });
 });
