@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { renderMarkdown } from './markdown.ts';
 import { mediaTypeOf } from './media-types.ts';
 import { describeValue, type Problem } from './problems.ts';
 import {
@@ -258,9 +259,20 @@ function resolvePost(
   });
   if (!ok) return undefined;
 
-  const { slug: _slug, updated: _updated, image: _image, attachments: _attachments, ...rest } = record;
+  const {
+    $schema: _schema,
+    format,
+    slug: _slug,
+    updated: _updated,
+    image: _image,
+    attachments: _attachments,
+    ...rest
+  } = record;
   return {
     ...rest,
+    // From here on every post's content is HTML: feeds, pages, summaries and the worker's bundle read
+    // rendered Markdown exactly as they read HTML written by hand, and sanitise it alike.
+    content: format === 'markdown' ? renderMarkdown(record.content) : record.content,
     slug,
     file,
     updated: record.updated ?? record.published,
