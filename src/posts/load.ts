@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { localLinkProblems } from './local-links.ts';
 import { renderMarkdown } from './markdown.ts';
 import { mediaTypeOf } from './media-types.ts';
 import { describeValue, type Problem } from './problems.ts';
@@ -107,6 +108,8 @@ export async function loadDataset(input: DataInput): Promise<LoadResult> {
   }
 
   if (!site || problems.some((p) => p.severity === 'error')) return { ok: false, problems };
+  // Only once every post loaded: a link to a post that failed would otherwise read as a link to nothing.
+  problems.push(...localLinkProblems({ site, siteFile: input.site?.file ?? 'site.json', posts, assets }));
   posts.sort(newestFirst);
   const version = input.version ?? (await versionOf(input));
   const warnings = problems.filter((p) => p.severity === 'warning');
