@@ -129,12 +129,15 @@ export const ImageSchema = v.object(
 const MIME = 'a media type such as "audio/mpeg"';
 export const AttachmentSchema = v.object(
   {
-    url: urlReference(),
-    mimeType: v.pipe(v.string(MIME), v.regex(/^[\w.+-]+\/[\w.+-]+$/, MIME)),
+    url: about(urlReference(), 'Absolute, or relative to the post or to the site.'),
+    mimeType: about(v.pipe(v.string(MIME), v.regex(/^[\w.+-]+\/[\w.+-]+$/, MIME)), 'The media type: application/pdf, audio/mpeg.'),
     size: v.optional(
-      v.pipe(v.number('a size in bytes'), v.integer('a whole number of bytes'), v.minValue(0, 'a size of 0 bytes or more')),
+      about(
+        v.pipe(v.number('a size in bytes'), v.integer('a whole number of bytes'), v.minValue(0, 'a size of 0 bytes or more')),
+        'In bytes; a file under media/ gets its real size.',
+      ),
     ),
-    title: v.optional(v.string('a string')),
+    title: v.optional(about(v.string('a string'), 'The name readers see.')),
   },
   'an attachment object ({ "url": "…", "mimeType": "…" })',
 );
@@ -153,8 +156,11 @@ const itemCount = () => wholeNumber(1, 1000, 'a whole number from 1 to 1000');
 
 export const CacheSchema = v.object(
   {
-    maxAge: v.optional(seconds(), CACHE_DEFAULTS.maxAge),
-    staleWhileRevalidate: v.optional(seconds(), CACHE_DEFAULTS.staleWhileRevalidate),
+    maxAge: v.optional(about(seconds(), 'How long readers may keep a feed or page, in seconds.'), CACHE_DEFAULTS.maxAge),
+    staleWhileRevalidate: v.optional(
+      about(seconds(), 'How long a stale copy may be served while a fresh one is fetched, in seconds.'),
+      CACHE_DEFAULTS.staleWhileRevalidate,
+    ),
   },
   'an object ({ "maxAge": 300, "staleWhileRevalidate": 3600 })',
 );
