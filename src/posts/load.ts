@@ -1,5 +1,7 @@
 import * as v from 'valibot';
 import { DataVersion } from './data-version.ts';
+import { localLinkProblems } from './local-links.ts';
+import { renderMarkdown } from './markdown.ts';
 import { mediaTypeOf } from './media-types.ts';
 import { describeValue, type Problem } from './problems.ts';
 import {
@@ -107,6 +109,8 @@ export async function loadDataset(input: DataInput): Promise<LoadResult> {
   }
 
   if (!site || problems.some((p) => p.severity === 'error')) return { ok: false, problems };
+  // Only once every post loaded: a link to a post that failed would otherwise read as a link to nothing.
+  problems.push(...localLinkProblems({ site, siteFile: input.site?.file ?? 'site.json', posts, assets }));
   posts.sort(newestFirst);
   const version = input.version ?? (await versionOf(input));
   const warnings = problems.filter((p) => p.severity === 'warning');
@@ -261,9 +265,20 @@ function resolvePost(
   });
   if (!ok) return undefined;
 
-  const { slug: _slug, updated: _updated, image: _image, attachments: _attachments, ...rest } = record;
+  const {
+    $schema: _schema,
+    format,
+    slug: _slug,
+    updated: _updated,
+    image: _image,
+    attachments: _attachments,
+    ...rest
+  } = record;
   return {
     ...rest,
+    // From here on every post's content is HTML: feeds, pages, summaries and the worker's bundle read
+    // rendered Markdown exactly as they read HTML written by hand, and sanitise it alike.
+    content: format === 'markdown' ? renderMarkdown(record.content) : record.content,
     slug,
     file,
     updated: record.updated ?? record.published,

@@ -10,6 +10,11 @@ import { isHttpUrl } from './http-url.ts';
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const ISO_DATE_TIME =
   /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:[Zz]|[+-](\d{2}):(\d{2}))$/;
+/**
+ * Both shapes in one flagless pattern, for the editor schemas: JSON Schema's `date-time` format wants
+ * seconds, which a publisher may leave out.
+ */
+const ISO_INSTANT_SHAPE = /^\d{4}-\d{2}-\d{2}(?:[Tt]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:[Zz]|[+-]\d{2}:\d{2}))?$/;
 
 /** A real calendar date (no 30 February), as ISO 8601 date or date-time with an offset. */
 export function isIsoInstant(text: string): boolean {
@@ -33,20 +38,30 @@ export function toInstant(text: string): Date {
   return new Date(ISO_DATE.test(text) ? `${text}T00:00:00Z` : text);
 }
 
+/** `v.description` in one word: the text editors show beside a field (the editor schemas, README.md#data-format). */
+const about = <S extends v.GenericSchema>(schema: S, description: string) => v.pipe(schema, v.description(description));
+
 const NON_EMPTY = 'a non-empty string';
 const nonEmptyString = () =>
   v.pipe(
     v.string(NON_EMPTY),
+    v.nonEmpty(NON_EMPTY),
     // Control characters are dropped from feeds (XML 1.0 forbids them): a title of nothing else is empty.
     v.check((s) => s.replace(/[\p{Cc}\p{Cs}\uFFFE\uFFFF]/gu, '').trim() !== '', NON_EMPTY),
   );
 
 const DATE = 'an ISO 8601 date (2022-01-17) or date-time with offset (2022-01-17T09:30:00+01:00)';
 const isoDate = () =>
-  v.pipe(v.string(DATE), v.check(isIsoInstant, DATE), v.transform(toInstant));
+  v.pipe(v.string(DATE), v.regex(ISO_INSTANT_SHAPE, DATE), v.check(isIsoInstant, DATE), v.transform(toInstant));
 
 const ABSOLUTE_URL = 'an absolute http(s) URL';
-const absoluteUrl = () => v.pipe(v.string(ABSOLUTE_URL), v.check(isHttpUrl, ABSOLUTE_URL));
+const absoluteUrl = () =>
+  v.pipe(
+    v.string(ABSOLUTE_URL),
+    v.check(isHttpUrl, ABSOLUTE_URL),
+    // For the editor schemas only: what the check above means, in JSON Schema's words.
+    v.metadata({ format: 'uri', pattern: '^[Hh][Tt][Tt][Pp][Ss]?://' }),
+  );
 
 const URL_REFERENCE = 'a URL, absolute or relative to the post (no spaces)';
 /** What readers may follow: web pages and files, mail and phone. Never script (`javascript:`) or `data:`. */
@@ -62,6 +77,7 @@ const urlReference = () =>
     v.check((s) => URL.canParse(s, REFERENCE_BASE), URL_REFERENCE),
     // The scheme as a reader's URL parser sees it, not as the text starts.
     v.check((s) => SAFE_SCHEMES.has(new URL(s, REFERENCE_BASE).protocol), URL_REFERENCE),
+    v.metadata({ pattern: '^\\S+$' }),
   );
 
 const LANGUAGE = 'a language tag such as "en" or "en-GB"';
@@ -89,9 +105,9 @@ const slug = () =>
 
 export const AuthorSchema = v.object(
   {
-    name: nonEmptyString(),
-    email: v.optional(email()),
-    url: v.optional(urlReference()),
+    name: about(nonEmptyString(), "The author's name."),
+    email: v.optional(about(email(), 'An e-mail address.')),
+    url: v.optional(about(urlReference(), "The author's page.")),
   },
   'an author object ({ "name": "…" })',
 );
@@ -104,8 +120,8 @@ const authors = () =>
 
 export const ImageSchema = v.object(
   {
-    url: urlReference(),
-    alt: v.optional(v.string('a string')),
+    url: about(urlReference(), 'Absolute, or relative to the post (../media/a.png) or to the site (/media/a.png).'),
+    alt: v.optional(about(v.string('a string'), 'The text shown in place of the image.')),
   },
   'an image object ({ "url": "…", "alt": "…" })',
 );
@@ -113,12 +129,15 @@ export const ImageSchema = v.object(
 const MIME = 'a media type such as "audio/mpeg"';
 export const AttachmentSchema = v.object(
   {
-    url: urlReference(),
-    mimeType: v.pipe(v.string(MIME), v.regex(/^[\w.+-]+\/[\w.+-]+$/, MIME)),
+    url: about(urlReference(), 'Absolute, or relative to the post or to the site.'),
+    mimeType: about(v.pipe(v.string(MIME), v.regex(/^[\w.+-]+\/[\w.+-]+$/, MIME)), 'The media type: application/pdf, audio/mpeg.'),
     size: v.optional(
-      v.pipe(v.number('a size in bytes'), v.integer('a whole number of bytes'), v.minValue(0, 'a size of 0 bytes or more')),
+      about(
+        v.pipe(v.number('a size in bytes'), v.integer('a whole number of bytes'), v.minValue(0, 'a size of 0 bytes or more')),
+        'In bytes; a file under media/ gets its real size.',
+      ),
     ),
-    title: v.optional(v.string('a string')),
+    title: v.optional(about(v.string('a string'), 'The name readers see.')),
   },
   'an attachment object ({ "url": "…", "mimeType": "…" })',
 );
@@ -137,46 +156,80 @@ const itemCount = () => wholeNumber(1, 1000, 'a whole number from 1 to 1000');
 
 export const CacheSchema = v.object(
   {
-    maxAge: v.optional(seconds(), CACHE_DEFAULTS.maxAge),
-    staleWhileRevalidate: v.optional(seconds(), CACHE_DEFAULTS.staleWhileRevalidate),
+    maxAge: v.optional(about(seconds(), 'How long readers may keep a feed or page, in seconds.'), CACHE_DEFAULTS.maxAge),
+    staleWhileRevalidate: v.optional(
+      about(seconds(), 'How long a stale copy may be served while a fresh one is fetched, in seconds.'),
+      CACHE_DEFAULTS.staleWhileRevalidate,
+    ),
   },
   'an object ({ "maxAge": 300, "staleWhileRevalidate": 3600 })',
 );
 
+/** The file's own pointer to its JSON Schema, for editors (`npm run schemas`); the loader ignores it. */
+const schemaPointer = () =>
+  v.optional(v.pipe(v.string('a string'), v.description('The JSON Schema this file follows, for editors.')));
+
+export const POST_FORMATS = ['html', 'markdown'] as const;
+export type PostFormat = (typeof POST_FORMATS)[number];
+
 export const SiteSchema = v.object(
   {
-    title: nonEmptyString(),
-    description: nonEmptyString(),
-    url: v.optional(absoluteUrl()),
-    language: languageTag(),
-    authors: authors(),
-    copyright: v.optional(v.string('a string')),
-    icon: v.optional(urlReference()),
-    feedLimit: v.optional(itemCount(), FEED_LIMIT_DEFAULT),
+    $schema: schemaPointer(),
+    title: about(nonEmptyString(), "The site's name."),
+    description: about(nonEmptyString(), 'One sentence about the site.'),
+    url: v.optional(about(absoluteUrl(), 'The public base URL (http or https, may include a path). SITE_URL overrides it.')),
+    language: about(languageTag(), 'A language tag: en, en-GB, zh-Hans.'),
+    authors: about(authors(), 'At least one author; the default of every post.'),
+    copyright: v.optional(about(v.string('a string'), 'The copyright notice feeds carry.')),
+    icon: v.optional(about(urlReference(), "The site's icon; a relative URL resolves against the site.")),
+    feedLimit: v.optional(about(itemCount(), 'Items per feed page, 1 to 1000.'), FEED_LIMIT_DEFAULT),
     /** The largest `?limit=N` a reader may ask of a feed (never below `feedLimit`). */
-    maxLimit: v.optional(itemCount(), MAX_LIMIT_DEFAULT),
-    cache: v.optional(CacheSchema, {}),
+    maxLimit: v.optional(
+      about(itemCount(), 'The largest ?limit=N a reader may ask of a feed, 1 to 1000 (never below feedLimit).'),
+      MAX_LIMIT_DEFAULT,
+    ),
+    cache: v.optional(about(CacheSchema, 'Cache-Control of feeds and pages, in seconds; also RSS <ttl>.'), {}),
     /** A WebSub hub the feeds name, so subscribers can be pushed new posts instead of polling. */
-    hub: v.optional(absoluteUrl()),
+    hub: v.optional(about(absoluteUrl(), 'A WebSub hub URL, named in every feed.')),
   },
   'a JSON object',
 );
 
 export const PostSchema = v.object(
   {
-    title: nonEmptyString(),
-    published: isoDate(),
-    content: v.string('an HTML string'),
-    id: v.optional(postId()),
-    slug: v.optional(slug()),
-    updated: v.optional(isoDate()),
-    summary: v.optional(v.string('a string')),
-    authors: v.optional(authors()),
-    categories: v.optional(v.array(nonEmptyString(), 'a list of category names (["Company News"])')),
-    image: v.optional(ImageSchema),
-    attachments: v.optional(v.array(AttachmentSchema, 'a list of attachments')),
-    draft: v.optional(v.boolean('true or false')),
-    language: v.optional(languageTag()),
+    $schema: schemaPointer(),
+    title: about(nonEmptyString(), "The post's title."),
+    published: about(
+      isoDate(),
+      'ISO 8601 date (2022-01-17, midnight UTC) or date-time with offset (2022-01-17T09:30:00+01:00). A future date schedules the post.',
+    ),
+    format: v.optional(
+      about(
+        v.picklist(POST_FORMATS, 'either "html" or "markdown"'),
+        'How content is written: "html" (the default) or "markdown" (CommonMark, HTML inside allowed).',
+      ),
+      'html',
+    ),
+    content: about(
+      v.string('an HTML or Markdown string'),
+      'The body, as HTML or, with "format": "markdown", as CommonMark. Relative URLs resolve against the post.',
+    ),
+    id: v.optional(
+      about(postId(), 'A stable absolute URI (tag:…, urn:uuid:…, https://…). Default: the post\'s URL. Set it before changing the slug.'),
+    ),
+    slug: v.optional(
+      about(slug(), 'Lowercase a-z, digits and single hyphens; default: the file name. The post lives at /posts/<slug>.'),
+    ),
+    updated: v.optional(about(isoDate(), 'Like published, not earlier than it; default: published.')),
+    summary: v.optional(about(v.string('a string'), 'Plain text; default: the first 280 characters of the content.')),
+    authors: v.optional(about(authors(), "Default: the site's authors.")),
+    categories: v.optional(
+      about(v.array(nonEmptyString(), 'a list of category names (["Company News"])'), 'Category names.'),
+    ),
+    image: v.optional(about(ImageSchema, 'The lead image; a file under media/ gets its real type and size.')),
+    attachments: v.optional(about(v.array(AttachmentSchema, 'a list of attachments'), 'Files readers may download.')),
+    draft: v.optional(about(v.boolean('true or false'), 'true keeps the post out of every feed and page.')),
+    language: v.optional(about(languageTag(), "The post's language tag when it differs from the site's.")),
   },
   'a JSON object',
 );
@@ -188,10 +241,12 @@ export type Site = v.InferOutput<typeof SiteSchema>;
 export type PostRecord = v.InferOutput<typeof PostSchema>;
 
 /** A validated post with its defaults resolved: the slug and the file it came from are always known. */
-export type Post = Omit<PostRecord, 'slug' | 'updated' | 'image'> & {
+export type Post = Omit<PostRecord, 'slug' | 'updated' | 'image' | 'format' | '$schema'> & {
   slug: string;
   /** With the media type and size filled in when the image is one of the site's own files. */
   image?: Image & { mimeType?: string; size?: number };
+  /** HTML always: a Markdown record's content is rendered when it is loaded. */
+  content: string;
   /** `updated`, or `published` when the record has none. */
   updated: Date;
   file: string;

@@ -24,7 +24,7 @@ const URL_REFERENCE = 'a URL, absolute or relative to the post (no spaces)';
 describe('post fields', () => {
   it('names a missing required field and what it should be', async () => {
     const { content: _content, ...record } = postRecord();
-    expect(await postLines(record)).toEqual(['data/posts/foo.json: content: missing, expected an HTML string']);
+    expect(await postLines(record)).toEqual(['data/posts/foo.json: content: missing, expected an HTML or Markdown string']);
   });
 
   it('reports a value of the wrong type with the value written', async () => {
@@ -236,6 +236,19 @@ describe('unknown fields', () => {
     expect(await postLines(postRecord({ image: { url: 'https://cdn.example.com/a.png', atl: 'A plant' } }))).toEqual([
       'data/posts/foo.json: image.atl: unknown field (did you mean "alt"?)   [warning]',
     ]);
+  });
+
+  it('knows "$schema", the line editors read, in posts and in site.json', async () => {
+    const result = await loadDataset(
+      dataInput({
+        site: siteRecord({ $schema: '../src/posts/json-schema/site.schema.json' }),
+        posts: { foo: postRecord({ $schema: '../../src/posts/json-schema/post.schema.json' }) },
+      }),
+    );
+    expect(result.problems).toEqual([]);
+    if (!result.ok) throw new Error('did not load');
+    expect(result.dataset.posts[0]).not.toHaveProperty('$schema');
+    expect(await postLines(postRecord({ $schema: 42 }))).toEqual(['data/posts/foo.json: $schema: expected a string, got 42']);
   });
 
   it('warns without a hint when nothing is close, and alone does not fail the post', async () => {

@@ -56,6 +56,12 @@ describe('wrangler deploy --dry-run', () => {
     expect(inputs.filter((input) => /node_modules\/(?:sanitize-html|htmlparser2|postcss)\//.test(input))).toEqual([]);
   });
 
+  it('bundles no Markdown renderer: Markdown posts come rendered from npm run build:data', () => {
+    const inputs = Object.keys(meta.inputs);
+    expect(inputs).not.toContain('src/posts/markdown.ts');
+    expect(inputs.filter((input) => /node_modules\/(?:markdown-it|linkify-it|mdurl|uc\.micro)\//.test(input))).toEqual([]);
+  });
+
   it('carries the data of data/ as validated now', async () => {
     const { version } = await seedDataset();
     expect(code).toContain(version);

@@ -1,0 +1,136 @@
+import type { Asset } from './load.ts';
+import type { Problem } from './problems.ts';
+import type { Post, Site } from './schema.ts';
+
+/**
+ * Links and images that point into the site at something it does not serve: a file missing from
+ * `media/`, a post that does not exist, or `media/x.png` written relative to a post (so it means
+ * `/posts/media/x.png`). Warnings, not errors: the site works, one link of it does not.
+ *
+ * Only the paths the data decides are judged (`/media/…`, `/posts/…`); the app's own routes
+ * (`/`, `/rss.xml`, `/categories/…`) are the app's business. Only site-local URLs: relative ones, and
+ * absolute ones below the site's `url`.
+ */
+export function localLinkProblems(input: {
+  site: Site;
+  siteFile: string;
+  posts: readonly Post[];
+  assets: ReadonlyMap<string, Asset>;
+}): Problem[] {
+  const { site, siteFile, posts, assets } = input;
+  const slugs = new Set(posts.map((post) => post.slug));
+  const siteUrl = site.url === undefined ? undefined : new URL(site.url);
+  const problems: Problem[] = [];
+  const judge = (file: string, field: string, url: string, base: string) => {
+    const path = sitePath(url, base, siteUrl);
+    if (path === undefined) return;
+    const missing = whatIsMissing(path, slugs, assets);
+    if (!missing) return;
+    const inMedia = path.indexOf('/media/');
+    const suggestion = inMedia > 0 && assets.has(decodePath(path.slice(inMedia))) ? path.slice(inMedia) : undefined;
+    const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
+    problems.push({ file, path: field, message: `"${url}" resolves to ${path}, which is ${missing}${hint}`, severity: 'warning' });
+  };
+
+  // The site's own URLs resolve against its root, as the app reads them.
+  if (site.icon !== undefined) judge(siteFile, 'icon', site.icon, `${LOCAL}/`);
+  for (const post of posts) {
+    const base = `${LOCAL}/posts/${post.slug}`;
+    if (post.image) judge(post.file, 'image.url', post.image.url, base);
+    post.attachments?.forEach((attachment, i) => judge(post.file, `attachments.${i}.url`, attachment.url, base));
+    for (const url of new Set(urlsInHtml(post.content))) judge(post.file, 'content', url, base);
+  }
+  return problems;
+}
+
+/** A host no real URL has: what a relative URL resolves to below it is a path of the site. */
+const LOCAL = 'http://site.invalid';
+
+/** The path below the site's root that `url` names, or undefined when it leaves the site. */
+function sitePath(url: string, base: string, siteUrl: URL | undefined): string | undefined {
+  const trimmed = url.trim();
+  if (trimmed === '' || trimmed.startsWith('#')) return undefined;
+  let resolved: URL;
+  try {
+    resolved = new URL(trimmed, base);
+  } catch {
+    return undefined; // not a URL the schema checked (content is free HTML): the sanitiser judges it
+  }
+  if (resolved.origin === LOCAL) return resolved.pathname;
+  if (!siteUrl || resolved.origin !== siteUrl.origin) return undefined;
+  const root = siteUrl.pathname.replace(/\/+$/, '');
+  if (resolved.pathname === root) return '/';
+  return resolved.pathname.startsWith(`${root}/`) ? resolved.pathname.slice(root.length) : undefined;
+}
+
+function whatIsMissing(path: string, slugs: ReadonlySet<string>, assets: ReadonlyMap<string, Asset>): string | undefined {
+  if (path.startsWith('/media/')) return assets.has(decodePath(path)) ? undefined : 'no file under media/';
+  if (path.startsWith('/posts/')) return slugs.has(path.slice('/posts/'.length).replace(/\/$/, '')) ? undefined : 'no post';
+  return undefined;
+}
+
+/** `/media/a%20b.png` names the file `media/a b.png`; a stray `%` names a file with a `%` in it. */
+function decodePath(pathname: string): string {
+  try {
+    return decodeURIComponent(pathname);
+  } catch {
+    return pathname; // malformed escape: not an encoded name, so look the file up as written
+  }
+}
+
+/**
+ * A URL-bearing attribute, quoted or not. Found in the whole fragment at once rather than tag by tag:
+ * this runs over every post at every load, and a full start-tag grammar made it a quarter of the load.
+ */
+const LINKING_ATTRIBUTE = /\s(href|src|srcset|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/gi;
+
+/** Every URL a reader's browser would follow or load from an HTML fragment: `href`, `src`, `poster`, `srcset`. */
+export function urlsInHtml(html: string): string[] {
+  const urls: string[] = [];
+  for (const match of html.matchAll(LINKING_ATTRIBUTE)) {
+    // Inside a tag only: `href="x"` in the text is words. (A `>` quoted earlier in the same tag hides
+    // the attribute: a link left unjudged, never a false warning.)
+    if (html.lastIndexOf('<', match.index) <= html.lastIndexOf('>', match.index)) continue;
+    const [, name = '', dq, sq, bare] = match;
+    const value = decodeAttribute(dq ?? sq ?? bare ?? '');
+    if (name.toLowerCase() === 'srcset') urls.push(...srcsetUrls(value));
+    else urls.push(value);
+  }
+  return urls;
+}
+
+/**
+ * `srcset="a.png 1x, b.png 2x"`, split the way HTML does: a URL runs to the next whitespace and may hold
+ * commas (`/w_400,h_300/a.jpg 400w`); commas separate candidates only after a URL or its descriptors.
+ */
+function srcsetUrls(srcset: string): string[] {
+  const urls: string[] = [];
+  const separator = /[\s,]*/y;
+  const url = /\S+/y;
+  const descriptors = /(?:[^,(]|\([^)]*\)?)*/y;
+  let position = 0;
+  while (position < srcset.length) {
+    separator.lastIndex = position;
+    separator.exec(srcset);
+    url.lastIndex = separator.lastIndex;
+    const found = url.exec(srcset)?.[0];
+    if (!found) break;
+    position = url.lastIndex;
+    if (!found.endsWith(',')) {
+      descriptors.lastIndex = position;
+      descriptors.exec(srcset);
+      position = descriptors.lastIndex;
+    }
+    const candidate = found.replace(/,+$/, '');
+    if (candidate) urls.push(candidate);
+  }
+  return urls;
+}
+
+const decodeAttribute = (value: string) =>
+  value
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&apos;/g, "'")
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
