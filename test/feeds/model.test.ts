@@ -9,7 +9,8 @@ import {
   PublishedPosts,
   siteScope,
 } from '../../src/feeds/model.ts';
-import { dataset, postRecord, seedDataset, siteRecord } from '../fixtures.ts';
+import { dataset, postRecord, siteRecord } from '../fixtures.ts';
+import { seedDataset } from '../support.ts';
 
 const BASE = 'https://news.example.com';
 
