@@ -1,9 +1,32 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * What starts processes (the Node server, scripts, workerd, Chromium, the Python validators, jing,
+ * xmllint): `npm run test:e2e`. Everything else runs in process: `npm test`. A test file is in exactly
+ * one of the two.
+ */
+const STARTS_PROCESSES = ['test/e2e/**/*.test.ts', 'test/workerd/**/*.test.ts', 'test/scripts/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    projects: [
+      {
+        test: {
+          name: 'fast',
+          include: ['test/**/*.test.ts'],
+          exclude: STARTS_PROCESSES,
+          testTimeout: 30_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: STARTS_PROCESSES,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });
