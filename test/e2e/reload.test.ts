@@ -182,20 +182,25 @@ describe('the Node server watching its data folder', () => {
 describe('the Node server with WATCH=0', () => {
   let dir: string;
   let server: RunningServer;
+  /** The same folder served with WATCH=1: when it has seen an edit, a watcher had its chance. */
+  let watching: RunningServer;
   beforeAll(async () => {
     dir = await makeDataDir({ posts: { first: postRecord({ title: 'First' }) } });
-    server = await startServer({ DATA_DIR: dir, WATCH: '0' });
+    [server, watching] = await Promise.all([
+      startServer({ DATA_DIR: dir, WATCH: '0' }),
+      startServer({ DATA_DIR: dir, WATCH: '1' }),
+    ]);
   });
   afterAll(async () => {
-    await server?.stop();
+    await Promise.all([server?.stop(), watching?.stop()]);
     if (dir) await removeDir(dir);
   });
 
   it('reloads on SIGHUP only', async () => {
     const before = await health(server);
     await writeFile(path.join(dir, 'posts', 'second.json'), json(postRecord({ title: 'Second', published: '2024-03-02' })));
-    // Give a watcher, were there one, time to act: a fixed wait, but one that can only hide a failure.
-    await new Promise((resolve) => setTimeout(resolve, 600));
+    // No fixed wait: the watching server reloading is the moment a watcher, were there one, would have acted.
+    await healthWhen(watching, (h) => h.posts === 2);
     expect(await health(server)).toEqual(before);
 
     server.process.kill('SIGHUP');

@@ -75,7 +75,7 @@ describe('loadDataDir', () => {
       `${path.join(dir, 'posts', 'more')}: a link to a folder, which is not followed, ignored   [warning]`,
     ]);
     expect(result.ok).toBe(true);
-    if (!result.ok) return;
+    if (!result.ok) throw new Error('the folder did not load');
     expect(result.dataset.posts.map((p) => [p.title, p.slug]).sort()).toEqual([
       ['Linked', 'linked'],
       ['Nested', 'nested'],
@@ -105,7 +105,7 @@ describe('loadDataDir', () => {
     const { version: _version, ...withoutVersion } = input;
     const computed = await loadDataset(withoutVersion);
     expect(streamed.ok && computed.ok).toBe(true);
-    if (!streamed.ok || !computed.ok) return;
+    if (!streamed.ok || !computed.ok) throw new Error('the folder did not load');
     expect(streamed.dataset.version).toMatch(/^[0-9a-f]{16}$/);
     expect(streamed.dataset.version).toBe(computed.dataset.version);
     await writeFile(path.join(dir, 'media', 'a.png'), new Uint8Array([1, 2, 4]));
