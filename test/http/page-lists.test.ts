@@ -9,7 +9,6 @@ import { nodeCompressors } from '../../src/node/compression.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 import { get } from '../support.ts';
 
-type App = ReturnType<typeof createApp>;
 const BASE = 'https://news.example.com';
 const NOW = new Date('2024-06-01T12:00:00Z');
 
