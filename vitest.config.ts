@@ -9,8 +9,11 @@ const STARTS_PROCESSES = ['test/e2e/**/*.test.ts', 'test/workerd/**/*.test.ts', 
 
 export default defineConfig({
   test: {
+    // Whole values in test names (`it.each` with `$path`), so no two cases read alike in the report.
+    chaiConfig: { truncateThreshold: 0 },
     projects: [
       {
+        extends: true,
         test: {
           name: 'fast',
           include: ['test/**/*.test.ts'],
@@ -20,6 +23,7 @@ export default defineConfig({
         },
       },
       {
+        extends: true,
         test: {
           name: 'e2e',
           include: STARTS_PROCESSES,

@@ -17,7 +17,7 @@ export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 /** The shipped data folder: one test checks it is valid; every other test brings data of its own. */
 export const DATA_DIR = path.join(ROOT, 'data');
 /** tsx's loader by its path, so a process started in another folder still runs TypeScript. */
-const TSX_LOADER = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+export const TSX_LOADER = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 /** The Atom RELAX NG schema (RFC 4287 Appendix B) and the JSON Feed 1.1 JSON Schema, with their sources. */
 export const SCHEMAS = path.join(ROOT, 'test', 'schemas');
 export const ATOM_RNC = path.join(SCHEMAS, 'atom.rnc');
@@ -198,4 +198,21 @@ export function run(
     if (options.input !== undefined) child.stdin.end(options.input);
     else child.stdin.end();
   });
+}
+
+/**
+ * The data version of `./data` as a program started in `cwd` computes it. The version hashes the files
+ * by the names it shows (`data/site.json`, relative to where it runs), so it is computed there, by
+ * `scripts/build-data.ts` (the loader `npm start` and `npm run build:data` share).
+ */
+export async function dataVersionIn(cwd: string): Promise<string> {
+  const out = await mkdtemp(path.join(tmpdir(), 'pressroom-version-'));
+  try {
+    const built = await run(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'scripts', 'build-data.ts'), './data', path.join(out, 'data.ts')], { cwd });
+    const version = /version ([0-9a-f]{16})$/m.exec(built.stdout)?.[1];
+    if (built.code !== 0 || !version) throw new Error(`build-data found no version in ${cwd}:\n${built.stdout}${built.stderr}`);
+    return version;
+  } finally {
+    await removeDir(out);
+  }
 }

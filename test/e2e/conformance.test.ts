@@ -44,7 +44,6 @@ function pythonWithJsonschema(): string | undefined {
 }
 const jsonschemaPython = pythonWithJsonschema();
 
-
 // ——— What each feed must hold ———
 
 interface ExpectedItem {
@@ -584,6 +583,13 @@ const urlOf = (p: string, format: FeedFormat) => {
 const filteredFiles = new Map<string, string>();
 const fileOf = (p: string, format: FeedFormat) => filteredFiles.get(urlOf(p, format))!;
 
+const FEEDPARSER_FILTERED_SCRIPT = `
+import json, sys, feedparser
+d = feedparser.parse(open(sys.argv[1], 'rb').read(), response_headers={'content-type': sys.argv[2]} if sys.argv[2] else {})
+print(json.dumps({'version': d.get('version', ''), 'bozo': int(bool(d.get('bozo'))), 'error': repr(d.get('bozo_exception')) if d.get('bozo') else None,
+  'title': d.feed.get('title'), 'links': sorted(l.get('rel', '') for l in d.feed.get('links', [])), 'entries': len(d.entries)}))
+`;
+
 describe('filtered and paged feeds', () => {
   beforeAll(async () => {
     const app = createApp({ dataset: await newsroom(), options: { now: () => new Date('2025-01-01') } });
@@ -627,13 +633,6 @@ describe('filtered and paged feeds', () => {
       expect(jsonFeedSchemaErrors(feed)).toEqual([]);
     });
   });
-
-  const FEEDPARSER_FILTERED_SCRIPT = `
-  import json, sys, feedparser
-  d = feedparser.parse(open(sys.argv[1], 'rb').read(), response_headers={'content-type': sys.argv[2]} if sys.argv[2] else {})
-  print(json.dumps({'version': d.get('version', ''), 'bozo': int(bool(d.get('bozo'))), 'error': repr(d.get('bozo_exception')) if d.get('bozo') else None,
-    'title': d.feed.get('title'), 'links': sorted(l.get('rel', '') for l in d.feed.get('links', [])), 'entries': len(d.entries)}))
-  `;
 
   describe.skipIf(!python)(`feedparser${skipped(!python && "Python's feedparser not installed")}`, () => {
     it.each(FILTERED_CASES.filter((c) => c.format !== 'json'))('$path $format: bozo 0, the feed and its entries read', async ({ path: p, format }) => {

@@ -3,8 +3,8 @@ import { mkdtemp, readFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, makeDataDir, postRecord, removeDir, siteRecord, startServer, type RunningServer } from '../fixtures.ts';
-import { SEED_DIR, SEED_FIGURE, SEED_ID, SEED_SLUG, SEED_TITLE, seedDataset } from '../support.ts';
+import { ROOT, dataVersionIn, makeDataDir, postRecord, removeDir, siteRecord, startServer, type RunningServer } from '../fixtures.ts';
+import { SEED_DIR, SEED_FIGURE, SEED_ID, SEED_SLUG, SEED_TITLE } from '../support.ts';
 const STACK_FRAME = /^\s+at .+[(:]\d+/m;
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -95,7 +95,7 @@ describe('the Node server on ./data, the default folder (here the seed data)', (
     const res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
-    const { version } = await seedDataset();
+    const version = await dataVersionIn(cwd);
     expect(await res.json()).toEqual({ status: 'ok', posts: 1, scheduled: 0, drafts: 0, version });
   });
 

@@ -7,8 +7,8 @@ import { cp, mkdtemp, readFile, readdir, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, removeDir, run } from '../fixtures.ts';
-import { SEED_DIR, seedDataset } from '../support.ts';
+import { ROOT, dataVersionIn, removeDir, run } from '../fixtures.ts';
+import { SEED_DIR } from '../support.ts';
 import { QUIET_WRANGLER, WRANGLER } from './start-worker.ts';
 
 interface Metafile {
@@ -77,7 +77,7 @@ describe('wrangler deploy --dry-run', () => {
   });
 
   it('carries the data of data/ (here the seed data) as validated now', async () => {
-    const { version } = await seedDataset();
+    const version = await dataVersionIn(project);
     expect(code).toContain(version);
   });
 });
