@@ -112,12 +112,13 @@ for (const target of targets) {
     });
 
     it('refuses other methods with 405 and answers unknown paths with 404', async () => {
-      // Each on a connection of its own, so no idle connection that wrangler dev dropped is reused.
+      expect((await rawRequest(`${url}/posts/no-such-post`)).status).toBe(404);
+      expect((await rawRequest(`${url}/wp-admin`)).status).toBe(404);
+      // The POST last: under wrangler dev, the request after a refused POST with a body has been seen to
+      // stall (the 405 arrives, the next answer never does); which side keeps the body is not yet known.
       const post = await rawRequest(`${url}/feed.json`, { method: 'POST', body: '{}' });
       expect(post.status).toBe(405);
       expect(post.headers.allow).toMatch(/\bGET\b.*\bHEAD\b/);
-      expect((await rawRequest(`${url}/posts/no-such-post`)).status).toBe(404);
-      expect((await rawRequest(`${url}/wp-admin`)).status).toBe(404);
     });
   });
 }
