@@ -1,9 +1,45 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * What starts processes (the Node server, scripts, workerd, Chromium, the Python validators, jing,
+ * xmllint): `npm run test:e2e`. Everything else runs in process: `npm test`. A test file is in exactly
+ * one of the two.
+ */
+const STARTS_PROCESSES = ['test/e2e/**/*.test.ts', 'test/workerd/**/*.test.ts', 'test/scripts/**/*.test.ts'];
+/** Files that replace a module with `vi.mock`: they need a module graph of their own. */
+const MOCKS_MODULES = ['test/node/data-dir-deleted.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
+    // Whole values in test names (`it.each` with `$path`), so no two cases read alike in the report.
+    chaiConfig: { truncateThreshold: 0 },
     testTimeout: 30_000,
     hookTimeout: 60_000,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'fast',
+          include: ['test/**/*.test.ts'],
+          exclude: [...STARTS_PROCESSES, ...MOCKS_MODULES],
+          // One module graph per worker instead of one per file: importing the sources again for each
+          // of some thirty files cost more than all their tests. Tests share no state through modules.
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: { name: 'fast-mocks', include: MOCKS_MODULES },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'e2e',
+          include: STARTS_PROCESSES,
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+    ],
   },
 });

@@ -7,15 +7,17 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, mkdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { loadDataDir } from '../src/node/data-dir.ts';
 import { loadDataset, type DataInput, type Dataset } from '../src/posts/index.ts';
 import { formatProblem } from '../src/posts/problems.ts';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+/** The shipped data folder: one test checks it is valid; every other test brings data of its own. */
 export const DATA_DIR = path.join(ROOT, 'data');
+/** tsx's loader by its path, so a process started in another folder still runs TypeScript. */
+export const TSX_LOADER = pathToFileURL(path.join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
 /** The Atom RELAX NG schema (RFC 4287 Appendix B) and the JSON Feed 1.1 JSON Schema, with their sources. */
 export const SCHEMAS = path.join(ROOT, 'test', 'schemas');
 export const ATOM_RNC = path.join(SCHEMAS, 'atom.rnc');
@@ -91,13 +93,6 @@ export async function dataset(data: FixtureData = {}): Promise<Dataset> {
   return result.dataset;
 }
 
-/** The bundled `data/` folder, validated. */
-export async function seedDataset(): Promise<Dataset> {
-  const result = await loadDataDir(DATA_DIR);
-  if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
-  return result.dataset;
-}
-
 /** Writes fixture data into a new temporary data folder and returns its path. */
 export async function makeDataDir(data: FixtureData = {}): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pressroom-test-'));
@@ -144,11 +139,16 @@ export interface RunningServer {
 
 /**
  * Starts the real Node server (`src/node/main.ts`) on a free port, as `npm start` would, and waits for its
- * "serves … on http://…" line. Rejects with the server's output if it exits first.
+ * "serves … on http://…" line. Rejects with the server's output if it exits first. `cwd` is the folder
+ * it starts in (the repository by default), so `./data` can be a folder of the test's choosing.
  */
-export function startServer(env: Record<string, string> = {}, timeoutMs = 20_000): Promise<RunningServer> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/node/main.ts'], {
-    cwd: ROOT,
+export function startServer(
+  env: Record<string, string> = {},
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<RunningServer> {
+  const timeoutMs = options.timeoutMs ?? 20_000;
+  const child = spawn(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'src', 'node', 'main.ts')], {
+    cwd: options.cwd ?? ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -185,10 +185,10 @@ export function startServer(env: Record<string, string> = {}, timeoutMs = 20_000
 export function run(
   command: string,
   args: string[],
-  options: { env?: Record<string, string>; input?: string } = {},
+  options: { env?: Record<string, string>; input?: string; cwd?: string } = {},
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: ROOT, env: { ...process.env, ...options.env } });
+    const child = spawn(command, args, { cwd: options.cwd ?? ROOT, env: { ...process.env, ...options.env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -198,4 +198,21 @@ export function run(
     if (options.input !== undefined) child.stdin.end(options.input);
     else child.stdin.end();
   });
+}
+
+/**
+ * The data version of `./data` as a program started in `cwd` computes it. The version hashes the files
+ * by the names it shows (`data/site.json`, relative to where it runs), so it is computed there, by
+ * `scripts/build-data.ts` (the loader `npm start` and `npm run build:data` share).
+ */
+export async function dataVersionIn(cwd: string): Promise<string> {
+  const out = await mkdtemp(path.join(tmpdir(), 'pressroom-version-'));
+  try {
+    const built = await run(process.execPath, ['--import', TSX_LOADER, path.join(ROOT, 'scripts', 'build-data.ts'), './data', path.join(out, 'data.ts')], { cwd });
+    const version = /version ([0-9a-f]{16})$/m.exec(built.stdout)?.[1];
+    if (built.code !== 0 || !version) throw new Error(`build-data found no version in ${cwd}:\n${built.stdout}${built.stderr}`);
+    return version;
+  } finally {
+    await removeDir(out);
+  }
 }

@@ -1,6 +1,6 @@
 /**
  * What a person sees, in headless Chromium driven by playwright-core, on the real Node server with the
- * bundled data: the home page, a post, a category page and /rss.xml (styled by /feed.xsl). Titles,
+ * seed data: the home page, a post, a category page and /rss.xml (styled by /feed.xsl). Titles,
  * dates and links are checked by following them; every console error and Content-Security-Policy
  * violation is caught. Screenshots go to test-output/screenshots/.
  */
@@ -11,6 +11,7 @@ import path from 'node:path';
 import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, removeDir, startServer, type RunningServer } from '../fixtures.ts';
+import { SEED_DATE, SEED_DIR, SEED_TITLE } from '../support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = [
@@ -26,8 +27,6 @@ const ARGS = [
 const SCREENSHOTS = path.join(ROOT, 'test-output', 'screenshots');
 const missing = existsSync(CHROMIUM) ? '' : `${CHROMIUM} not installed`;
 
-const SEED_TITLE = "WEGO's National Engineering Research Center becomes the first in its industry led by an enterprise";
-const SEED_DATE = '17 January 2022';
 
 describe.skipIf(missing)(`in headless Chromium${missing ? ` (${missing}: skipped)` : ''}`, () => {
   let server: RunningServer;
@@ -35,7 +34,7 @@ describe.skipIf(missing)(`in headless Chromium${missing ? ` (${missing}: skipped
   let profile: string;
 
   beforeAll(async () => {
-    server = await startServer({ WATCH: '0' });
+    server = await startServer({ DATA_DIR: SEED_DIR, WATCH: '0' });
     profile = await mkdtemp(path.join(tmpdir(), 'pressroom-chromium-'));
     context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true });
     await mkdir(SCREENSHOTS, { recursive: true });

@@ -1,8 +1,9 @@
 /**
  * The feeds the app serves, checked by programs that did not write them: jing against RFC 4287's
  * RELAX NG schema, ajv against the JSON Feed 1.1 schema, Python's feedparser as a reader sees them, and
- * strict XML parsers (saxes always, xmllint where installed). Each runs on the bundled data and on
- * generated data full of the characters and shapes that break feeds.
+ * strict XML parsers (saxes always, xmllint where installed). Each runs on the seed data and on
+ * generated data full of the characters and shapes that break feeds; then the same programs check
+ * every kind of filtered and paged feed, fetched through the app, `<?xml-stylesheet?>` and all.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
@@ -10,10 +11,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../with-safe-content.ts';
-import { descendants, parse, type XmlElement } from '../feeds/parse.ts';
+import { descendants, parse, xmlErrors, type XmlElement } from '../feeds/parse.ts';
 import type { Dataset } from '../../src/posts/index.ts';
 import {
-  DATA_DIR,
   ATOM_RNC,
   JSON_FEED_SCHEMA,
   dataset,
@@ -23,10 +23,10 @@ import {
   pythonWithFeedparser,
   removeDir,
   run,
-  seedDataset,
   siteRecord,
   skipped,
 } from '../fixtures.ts';
+import { NOW, SEED_ID, SEED_IMAGE, SEED_SITE_TITLE, SEED_SLUG, SEED_TITLE, seedDataset } from '../support.ts';
 
 const jing = findProgram('jing');
 const xmllint = findProgram('xmllint');
@@ -43,7 +43,6 @@ function pythonWithJsonschema(): string | undefined {
   return undefined;
 }
 const jsonschemaPython = pythonWithJsonschema();
-
 
 // ——— What each feed must hold ———
 
@@ -75,23 +74,23 @@ interface Case {
 /** XML 1.0 §2.2 has no place for these, so no feed may carry them. */
 const notXml = (text: string) => text.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]/g, '');
 
-const png = async () => new Uint8Array(await readFile(path.join(DATA_DIR, 'media', 'cxdfhd-1.png')));
+const png = async () => new Uint8Array(await readFile(SEED_IMAGE));
 const BASE = 'https://news.example.com';
 const NASTY_TITLE = 'Prices ]]> costs < 5 & "rising" \u0001\u0008\u000b\u001f\ufffe again';
 
 const CASES: Case[] = [
   {
-    name: 'the bundled data',
+    name: 'the seed data',
     data: seedDataset,
     origin: 'http://localhost',
-    now: new Date(),
-    title: 'WEGO Group News',
+    now: NOW,
+    title: SEED_SITE_TITLE,
     siteAuthors: ['WEGO Group'],
     items: [
       {
-        title: "WEGO's National Engineering Research Center becomes the first in its industry led by an enterprise",
-        url: 'http://localhost/posts/national-engineering-research-center',
-        id: 'tag:wegogroup.com,2022-01-17:national-engineering-research-center',
+        title: SEED_TITLE,
+        url: `http://localhost/posts/${SEED_SLUG}`,
+        id: SEED_ID,
         published: '2022-01-17T00:00:00.000Z',
         updated: '2022-01-17T00:00:00.000Z',
         tags: ['Company News'],
@@ -535,5 +534,129 @@ describe.skipIf(!xmllint)(`RSS and Atom as libxml2 reads them (xmllint --noout)$
     const broken = path.join(workDir, 'broken.xml');
     await writeFile(broken, '<rss version="2.0"><channel><title>a & b</title></channel></rss>');
     expect((await run(xmllint!, ['--noout', '--nonet', broken])).code).not.toBe(0);
+  });
+});
+
+// ——— Filtered and paged feeds ———
+
+const MEDICAL = encodeURIComponent('医疗器械');
+
+/** Seven posts: enough for three pages at limit 3, with names in several scripts and two that collide. */
+const newsroom = () =>
+  dataset({
+    site: siteRecord({ url: BASE, title: 'News & <Views>', feedLimit: 3 }),
+    posts: Object.fromEntries(
+      Array.from({ length: 7 }, (_, n) => [
+        `post-${n + 1}`,
+        postRecord({
+          title: `Post ${n + 1} <&> ]]>`,
+          published: `2024-02-0${n + 1}T09:00:00+01:00`,
+          content: `<p>Body ${n + 1} &amp; <a href="../media/x.pdf">x</a></p>`,
+          categories: [n % 2 ? 'Company News' : 'company news', '医疗器械', 'R&D "Lab"'],
+          authors: n % 3 ? [{ name: 'Anna Berg', email: 'anna@example.com' }] : [{ name: 'Zoë <Z>' }],
+        }),
+      ]),
+    ),
+  });
+
+/** Every filtered or paged feed worth checking, by its path. */
+const FILTERED_PATHS = [
+  '/categories/company-news',
+  '/categories/company-news-2',
+  `/categories/${MEDICAL}`,
+  `/categories/${MEDICAL}?page=2`,
+  `/categories/${MEDICAL}?page=3&limit=3`,
+  '/categories/r-d-lab?limit=2&page=2',
+  '/authors/anna-berg',
+  '/authors/anna-berg?page=2',
+  `/authors/${encodeURIComponent('zoë-z')}`,
+  '?page=2',
+  '?page=3&limit=3',
+];
+const FEED_FILES = { rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json' } as const;
+type FeedFormat = keyof typeof FEED_FILES;
+const FILTERED_CASES = FILTERED_PATHS.flatMap((p) => (['rss', 'atom', 'json'] as const).map((format) => ({ format, path: p })));
+const urlOf = (p: string, format: FeedFormat) => {
+  const [scope = '', query = ''] = p.split('?');
+  return `${scope}/${FEED_FILES[format]}${query ? `?${query}` : ''}`;
+};
+
+const filteredFiles = new Map<string, string>();
+const fileOf = (p: string, format: FeedFormat) => filteredFiles.get(urlOf(p, format))!;
+
+const FEEDPARSER_FILTERED_SCRIPT = `
+import json, sys, feedparser
+d = feedparser.parse(open(sys.argv[1], 'rb').read(), response_headers={'content-type': sys.argv[2]} if sys.argv[2] else {})
+print(json.dumps({'version': d.get('version', ''), 'bozo': int(bool(d.get('bozo'))), 'error': repr(d.get('bozo_exception')) if d.get('bozo') else None,
+  'title': d.feed.get('title'), 'links': sorted(l.get('rel', '') for l in d.feed.get('links', [])), 'entries': len(d.entries)}))
+`;
+
+describe('filtered and paged feeds', () => {
+  beforeAll(async () => {
+    const app = createApp({ dataset: await newsroom(), options: { now: () => new Date('2025-01-01') } });
+    for (const [n, { format, path: p }] of FILTERED_CASES.entries()) {
+      const url = urlOf(p, format);
+      const res = await app.request(`http://localhost${url}`);
+      expect(res.status, url).toBe(200);
+      const file = path.join(workDir, `filtered-${n}.${FEED_FILES[format]}`);
+      await writeFile(file, await res.text());
+      filteredFiles.set(url, file);
+    }
+  });
+
+  describe('strict XML parse (saxes)', () => {
+    it.each(FILTERED_CASES.filter((c) => c.format !== 'json'))('$path $format: well-formed, with the stylesheet instruction', async ({ path: p, format }) => {
+      const xml = await readFile(fileOf(p, format), 'utf8');
+      expect(xmlErrors(xml)).toEqual([]);
+      expect(xml.split('\n')[1]).toBe(`<?xml-stylesheet type="text/xsl" href="${BASE}/feed.xsl"?>`);
+    });
+  });
+
+  describe.skipIf(!xmllint)(`libxml2 (xmllint --noout)${skipped(!xmllint && 'xmllint not installed')}`, () => {
+    it.each(FILTERED_CASES.filter((c) => c.format !== 'json'))('$path $format', async ({ path: p, format }) => {
+      expect(await run(xmllint!, ['--noout', '--nonet', fileOf(p, format)])).toMatchObject({ code: 0, stderr: '' });
+    });
+  });
+
+  describe.skipIf(!jing)(
+    `Atom against RFC 4287's RELAX NG schema, by jing${skipped(!jing && 'jing not installed')}`,
+    () => {
+      it.each(FILTERED_PATHS)('%s: no errors', async (p) => {
+        const result = await run(jing!, ['-c', ATOM_RNC, fileOf(p, 'atom')]);
+        expect({ code: result.code, findings: result.stdout.trim() }).toEqual({ code: 0, findings: '' });
+      });
+    },
+  );
+
+  describe('JSON Feed against the JSON Feed 1.1 schema, by ajv', () => {
+    it.each(FILTERED_PATHS)('%s: no errors', async (p) => {
+      const feed = JSON.parse(await readFile(fileOf(p, 'json'), 'utf8')) as unknown;
+      expect(jsonFeedSchemaErrors(feed)).toEqual([]);
+    });
+  });
+
+  describe.skipIf(!python)(`feedparser${skipped(!python && "Python's feedparser not installed")}`, () => {
+    it.each(FILTERED_CASES.filter((c) => c.format !== 'json'))('$path $format: bozo 0, the feed and its entries read', async ({ path: p, format }) => {
+      const script = path.join(workDir, 'feedparser-filtered.py');
+      await writeFile(script, FEEDPARSER_FILTERED_SCRIPT);
+      const result = await run(python!, [script, fileOf(p, format), '']);
+      const parsed = JSON.parse(result.stdout) as { version: string; bozo: number; error: string | null; title: string; links: string[]; entries: number };
+      expect({ version: parsed.version, bozo: parsed.bozo, error: parsed.error }).toEqual({
+        version: format === 'rss' ? 'rss20' : 'atom10',
+        bozo: 0,
+        error: null,
+      });
+      expect(parsed.title.startsWith('News & <Views>')).toBe(true);
+      expect(parsed.entries).toBeGreaterThan(0);
+      if (p.includes('page=')) expect(parsed.links).toEqual(expect.arrayContaining(['first', 'last', 'previous']));
+    });
+
+    it('catches a broken feed (so bozo 0 above means something)', async () => {
+      const broken = path.join(workDir, 'filtered-broken.atom.xml');
+      const atom = await readFile(fileOf(FILTERED_PATHS[0]!, 'atom'), 'utf8');
+      await writeFile(broken, atom.slice(0, atom.indexOf('</entry>')));
+      const result = await run(python!, [path.join(workDir, 'feedparser-filtered.py'), broken, '']);
+      expect((JSON.parse(result.stdout) as { bozo: number }).bozo).toBe(1);
+    });
   });
 });

@@ -11,7 +11,7 @@ import { decodeEntities } from '../../src/feeds/plain-text.ts';
 import { renderRss } from '../../src/feeds/rss.ts';
 import { dataset, jsonFeedSchemaErrors, postRecord, pythonWithFeedparser, run, siteRecord, skipped } from '../fixtures.ts';
 import { childrenNamed, NS, only, parseXml, textOf, xmlErrors, type XmlElement } from '../feeds/parse.ts';
-import { modelOf } from '../feeds/seed-model.ts';
+import { modelOf } from '../support.ts';
 
 const MRSS = 'http://search.yahoo.com/mrss/';
 

@@ -3,12 +3,12 @@
  * between the test and the server tidies a request up first.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, makeDataDir, postRecord, removeDir, siteRecord, startServer, writeDataDir, type RunningServer } from '../fixtures.ts';
 import { NS, parseXml, xmlErrors, type XmlElement } from '../feeds/parse.ts';
+import { sendBytes } from '../support.ts';
 
 const SITE_CANARY = 'site-json-canary-93aa';
 const OUTSIDE_CANARY = 'outside-the-data-canary-41f0';
@@ -25,38 +25,6 @@ const HOSTILE_HTML =
   '<iframe src="https://evil.example/"></iframe><a href="javascript:alert(1)">j</a><a href="jav&#x61;script:alert(1)">k</a>' +
   '<img src="x.png" onerror="alert(1)" alt=""><svg onload="alert(1)"></svg><form action="https://evil.example/"><input></form>';
 
-interface RawResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
-
-/** Sends bytes as they are and reads the answer until the server closes the connection. */
-function raw(server: RunningServer, request: string): Promise<RawResponse> {
-  const { hostname, port } = new URL(server.url);
-  return new Promise((resolve, reject) => {
-    const socket = net.connect(Number(port), hostname);
-    const chunks: Buffer[] = [];
-    socket.setTimeout(10_000, () => socket.destroy(new Error(`no answer to ${JSON.stringify(request.slice(0, 200))}`)));
-    socket.on('data', (chunk) => chunks.push(chunk));
-    socket.on('error', reject);
-    socket.on('close', () => {
-      const text = Buffer.concat(chunks).toString('utf8');
-      const split = text.indexOf('\r\n\r\n');
-      const [statusLine = '', ...lines] = text.slice(0, split === -1 ? text.length : split).split('\r\n');
-      const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(statusLine)?.[1]);
-      if (!status) return reject(new Error(`not an HTTP response (the connection was dropped?): ${JSON.stringify(text.slice(0, 200))}`));
-      const headers: Record<string, string> = {};
-      for (const line of lines) {
-        const colon = line.indexOf(':');
-        headers[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-      }
-      resolve({ status, headers, body: split === -1 ? '' : text.slice(split + 4) });
-    });
-    // No half-close: Node drops a request whose client has already sent FIN before the answer is ready.
-    socket.write(request);
-  });
-}
 
 const get = (target: string, headers = '') => `GET ${target} HTTP/1.1\r\nHost: localhost\r\n${headers}Connection: close\r\n\r\n`;
 
@@ -154,7 +122,7 @@ describe('the Node server with hostile content and hostile requests', () => {
     ['bytes that are not HTTP', '\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03\r\n\r\n', 400, /^The request is not valid HTTP\/1\.1\.$/],
     ['a header without a colon', 'GET / HTTP/1.1\r\nHost: localhost\r\nNo colon here\r\n\r\n', 400, /^The request is not valid HTTP\/1\.1\.$/],
   ])('%s gets a 4xx with a reason and the security headers', async (_name, request, status, reason) => {
-    const res = await raw(server, request);
+    const res = await sendBytes(server.url, request);
     expect(res.status).toBe(status);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
     expect(res.headers['referrer-policy']).toBeTruthy();
@@ -173,7 +141,7 @@ describe('the Node server with hostile content and hostile requests', () => {
     ['Accept-Language', ';;;q=0'],
     ['Range', 'bytes=99999999999999-0'],
   ])('a malformed %s header is ignored, never an error', async (name, value) => {
-    const res = await raw(server, get('/rss.xml', `${name}: ${value}\r\n`));
+    const res = await sendBytes(server.url, get('/rss.xml', `${name}: ${value}\r\n`));
     expect(res.status).toBe(200);
     expect(res.headers['x-content-type-options']).toBe('nosniff');
   });
@@ -200,7 +168,7 @@ describe('the Node server with hostile content and hostile requests', () => {
       fc.asyncProperty(method, target, fc.array(header, { maxLength: 4 }), async (m, t, hs) => {
         const headerLines = hs.map(([name, value]) => `${name}: ${value}\r\n`).join('');
         const request = `${m} ${t} HTTP/1.1\r\nHost: localhost\r\n${headerLines}Accept-Encoding: identity\r\nConnection: close\r\n\r\n`;
-        const res = await raw(server, request);
+        const res = await sendBytes(server.url, request);
         answered++;
         expect(res.status, `${m} ${t}`).toBeLessThan(500);
         expect(res.headers['x-content-type-options']).toBe('nosniff');

@@ -1,22 +1,10 @@
 import { spawn } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, symlink } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  DATA_DIR,
-  ROOT,
-  makeDataDir,
-  postRecord,
-  removeDir,
-  seedDataset,
-  siteRecord,
-  startServer,
-  type RunningServer,
-} from '../fixtures.ts';
-
-const SEED_SLUG = 'national-engineering-research-center';
-const SEED_ID = 'tag:wegogroup.com,2022-01-17:national-engineering-research-center';
-const SEED_TITLE = "WEGO's National Engineering Research Center becomes the first in its industry led by an enterprise";
+import { ROOT, dataVersionIn, makeDataDir, postRecord, removeDir, siteRecord, startServer, type RunningServer } from '../fixtures.ts';
+import { SEED_DIR, SEED_FIGURE, SEED_ID, SEED_SLUG, SEED_TITLE } from '../support.ts';
 const STACK_FRAME = /^\s+at .+[(:]\d+/m;
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
@@ -54,12 +42,19 @@ function startOrExit(env: Record<string, string>, timeoutMs = 20_000) {
   });
 }
 
-describe('the Node server on the bundled data', () => {
+describe('the Node server on ./data, the default folder (here the seed data)', () => {
   let server: RunningServer;
+  let cwd = '';
   beforeAll(async () => {
-    server = await startServer();
+    // A folder of its own to start in, whose ./data is the seed data: the shipped data/ is not read.
+    cwd = await mkdtemp(path.join(tmpdir(), 'pressroom-cwd-'));
+    await symlink(SEED_DIR, path.join(cwd, 'data'), 'dir');
+    server = await startServer({}, { cwd });
   });
-  afterAll(() => server?.stop());
+  afterAll(async () => {
+    await server?.stop();
+    if (cwd) await removeDir(cwd);
+  });
 
   it('says where it listens', () => {
     expect(server.output()).toMatch(/^Pressroom serves 1 post from \.\/data on http:\/\/127\.0\.0\.1:\d+$/m);
@@ -92,7 +87,7 @@ describe('the Node server on the bundled data', () => {
     const res = await fetch(`${server.url}/media/cxdfhd-2.png`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
-    const onDisk = await readFile(path.join(DATA_DIR, 'media', 'cxdfhd-2.png'));
+    const onDisk = await readFile(SEED_FIGURE);
     expect(Buffer.from(await res.arrayBuffer()).equals(onDisk)).toBe(true);
   });
 
@@ -100,7 +95,7 @@ describe('the Node server on the bundled data', () => {
     const res = await fetch(`${server.url}/healthz`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json\b/);
-    const { version } = await seedDataset();
+    const version = await dataVersionIn(cwd);
     expect(await res.json()).toEqual({ status: 'ok', posts: 1, scheduled: 0, drafts: 0, version });
   });
 
@@ -234,7 +229,7 @@ describe('start-up with bad data', () => {
   // site.json's `url` must be an absolute http(s) URL, but SITE_URL, which overrides it, is not checked:
   // `SITE_URL=news.example.com` starts a server whose feeds link to `news.example.com/posts/…`.
   it('refuses a SITE_URL that is not an absolute http(s) URL', async () => {
-    const result = await startOrExit({ SITE_URL: 'news.example.com' });
+    const result = await startOrExit({ DATA_DIR: SEED_DIR, SITE_URL: 'news.example.com' });
     expect(result.started).toBe(false);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('SITE_URL');

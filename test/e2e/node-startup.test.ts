@@ -1,10 +1,11 @@
 /** Settings a publisher gets wrong stop `npm start` with one line that says what to change, never a stack trace. */
 import { afterAll, describe, expect, it } from 'vitest';
 import { run, startServer, type RunningServer } from '../fixtures.ts';
+import { SEED_DIR } from '../support.ts';
 
 const STACK_FRAME = /^\s+at /m;
 const startNode = (env: Record<string, string>) =>
-  run(process.execPath, ['--import', 'tsx', 'src/node/main.ts'], { env: { HOST: '127.0.0.1', WATCH: '0', ...env } });
+  run(process.execPath, ['--import', 'tsx', 'src/node/main.ts'], { env: { DATA_DIR: SEED_DIR, HOST: '127.0.0.1', WATCH: '0', ...env } });
 
 describe('starting the Node server with a bad setting', () => {
   let running: RunningServer | undefined;
@@ -17,7 +18,7 @@ describe('starting the Node server with a bad setting', () => {
   });
 
   it('refuses a port already in use with the reason, not an unhandled error', async () => {
-    running = await startServer({ WATCH: '0' });
+    running = await startServer({ DATA_DIR: SEED_DIR, WATCH: '0' });
     const port = new URL(running.url).port;
     const result = await startNode({ PORT: port });
     expect(result.code).toBe(1);

@@ -2,30 +2,10 @@
  * A feed reader polling the real Node server (`src/node/main.ts` over @hono/node-server): the bytes on the
  * wire, as node:http sees them, with nothing decompressed or cached on the way.
  */
-import { request, type IncomingHttpHeaders } from 'node:http';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDataDir, postRecord, removeDir, siteRecord, startServer, type RunningServer } from '../fixtures.ts';
-
-interface RawResponse {
-  status: number;
-  headers: IncomingHttpHeaders;
-  body: Buffer;
-}
-
-/** One request on its own connection; the body exactly as sent. */
-function fetchRaw(url: string, options: { method?: string; headers?: Record<string, string> } = {}): Promise<RawResponse> {
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (chunk: Buffer) => chunks.push(chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { rawRequest } from '../support.ts';
 
 const paragraph = (topic: string) => `<p>The board met about ${topic} and agreed the plan for the coming year in full.</p>`;
 const POSTS = Object.fromEntries(
@@ -56,7 +36,7 @@ afterAll(async () => {
 
 describe('polling the Node server', () => {
   it.each(FEEDS)('%s is over 1 KB, with strong validators and the cache policy', async (path) => {
-    const res = await fetchRaw(url(path));
+    const res = await rawRequest(url(path));
     expect(res.status).toBe(200);
     expect(res.body.byteLength).toBeGreaterThan(1024);
     expect(res.headers['content-length']).toBe(String(res.body.byteLength));
@@ -68,8 +48,8 @@ describe('polling the Node server', () => {
   });
 
   it.each(FEEDS)('%s: If-None-Match gives 304 with validators and no body', async (path) => {
-    const fresh = await fetchRaw(url(path));
-    const res = await fetchRaw(url(path), { headers: { 'If-None-Match': fresh.headers.etag! } });
+    const fresh = await rawRequest(url(path));
+    const res = await rawRequest(url(path), { headers: { 'If-None-Match': fresh.headers.etag! } });
     expect(res.status).toBe(304);
     expect(res.body.byteLength).toBe(0);
     expect(res.headers.etag).toBe(fresh.headers.etag);
@@ -81,17 +61,17 @@ describe('polling the Node server', () => {
   });
 
   it.each(FEEDS)('%s: If-Modified-Since gives 304 when nothing changed, 200 when it did', async (path) => {
-    const lastModified = (await fetchRaw(url(path))).headers['last-modified']!;
-    expect((await fetchRaw(url(path), { headers: { 'If-Modified-Since': lastModified } })).status).toBe(304);
+    const lastModified = (await rawRequest(url(path))).headers['last-modified']!;
+    expect((await rawRequest(url(path), { headers: { 'If-Modified-Since': lastModified } })).status).toBe(304);
     const earlier = new Date(Date.parse(lastModified) - 1000).toUTCString();
-    const res = await fetchRaw(url(path), { headers: { 'If-Modified-Since': earlier } });
+    const res = await rawRequest(url(path), { headers: { 'If-Modified-Since': earlier } });
     expect(res.status).toBe(200);
     expect(res.body.byteLength).toBeGreaterThan(1024);
   });
 
   it('a stale If-None-Match is 200 even with a current If-Modified-Since', async () => {
-    const fresh = await fetchRaw(url('/atom.xml'));
-    const res = await fetchRaw(url('/atom.xml'), {
+    const fresh = await rawRequest(url('/atom.xml'));
+    const res = await rawRequest(url('/atom.xml'), {
       headers: { 'If-None-Match': '"stale"', 'If-Modified-Since': fresh.headers['last-modified']! },
     });
     expect(res.status).toBe(200);
@@ -101,8 +81,8 @@ describe('polling the Node server', () => {
   it.each(FEEDS)('%s: HEAD has the Content-Length of the GET body, in every encoding, and no body', async (path) => {
     for (const acceptEncoding of ['identity', 'gzip', 'br']) {
       const headers = { 'Accept-Encoding': acceptEncoding };
-      const got = await fetchRaw(url(path), { headers });
-      const head = await fetchRaw(url(path), { method: 'HEAD', headers });
+      const got = await rawRequest(url(path), { headers });
+      const head = await rawRequest(url(path), { method: 'HEAD', headers });
       expect(head.status).toBe(200);
       expect(head.body.byteLength).toBe(0);
       expect(head.headers['content-length'], acceptEncoding).toBe(String(got.body.byteLength));
@@ -113,9 +93,9 @@ describe('polling the Node server', () => {
   });
 
   it.each(FEEDS)('%s: gzip and br decode to the identity bytes, each with its own ETag and 304', async (path) => {
-    const identity = await fetchRaw(url(path), { headers: { 'Accept-Encoding': 'identity' } });
-    const gzip = await fetchRaw(url(path), { headers: { 'Accept-Encoding': 'gzip' } });
-    const br = await fetchRaw(url(path), { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
+    const identity = await rawRequest(url(path), { headers: { 'Accept-Encoding': 'identity' } });
+    const gzip = await rawRequest(url(path), { headers: { 'Accept-Encoding': 'gzip' } });
+    const br = await rawRequest(url(path), { headers: { 'Accept-Encoding': 'gzip, deflate, br' } });
     expect(gzip.headers['content-encoding']).toBe('gzip');
     expect(br.headers['content-encoding']).toBe('br');
     expect(gzip.body.byteLength).toBeLessThan(identity.body.byteLength);
@@ -130,31 +110,31 @@ describe('polling the Node server', () => {
       ['gzip', gzip.headers.etag!],
       ['br', br.headers.etag!],
     ] as const) {
-      const res = await fetchRaw(url(path), { headers: { 'Accept-Encoding': coding, 'If-None-Match': etag } });
+      const res = await rawRequest(url(path), { headers: { 'Accept-Encoding': coding, 'If-None-Match': etag } });
       expect(res.status, coding).toBe(304);
       expect(res.headers.etag).toBe(etag);
       expect(res.body.byteLength).toBe(0);
     }
     // gzip's tag names gzip's bytes: a client now taking br gets br.
-    const crossed = await fetchRaw(url(path), { headers: { 'Accept-Encoding': 'br', 'If-None-Match': gzip.headers.etag! } });
+    const crossed = await rawRequest(url(path), { headers: { 'Accept-Encoding': 'br', 'If-None-Match': gzip.headers.etag! } });
     expect(crossed.status).toBe(200);
     expect(crossed.headers['content-encoding']).toBe('br');
   });
 
   it('q=0 refuses a coding', async () => {
-    const res = await fetchRaw(url('/rss.xml'), { headers: { 'Accept-Encoding': 'br;q=0, gzip;q=0' } });
+    const res = await rawRequest(url('/rss.xml'), { headers: { 'Accept-Encoding': 'br;q=0, gzip;q=0' } });
     expect(res.headers['content-encoding']).toBeUndefined();
     expect(res.body.toString('utf8')).toContain('<rss');
-    const gzip = await fetchRaw(url('/rss.xml'), { headers: { 'Accept-Encoding': 'br;q=0, *' } });
+    const gzip = await rawRequest(url('/rss.xml'), { headers: { 'Accept-Encoding': 'br;q=0, *' } });
     expect(gzip.headers['content-encoding']).toBe('gzip');
   });
 
   it.each(FEEDS)('%s: readable from any origin, and OPTIONS answers the preflight', async (path) => {
-    const res = await fetchRaw(url(path), { headers: { Origin: 'https://reader.example.org' } });
+    const res = await rawRequest(url(path), { headers: { Origin: 'https://reader.example.org' } });
     expect(res.headers['access-control-allow-origin']).toBe('*');
     expect(res.headers['access-control-expose-headers']).toMatch(/\bETag\b/i);
 
-    const preflight = await fetchRaw(url(path), {
+    const preflight = await rawRequest(url(path), {
       method: 'OPTIONS',
       headers: {
         Origin: 'https://reader.example.org',
@@ -171,7 +151,7 @@ describe('polling the Node server', () => {
   });
 
   it.each(FEEDS)('%s: Link names itself, the other formats and the hub', async (path) => {
-    const link = String((await fetchRaw(url(path))).headers.link ?? '');
+    const link = String((await rawRequest(url(path))).headers.link ?? '');
     const rels = [...link.matchAll(/<([^>]*)>;\s*rel="([^"]*)"/g)].map((m) => [m[2], m[1]]);
     expect(rels).toContainEqual(['self', `https://news.example.com${path}`]);
     for (const other of FEEDS.filter((p) => p !== path)) {
@@ -182,11 +162,11 @@ describe('polling the Node server', () => {
   });
 
   it('pages are conditional and compressed too', async () => {
-    const page = await fetchRaw(url('/posts/update-3'), { headers: { 'Accept-Encoding': 'br' } });
+    const page = await rawRequest(url('/posts/update-3'), { headers: { 'Accept-Encoding': 'br' } });
     expect(page.status).toBe(200);
     expect(page.headers['content-encoding']).toBe('br');
     expect(brotliDecompressSync(page.body).toString('utf8')).toContain('Update number 3');
-    const again = await fetchRaw(url('/posts/update-3'), {
+    const again = await rawRequest(url('/posts/update-3'), {
       headers: { 'Accept-Encoding': 'br', 'If-None-Match': page.headers.etag! },
     });
     expect(again.status).toBe(304);

@@ -1,13 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { renderJsonFeed } from '../../src/feeds/json-feed.ts';
 import { siteScope } from '../../src/feeds/model.ts';
 import { buildFeedModel } from '../with-safe-content.ts';
 import { dropNonXmlChars } from '../../src/feeds/xml-escape.ts';
 import type { Dataset } from '../../src/posts/index.ts';
-import { DATA_DIR, dataset, jsonFeedSchemaErrors, postRecord, seedDataset, siteRecord } from '../fixtures.ts';
-import { BASE, modelOf, SEED_ID, SEED_TITLE, SEED_URL } from './seed-model.ts';
+import { dataset, jsonFeedSchemaErrors, postRecord, siteRecord } from '../fixtures.ts';
+import { BASE, modelOf, SEED_ID, SEED_IMAGE, SEED_TITLE, SEED_URL, seedDataset } from '../support.ts';
 
 /** JSON Feed 1.1 (https://www.jsonfeed.org/version/1.1/): every key it defines; extensions start with `_`. */
 const TOP_LEVEL_KEYS = [
@@ -59,7 +58,7 @@ afterEach(() => {
 
 describe('renderJsonFeed on the seed data', async () => {
   const text = renderJsonFeed(modelOf(await seedDataset()));
-  const imageBytes = (await readFile(path.join(DATA_DIR, 'media', 'cxdfhd-1.png'))).byteLength;
+  const imageBytes = (await readFile(SEED_IMAGE)).byteLength;
 
   it('is JSON Feed 1.1, valid against the published schema', () => {
     const feed = parsed(text);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { feedUrl, homePageUrl, normalizeBaseUrl, postUrl, PublishedPosts, siteScope } from '../../src/feeds/model.ts';
 import { buildFeedModel, feedItem } from '../with-safe-content.ts';
-import { dataset, postRecord, seedDataset, siteRecord } from '../fixtures.ts';
+import { dataset, postRecord, siteRecord } from '../fixtures.ts';
+import { seedDataset } from '../support.ts';
 
 const BASE = 'https://news.example.com';
 

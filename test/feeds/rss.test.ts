@@ -1,14 +1,13 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { parseFeed } from '@rowanmanning/feed-parser';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { siteScope } from '../../src/feeds/model.ts';
 import { buildFeedModel } from '../with-safe-content.ts';
 import { renderRss } from '../../src/feeds/rss.ts';
 import { dropNonXmlChars } from '../../src/feeds/xml-escape.ts';
-import { DATA_DIR, dataset, postRecord, seedDataset, siteRecord } from '../fixtures.ts';
+import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 import { childrenNamed, descendants, NS, only, parseXml, textOf, xmlErrors, type XmlElement } from './parse.ts';
-import { BASE, modelOf, SEED_ID, SEED_TITLE, SEED_URL } from './seed-model.ts';
+import { BASE, modelOf, SEED_ID, SEED_IMAGE, SEED_TITLE, SEED_URL, seedDataset } from '../support.ts';
 
 const MRSS = 'http://search.yahoo.com/mrss/';
 const channelOf = (xml: string): XmlElement => only(parseXml(xml), '', 'channel');
@@ -25,7 +24,7 @@ afterEach(() => {
 
 describe('renderRss on the seed data', async () => {
   const xml = renderRss(modelOf(await seedDataset()));
-  const imageBytes = (await readFile(path.join(DATA_DIR, 'media', 'cxdfhd-1.png'))).byteLength;
+  const imageBytes = (await readFile(SEED_IMAGE)).byteLength;
 
   it('is well-formed XML with an rss 2.0 root', () => {
     expect(xmlErrors(xml)).toEqual([]);

@@ -1,12 +1,10 @@
 import { readFile } from 'node:fs/promises';
-import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppOptions } from '../with-safe-content.ts';
 import type { Dataset, Problem } from '../../src/posts/index.ts';
-import { DATA_DIR, dataset, postRecord, seedDataset, siteRecord } from '../fixtures.ts';
+import { dataset, postRecord, siteRecord } from '../fixtures.ts';
+import { get, SEED_ID, SEED_IMAGE, SEED_SLUG, seedDataset } from '../support.ts';
 
-const SEED_SLUG = 'national-engineering-research-center';
-const SEED_ID = 'tag:wegogroup.com,2022-01-17:national-engineering-research-center';
 const FEEDS = [
   { path: '/rss.xml', format: 'rss', contentType: 'application/rss+xml; charset=utf-8' },
   { path: '/atom.xml', format: 'atom', contentType: 'application/atom+xml; charset=utf-8' },
@@ -16,8 +14,6 @@ type Format = (typeof FEEDS)[number]['format'];
 const KNOWN_PATHS = ['/', '/rss.xml', '/atom.xml', '/feed.json', '/healthz', `/posts/${SEED_SLUG}`, '/media/cxdfhd-1.png'];
 
 const seedApp = async (options: AppOptions = {}) => createApp({ dataset: await seedDataset(), options });
-const get = (app: ReturnType<typeof createApp>, url: string, init?: RequestInit) =>
-  app.request(new URL(url, 'http://localhost').href, init);
 
 const decodeEntities = (text: string) =>
   text
@@ -328,7 +324,7 @@ describe('/media', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('image/png');
     const bytes = new Uint8Array(await res.arrayBuffer());
-    const onDisk = new Uint8Array(await readFile(path.join(DATA_DIR, 'media', 'cxdfhd-1.png')));
+    const onDisk = new Uint8Array(await readFile(SEED_IMAGE));
     expect(bytes.byteLength).toBe(onDisk.byteLength);
     expect(Buffer.from(bytes).equals(Buffer.from(onDisk))).toBe(true);
   });

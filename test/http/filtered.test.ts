@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { createApp, type DataSource } from '../with-safe-content.ts';
 import { entityTag } from '../../src/http/representation.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
+import { get } from '../support.ts';
 
 type App = ReturnType<typeof createApp>;
 const BASE = 'https://news.example.com';
 const NOW = new Date('2024-06-01T12:00:00Z');
-const get = (app: App, path: string, init?: RequestInit) => app.request(`http://localhost${path}`, init);
 const FORMATS = [
   { file: 'rss.xml', type: 'application/rss+xml' },
   { file: 'atom.xml', type: 'application/atom+xml' },

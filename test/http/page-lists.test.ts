@@ -7,11 +7,10 @@ import { createApp, type AppOptions } from '../with-safe-content.ts';
 import type { Compressors } from '../../src/http/representation.ts';
 import { nodeCompressors } from '../../src/node/compression.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
+import { get } from '../support.ts';
 
-type App = ReturnType<typeof createApp>;
 const BASE = 'https://news.example.com';
 const NOW = new Date('2024-06-01T12:00:00Z');
-const get = (app: App, path: string, init?: RequestInit) => app.request(`http://localhost${path}`, init);
 
 const decode = (text: string) =>
   text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');

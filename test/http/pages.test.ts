@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { createApp } from '../with-safe-content.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
+import { get } from '../support.ts';
 
 const BASE = 'https://news.example.com';
-const get = (app: ReturnType<typeof createApp>, path: string) => app.request(`http://localhost${path}`);
 
 /** The start tags named `tag`, each as its attributes (values with the few entities hono writes decoded). */
 function tags(page: string, tag: string): Record<string, string>[] {

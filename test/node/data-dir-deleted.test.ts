@@ -38,7 +38,7 @@ describe('loadDataDir while files are deleted', () => {
     const result = await loadDataDir(dir);
     expect(result.problems).toEqual([]);
     expect(result.ok).toBe(true);
-    if (!result.ok) return;
+    if (!result.ok) throw new Error('the folder did not load');
     expect(result.dataset.posts.map((p) => p.title)).toEqual(['Kept']);
     expect([...result.dataset.assets.keys()]).toEqual(['/media/kept.png']);
   });

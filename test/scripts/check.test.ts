@@ -1,7 +1,8 @@
 /** `npm run check` and `npm start` as a publisher runs them: the exit status and every line printed. */
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DATA_DIR, makeDataDir, postRecord, removeDir, run, siteRecord } from '../fixtures.ts';
+import { makeDataDir, postRecord, removeDir, run, siteRecord } from '../fixtures.ts';
+import { SEED_DIR } from '../support.ts';
 
 const check = (dir: string) => run(process.execPath, ['--import', 'tsx', 'scripts/check.ts', dir]);
 const stackLines = (text: string) => text.split('\n').filter((line) => line.startsWith('    at '));
@@ -32,10 +33,10 @@ beforeAll(async () => {
 afterAll(() => removeDir(badDir));
 
 describe('npm run check', () => {
-  it('passes the bundled data/ folder', async () => {
-    const { code, stdout, stderr } = await check(DATA_DIR);
+  it('passes the seed data', async () => {
+    const { code, stdout, stderr } = await check(SEED_DIR);
     expect(stderr).toBe('');
-    expect(stdout).toBe(`${DATA_DIR}: 1 post, no problems.\n`);
+    expect(stdout).toBe(`${SEED_DIR}: 1 post, no problems.\n`);
     expect(code).toBe(0);
   });
 

@@ -133,6 +133,26 @@ describe('the Workers fetch handler', () => {
     expect(cache.entries.size).toBe(2);
   });
 
+  it('shows a scheduled post at its time, the same bytes and validators as the app Node serves', async () => {
+    const data = await dataset({ posts });
+    let now = new Date('2030-01-01T08:59:59Z');
+    const clock = () => now;
+    const worker = createWorker({ dataset: data, safeContent, now: clock, edgeCache: () => new MemoryCache() as unknown as Cache });
+    const app = createApp({ dataset: data, options: { now: clock } });
+    for (const [at, shown] of [['2030-01-01T08:59:59Z', false], ['2030-01-01T09:00:00Z', true]] as const) {
+      now = new Date(at);
+      const fromWorker = await worker.fetch(edgeRequest('/rss.xml'), ENV, ctx);
+      const fromApp = await app.request(`${URL_BASE}/rss.xml`);
+      const text = await fromWorker.text();
+      expect(text.includes('<title>Scheduled</title>'), at).toBe(shown);
+      expect(text).toBe(await fromApp.text());
+      expect(fromWorker.headers.get('ETag')).toBe(fromApp.headers.get('ETag'));
+      expect(fromWorker.headers.get('Last-Modified')).toBe(fromApp.headers.get('Last-Modified'));
+      expect((await worker.fetch(edgeRequest('/posts/scheduled'), ENV, ctx)).status).toBe(shown ? 200 : 404);
+      await settle();
+    }
+  });
+
   it('keys on the deployed version and on Accept, and shares only public rendered text', async () => {
     const data = await dataset({ posts });
     const cache = new MemoryCache();

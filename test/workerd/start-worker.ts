@@ -3,13 +3,12 @@
  * sources are copied beside a generated data module of their own, so a test never rewrites
  * `src/generated/data.ts` under another test's feet.
  */
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
-import { ROOT, findProgram, removeDir, run } from '../fixtures.ts';
+import { ROOT, removeDir, run } from '../fixtures.ts';
 
 export const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
 /** What wrangler needs to never prompt, nor phone home, in a test. */
@@ -142,32 +141,4 @@ export async function startWorker(
   }
   await stop();
   throw new Error(`wrangler dev did not start:\n${output}`);
-}
-
-/** curl, for answers exactly as sent; the tests that need it skip without it. */
-export const CURL = findProgram('curl');
-const execFileAsync = promisify(execFile);
-
-export interface Raw {
-  status: number;
-  headers: Record<string, string>;
-  body: Buffer;
-}
-
-/**
- * A request exactly as sent, its answer exactly as received: Node's fetch adds an Accept-Encoding and
- * decodes gzip itself, which would hide the very bugs these tests are for.
- */
-export async function raw(url: string, headers: Record<string, string> = {}, method = 'GET'): Promise<Raw> {
-  const args = method === 'HEAD' ? ['-s', '-S', '-I'] : ['-s', '-S', '-D', '-', '-X', method];
-  for (const [name, value] of Object.entries(headers)) args.push('-H', `${name}: ${value}`);
-  const { stdout } = await execFileAsync(CURL as string, [...args, url], { encoding: 'buffer', maxBuffer: 64 << 20 });
-  const end = stdout.indexOf('\r\n\r\n');
-  const [statusLine = '', ...lines] = stdout.subarray(0, end).toString('latin1').split('\r\n');
-  const parsed: Record<string, string> = {};
-  for (const line of lines) {
-    const colon = line.indexOf(':');
-    parsed[line.slice(0, colon).toLowerCase()] = line.slice(colon + 1).trim();
-  }
-  return { status: Number(statusLine.split(' ')[1]), headers: parsed, body: stdout.subarray(end + 4) };
 }
