@@ -98,7 +98,8 @@ export class PublishHook {
 
   /** Takes the served version as the baseline, and arms the timer for its next due post. */
   start(): Promise<void> {
-    return this.#check('start-up');
+    // Taken now: a swap while the baseline is computed is then compared with it, not absorbed into it.
+    return this.#check('start-up', this.#current());
   }
 
   /** The served version was swapped: notify what changed. Need not be awaited; never rejects. */
@@ -117,35 +118,36 @@ export class PublishHook {
     this.#disarm();
   }
 
-  #check(reason: string): Promise<void> {
+  #check(reason: string, dataset?: Dataset): Promise<void> {
     if (this.#closed) return Promise.resolve();
     if (this.#running) {
       this.#again = reason;
       return this.#running;
     }
-    this.#running = this.#run(reason).finally(() => {
+    this.#running = this.#run(reason, dataset).finally(() => {
       this.#running = undefined;
     });
     return this.#running;
   }
 
-  async #run(reason: string): Promise<void> {
+  async #run(reason: string, first: Dataset | undefined): Promise<void> {
     let next: string | undefined = reason;
+    let dataset = first;
     while (next !== undefined && !this.#closed) {
       this.#again = undefined;
       try {
-        await this.#checkOnce(next);
+        await this.#checkOnce(next, dataset ?? this.#current());
       } catch (error) {
         // A bug of ours: the server keeps serving, and the next check compares against the last good one.
         this.#error(`WebSub: checking which feeds changed (${next}) failed:`, error);
       }
       next = this.#again;
+      dataset = undefined;
     }
   }
 
-  async #checkOnce(reason: string): Promise<void> {
+  async #checkOnce(reason: string, dataset: Dataset): Promise<void> {
     this.#disarm();
-    const dataset = this.#current();
     const { hub, url } = dataset.site;
     const baseUrl = this.#siteUrl ?? url;
     if (!hub || !baseUrl) {

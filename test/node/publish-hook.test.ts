@@ -126,6 +126,16 @@ describe('PublishHook', () => {
     expect(h.sent).toEqual([]);
   });
 
+  it('compares a swap during the start-up baseline with the version it started with', async () => {
+    const h = await harness();
+    const started = h.hook.start();
+    await h.swap({ site: siteRecord({ hub: HUB }), posts: { ...posts, extra: postRecord({ title: 'Extra', published: '2024-05-01' }) } });
+    void h.hook.changed('files changed');
+    await started;
+    await h.hook.idle();
+    expect(h.sent).toEqual([{ hub: HUB, urls: feedsOf('', '/authors/example-press-office') }]);
+  });
+
   it('folds changes during a check into one more check', async () => {
     const h = await harness();
     await h.hook.start();
