@@ -5,8 +5,9 @@
  *
  * No route is listed here: the app is crawled in-process from `/`, following every same-origin link in
  * pages (href, src), feeds (atom:link incl. paging, RSS link, enclosures, the xml-stylesheet) and JSON
- * Feed (feed_url, next_url, item urls, images), plus every file of the dataset. Whatever the app grows,
- * the export follows.
+ * Feed (feed_url, next_url, item urls, images) and the sitemap (loc), plus every file of the dataset and
+ * what is fetched by a well-known name (`/sitemap.xml`, `/robots.txt`, `/feeds.opml`). Whatever the app
+ * grows, the export follows.
  *
  * URL → file: `/` → `index.html`; an HTML page without an extension, `/posts/x` → `posts/x.html`, since
  * Cloudflare Pages, Netlify and GitHub Pages serve `x.html` at `/x` itself, where `x/index.html` earns a
@@ -21,6 +22,7 @@ import { parseArgs } from 'node:util';
 import type { Hono } from 'hono';
 import { loadDataDir } from '../src/node/data-dir.ts';
 import { normalizeBaseUrl } from '../src/feeds/model.ts';
+import { SITEMAP_PATH } from '../src/feeds/sitemap.ts';
 import { decodeEntities } from '../src/feeds/plain-text.ts';
 import { sanitizingOncePerPost } from '../src/feeds/sanitize.ts';
 import { createApp } from '../src/http/app.ts';
@@ -62,6 +64,8 @@ export async function crawlSite(app: Hono, dataset: Dataset, siteUrl: string): P
     queue.push({ url, linkedFrom });
   };
   enqueue('/', '(start)');
+  // What crawlers and readers ask for by a well-known name, linked from no page; the sitemap's parts follow from its <loc>s.
+  for (const start of [SITEMAP_PATH, '/robots.txt', '/feeds.opml']) enqueue(start, '(start)');
   // Each segment encoded whole: a '?' or '#' in a file name is part of the name, not a query or fragment.
   for (const assetPath of dataset.assets.keys()) enqueue(assetPath.split('/').map(encodeURIComponent).join('/'), '(dataset)');
 
@@ -129,9 +133,9 @@ export function linksIn(text: string, contentType: string): string[] {
   for (const match of text.matchAll(/\s(?:href|src|url)\s*=\s*(?:"([^"]*)"|'([^']*)')/gi)) {
     links.push(decodeEntities(match[1] ?? match[2] ?? ''));
   }
-  // RSS <link>, <comments> and <docs> are element text.
+  // RSS <link> and <comments>, and a sitemap's <loc>, are element text.
   if (/xml/.test(contentType)) {
-    for (const match of text.matchAll(/<(?:link|comments)>([^<]*)<\/(?:link|comments)>/g)) {
+    for (const match of text.matchAll(/<(?:link|comments|loc)>([^<]*)<\/(?:link|comments|loc)>/g)) {
       links.push(decodeEntities(match[1] ?? '').trim());
     }
   }

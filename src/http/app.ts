@@ -6,6 +6,7 @@ import type { RenderCacheOptions } from './render-cache.ts';
 import { webCompressors, type Compressors } from './representation.ts';
 import { textResponse } from './respond.ts';
 import type { RouteContext } from './routes/context.ts';
+import { discoveryRoutes } from './routes/discovery.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { healthRoutes, type Health } from './routes/health.ts';
 import { listRoutes } from './routes/lists.ts';
@@ -69,6 +70,7 @@ export function createApp(input: AppInput): Hono {
   app.route('/', feedRoutes(context)); //       /rss.xml /atom.xml /feed.json, /{categories,authors}/:slug/…, /feed, /feed.xsl
   app.route('/', listRoutes(context)); //       /, /{categories,authors}/:slug, /posts/:slug, /style.css
   app.route('/', mediaRoutes(context)); //      /media/*
+  app.route('/', discoveryRoutes(context)); //  /sitemap.xml /sitemap-N.xml /robots.txt /feeds.opml
   app.route('/', healthRoutes(context, () => source.health?.() ?? ALWAYS_OK())); // /healthz
 
   app.notFound((c) => textResponse(`Nothing is at ${c.req.path}.`, 404));

@@ -6,6 +6,7 @@ import { listenFailure } from './client-errors.ts';
 import { nodeCompressors } from './compression.ts';
 import { readConfig } from './config.ts';
 import { loadDataDir } from './data-dir.ts';
+import { PublishHook } from './publish-hook.ts';
 import { ReloadingSource } from './reloading-source.ts';
 import { createNodeServer } from './server.ts';
 import { watchDataDir } from './watch.ts';
@@ -42,12 +43,19 @@ const reload = async (why: string) => {
   if (outcome.swapped) console.log(`Reloaded ${dataDir} (${why}): version ${version}`);
   else if (source.health().status === 'degraded') console.error(`Still serving version ${version}: fix the problems above.`);
   else if (wasDegraded) console.log(`The data in ${dataDir} is valid again (${why}): version ${version}`);
+  // In the background, after the swap: the hub hears of the feeds whose first page changed.
+  if (outcome.swapped) void publishing.changed(why);
 };
+
+const safeContent = sanitizingOncePerPost();
+// WebSub: the hub in site.json hears of each feed a reload or a due post changes.
+const publishing = new PublishHook({ current: () => source.current(), safeContent, siteUrl: config.siteUrl });
+void publishing.start();
 
 const app = createApp({
   source,
   options: {
-    safeContent: sanitizingOncePerPost(),
+    safeContent,
     compressors: nodeCompressors,
     // Node's HTTP parser already answers 431 above 16 KB of headers (see ./client-errors.ts).
     guards: { maxHeaderBytes: Infinity },
@@ -72,6 +80,7 @@ process.on('SIGHUP', () => void reload('SIGHUP'));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     watcher?.close();
+    publishing.close();
     server.close(() => process.exit(0));
     // Keep-alive clients may hold the server open: give them a moment, then go anyway.
     setTimeout(() => process.exit(0), 3000).unref();

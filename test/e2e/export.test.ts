@@ -10,8 +10,8 @@ import { mkdtemp } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataDir } from '../../src/node/data-dir.ts';
 import { createApp } from '../with-safe-content.ts';
-import { fileFor } from '../../scripts/export.ts';
-import { makeDataDir, postRecord, removeDir, run, siteRecord } from '../fixtures.ts';
+import { fileFor, linksIn } from '../../scripts/export.ts';
+import { SCHEMAS, findProgram, makeDataDir, postRecord, removeDir, run, siteRecord, skipped } from '../fixtures.ts';
 
 const SITE_URL = 'https://press.example.org/news';
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 9, 8, 7]);
@@ -143,6 +143,30 @@ describe('npm run export', () => {
     const fromHost = await fetch(`${staticUrl}${servedAt}`);
     expect(fromHost.headers.get('content-type')).toBe('application/rss+xml; charset=utf-8');
     expect(exported.stdout).toMatch(/URLs carry a query .*written under paths of their own/);
+  });
+
+  it('writes the sitemap, robots.txt and the OPML list, linked from no page, as the app sends them', async () => {
+    const rules = parseHeaders(await readFile(path.join(out, '_headers'), 'utf8'));
+    const types = { '/sitemap.xml': 'application/xml; charset=utf-8', '/robots.txt': 'text/plain; charset=utf-8', '/feeds.opml': 'text/x-opml; charset=utf-8' };
+    for (const [urlPath, type] of Object.entries(types)) {
+      expect(rules.find((rule) => rule.pattern === urlPath)?.headers['content-type'], urlPath).toBe(type);
+      const [fromApp, fromHost] = await Promise.all([app.request(urlPath), fetch(`${staticUrl}${urlPath}`)]);
+      expect(fromApp.status).toBe(200);
+      expect(fromHost.headers.get('content-type')).toBe(type);
+      expect(new Uint8Array(await readFile(path.join(out, urlPath.slice(1))))).toEqual(new Uint8Array(await fromApp.arrayBuffer()));
+    }
+    expect(await readFile(path.join(out, 'robots.txt'), 'utf8')).toContain(`Sitemap: ${SITE_URL}/sitemap.xml`);
+  });
+
+  it('follows a split sitemap to its parts', () => {
+    const index = `<?xml version="1.0" encoding="UTF-8"?>\n<sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">\n<sitemap><loc>${SITE_URL}/sitemap-1.xml</loc></sitemap>\n<sitemap><loc>${SITE_URL}/sitemap-2.xml</loc></sitemap>\n</sitemapindex>\n`;
+    expect(linksIn(index, 'application/xml; charset=utf-8')).toEqual([`${SITE_URL}/sitemap-1.xml`, `${SITE_URL}/sitemap-2.xml`]);
+  });
+
+  const xmllint = findProgram('xmllint');
+  it.skipIf(!xmllint)(`writes a sitemap valid against sitemap.xsd${skipped(!xmllint && 'xmllint (libxml2-utils) not installed')}`, async () => {
+    const checked = await run(xmllint!, ['--noout', '--schema', path.join(SCHEMAS, 'sitemap.xsd'), path.join(out, 'sitemap.xml')]);
+    expect({ code: checked.code, output: checked.stderr.trim() }).toEqual({ code: 0, output: expect.stringMatching(/validates$/) });
   });
 
   it('maps URLs to the files static hosts serve at them', () => {
