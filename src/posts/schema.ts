@@ -143,6 +143,24 @@ export const CacheSchema = v.object(
   'an object ({ "maxAge": 300, "staleWhileRevalidate": 3600 })',
 );
 
+const TIME_ZONE = 'an IANA time zone such as "Europe/Berlin" or "America/Los_Angeles"';
+/** Whatever this runtime's Intl knows: the zone pages format their dates in must be one it can use. */
+function isTimeZone(name: string): boolean {
+  if (name.trim() === '') return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    // RangeError: Intl does not know the zone, which is the answer
+    return false;
+  }
+}
+const timeZone = () => v.pipe(v.string(TIME_ZONE), v.check(isTimeZone, TIME_ZONE));
+
+/** What a feed item carries: the whole post, or its summary and a link to the post's page. */
+export const FEED_CONTENTS = ['full', 'summary'] as const;
+export type FeedContent = (typeof FEED_CONTENTS)[number];
+
 export const SiteSchema = v.object(
   {
     title: nonEmptyString(),
@@ -158,6 +176,9 @@ export const SiteSchema = v.object(
     cache: v.optional(CacheSchema, {}),
     /** A WebSub hub the feeds name, so subscribers can be pushed new posts instead of polling. */
     hub: v.optional(absoluteUrl()),
+    /** The zone pages show dates in: a post at 18:00 in San Francisco is dated that day there, not the next in UTC. */
+    timeZone: v.optional(timeZone(), 'UTC'),
+    feedContent: v.optional(v.picklist(FEED_CONTENTS, '"full" or "summary"'), 'full'),
   },
   'a JSON object',
 );
