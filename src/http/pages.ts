@@ -347,7 +347,8 @@ a.category:hover{border-color:var(--accent)}
 .content img,.content video{max-width:100%;height:auto}
 .content figure{margin:1.5rem 0}
 .content figcaption{color:var(--muted);font-size:.9rem}
-.content pre{overflow-x:auto}
+.content pre{overflow-x:auto;background:var(--panel);padding:.75rem 1rem;border-radius:.25rem}
+.content blockquote{margin:1rem 0;padding:0 1rem;border-left:3px solid var(--line);color:var(--muted)}
 /* Chromium's XSLT deprecation notice: the feed's CSP blocks its inline style, so ours docks it at the foot. */
 xslt-warning-banner{inset:auto 0 0 0;margin:0;width:auto;max-width:none;border:0;border-top:1px solid var(--line);background:var(--panel);color:var(--fg);padding:.5rem 1rem;font-size:.85rem}
 xslt-warning-banner a{color:var(--accent)}
