@@ -11,6 +11,8 @@ export interface NodeConfig {
   watch: boolean;
   /** Requests per client address per window; absent, no limit. */
   rateLimit: { limit: number; windowSeconds: number } | undefined;
+  /** `npm run dev`: links from the request's origin, drafts and scheduled posts on the pages. */
+  preview: boolean;
 }
 
 export type ConfigResult = { ok: true; config: NodeConfig } | { ok: false; problems: string[] };
@@ -37,6 +39,12 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
   const rateLimit = rateLimitFrom(env.RATE_LIMIT);
   if (typeof rateLimit === 'string') problems.push(rateLimit);
 
+  // Only the dev script sets it; a typo must not leave drafts on a public server, nor hide them locally.
+  const previewSetting = env.PREVIEW || '0';
+  if (previewSetting !== '0' && previewSetting !== '1') {
+    problems.push(`PREVIEW: expected 1 (drafts and scheduled posts on the pages) or 0, got ${JSON.stringify(previewSetting)}`);
+  }
+
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,
@@ -47,6 +55,7 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
       siteUrl,
       watch: env.WATCH !== '0',
       rateLimit: typeof rateLimit === 'string' ? undefined : rateLimit,
+      preview: previewSetting === '1',
     },
   };
 }

@@ -10,12 +10,12 @@ describe('readConfig', () => {
   it('has a default for every setting', () => {
     expect(readConfig({})).toEqual({
       ok: true,
-      config: { host: '127.0.0.1', port: 3000, dataDir: './data', siteUrl: undefined, watch: true, rateLimit: undefined },
+      config: { host: '127.0.0.1', port: 3000, dataDir: './data', siteUrl: undefined, watch: true, rateLimit: undefined, preview: false },
     });
   });
 
   it('reads every setting', () => {
-    const env = { HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/srv/news', SITE_URL: 'https://news.example.com/blog', WATCH: '0', RATE_LIMIT: ' 120 / 60 ' };
+    const env = { HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/srv/news', SITE_URL: 'https://news.example.com/blog', WATCH: '0', RATE_LIMIT: ' 120 / 60 ', PREVIEW: '1' };
     expect(readConfig(env)).toEqual({
       ok: true,
       config: {
@@ -25,12 +25,13 @@ describe('readConfig', () => {
         siteUrl: 'https://news.example.com/blog',
         watch: false,
         rateLimit: { limit: 120, windowSeconds: 60 },
+        preview: true,
       },
     });
   });
 
   it('takes an empty variable as unset', () => {
-    expect(readConfig({ HOST: '', PORT: '', DATA_DIR: '', SITE_URL: '', RATE_LIMIT: '' })).toEqual(readConfig({}));
+    expect(readConfig({ HOST: '', PORT: '', DATA_DIR: '', SITE_URL: '', RATE_LIMIT: '', PREVIEW: '' })).toEqual(readConfig({}));
   });
 
   it('accepts port 0 (any free port) and 65535', () => {
@@ -70,5 +71,16 @@ describe('readConfig', () => {
       'SITE_URL: expected an absolute http(s) URL such as https://news.example.com, got "news"',
       'RATE_LIMIT: expected requests/seconds such as 120/60, or 0 for none, got "x"',
     ]);
+  });
+
+  it.each(['yes', 'true', '2', ' 1'])('refuses PREVIEW=%j: only 1 shows drafts, only 0 or nothing hides them', (setting) => {
+    expect(problemsOf({ PREVIEW: setting })).toEqual([
+      `PREVIEW: expected 1 (drafts and scheduled posts on the pages) or 0, got ${JSON.stringify(setting)}`,
+    ]);
+  });
+
+  it('previews only when asked: npm start sets nothing', () => {
+    expect(readConfig({ PREVIEW: '0' })).toMatchObject({ ok: true, config: { preview: false } });
+    expect(readConfig({ PREVIEW: '1' })).toMatchObject({ ok: true, config: { preview: true } });
   });
 });
