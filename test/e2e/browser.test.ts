@@ -206,9 +206,11 @@ const SF_POSTS = {
     published: '2024-02-20T09:15:00-08:00',
     summary: 'Three decisions and a schedule.',
     categories: ['Council'],
+    // Written in Markdown: the page shows the HTML it renders to.
+    format: 'markdown',
     content:
-      '<h2>Decisions</h2><ol><li>The <strong>budget</strong> passed.</li><li>The pier <em>reopens</em>.</li><li>Parking stays free.</li></ol>' +
-      '<blockquote><p>We listened.</p></blockquote><pre><code>Mon–Fri 07:00–19:00</code></pre>',
+      '## Decisions\n\n1. The **budget** passed.\n2. The pier *reopens*.\n3. Parking stays free.\n\n' +
+      '> We listened.\n\n```\nMon–Fri 07:00–19:00\n```\n',
   }),
   'half-written': postRecord({ title: 'Half-written story', published: '2024-02-25', draft: true }),
   'next-year': postRecord({ title: 'A story for next year', published: '2999-01-04T08:30:00-08:00' }),
@@ -325,7 +327,8 @@ describe.skipIf(missing)(`a newsroom of its own in headless Chromium${missing ? 
     expect(await page.locator('.content ol li').allInnerTexts()).toEqual(['The budget passed.', 'The pier reopens.', 'Parking stays free.']);
     expect(await page.locator('.content strong').innerText()).toBe('budget');
     expect(await page.locator('.content blockquote').innerText()).toBe('We listened.');
-    expect(await page.locator('.content pre code').innerText()).toBe('Mon–Fri 07:00–19:00');
+    // CommonMark ends a fenced code block with its last line's newline.
+    expect(await page.locator('.content pre code').innerText()).toBe('Mon–Fri 07:00–19:00\n');
     expect(await page.locator('article .meta time').innerText()).toBe('20 February 2024');
     expect(await metaContent(page, 'twitter:card')).toBe('summary');
     await shot(page, 'gazette-post-formatted');
