@@ -9,6 +9,7 @@ import type { RouteContext } from './routes/context.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { healthRoutes, type Health } from './routes/health.ts';
 import { listRoutes } from './routes/lists.ts';
+import { bytesInMemory, type MediaFiles } from './media.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { servingRendered } from './serve.ts';
 import { snapshots } from './snapshot.ts';
@@ -37,6 +38,8 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions;
   /** Limits on the request itself; see `requestGuards`. */
   guards?: RequestGuardOptions;
+  /** Where media files are read when served; default: the bytes the dataset holds (the worker's bundle). */
+  media?: MediaFiles;
 }
 
 export type AppInput = ({ dataset: Dataset } | { source: DataSource }) & { options: AppOptions };
@@ -68,7 +71,7 @@ export function createApp(input: AppInput): Hono {
 
   app.route('/', feedRoutes(context)); //       /rss.xml /atom.xml /feed.json, /{categories,authors}/:slug/…, /feed, /feed.xsl
   app.route('/', listRoutes(context)); //       /, /{categories,authors}/:slug, /posts/:slug, /style.css
-  app.route('/', mediaRoutes(context)); //      /media/*
+  app.route('/', mediaRoutes(context, { files: options.media ?? bytesInMemory(), now })); // /media/*
   app.route('/', healthRoutes(context, () => source.health?.() ?? ALWAYS_OK())); // /healthz
 
   app.notFound((c) => textResponse(`Nothing is at ${c.req.path}.`, 404));

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppOptions } from '../with-safe-content.ts';
+import { mediaFilesIn } from '../../src/node/media-files.ts';
 import type { Dataset, Problem } from '../../src/posts/index.ts';
 import { DATA_DIR, dataset, postRecord, seedDataset, siteRecord } from '../fixtures.ts';
 
@@ -15,7 +16,9 @@ const FEEDS = [
 type Format = (typeof FEEDS)[number]['format'];
 const KNOWN_PATHS = ['/', '/rss.xml', '/atom.xml', '/feed.json', '/healthz', `/posts/${SEED_SLUG}`, '/media/cxdfhd-1.png'];
 
-const seedApp = async (options: AppOptions = {}) => createApp({ dataset: await seedDataset(), options });
+// The seed data is read from disk, media stated, not read: they are served from the folder, as on Node.
+const seedApp = async (options: AppOptions = {}) =>
+  createApp({ dataset: await seedDataset(), options: { media: mediaFilesIn(DATA_DIR), ...options } });
 const get = (app: ReturnType<typeof createApp>, url: string, init?: RequestInit) =>
   app.request(new URL(url, 'http://localhost').href, init);
 
