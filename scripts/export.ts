@@ -26,6 +26,7 @@ import { SITEMAP_PATH } from '../src/feeds/sitemap.ts';
 import { decodeEntities } from '../src/feeds/plain-text.ts';
 import { sanitizingOncePerPost } from '../src/feeds/sanitize.ts';
 import { createApp } from '../src/http/app.ts';
+import { mediaFilesIn } from '../src/node/media-files.ts';
 import { isHttpUrl, problemReport, type Dataset } from '../src/posts/index.ts';
 
 /** Headers a static host sets by itself, from the file: copying ours would be wrong or duplicated. */
@@ -253,7 +254,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   // Static hosts compress for themselves: identity bytes only, so no compressor runs.
-  const app = createApp({ dataset: loaded.dataset, options: { safeContent: sanitizingOncePerPost(), siteUrl, compressors: {} } });
+  const app = createApp({ dataset: loaded.dataset, options: { safeContent: sanitizingOncePerPost(), siteUrl, compressors: {}, media: mediaFilesIn(dataDir) } });
   const result = await crawlSite(app, loaded.dataset, siteUrl);
   for (const { url, status, linkedFrom } of result.broken) console.error(`${url}: answered ${status} (linked from ${linkedFrom})`);
   if (result.broken.length) process.exit(1);

@@ -1,8 +1,8 @@
 import { Hono } from 'hono';
 import type { SafeContent } from '../feeds/safe-content.ts';
 import type { Dataset } from '../posts/index.ts';
-import { rateLimit, requestGuards, type RateLimitOptions, type RequestGuardOptions } from './guards.ts';
-import type { RenderCacheOptions } from './render-cache.ts';
+import { boundedOrigins, rateLimit, requestGuards, type RateLimitOptions, type RequestGuardOptions } from './guards.ts';
+import type { RenderCacheOptions, RenderQueueOptions } from './render-cache.ts';
 import { webCompressors, type Compressors } from './representation.ts';
 import { textResponse } from './respond.ts';
 import type { RouteContext } from './routes/context.ts';
@@ -10,6 +10,7 @@ import { discoveryRoutes } from './routes/discovery.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { healthRoutes, type Health } from './routes/health.ts';
 import { listRoutes, notFoundPageResponse } from './routes/lists.ts';
+import { bytesInMemory, type MediaFiles } from './media.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { servingRendered } from './serve.ts';
 import { snapshots } from './snapshot.ts';
@@ -32,6 +33,12 @@ export interface AppOptions {
   /** The clock, injectable so tests can move time past a scheduled post. */
   now?: () => Date;
   cache?: RenderCacheOptions;
+  /** Uncached renders at once and waiting; see `RenderQueue`. */
+  renderQueue?: RenderQueueOptions;
+  /** Told of each render as it starts, by render key. */
+  onRender?: (key: string) => void;
+  /** Without a public URL, how many host names are answered (see `boundedOrigins`); default 8. */
+  maxOrigins?: number;
   /** How bodies are compressed; default: gzip by CompressionStream where the runtime has it. */
   compressors?: Compressors;
   /** A per-client request budget, answered with 429 and Retry-After when spent; default: none. */
@@ -43,6 +50,8 @@ export interface AppOptions {
    * drafts and scheduled posts on the pages, marked as such. Feeds never show them.
    */
   preview?: boolean;
+  /** Where media files are read when served; default: the bytes the dataset holds (the worker's bundle). */
+  media?: MediaFiles;
 }
 
 export type AppInput = ({ dataset: Dataset } | { source: DataSource }) & { options: AppOptions };
@@ -63,7 +72,13 @@ export function createApp(input: AppInput): Hono {
   const snapshotOf = snapshots({ current: () => source.current(), now, siteUrl: options.siteUrl, preview: options.preview });
   const context: RouteContext = {
     snapshot: (c) => snapshotOf(c.req.url),
-    serve: servingRendered({ cache: options.cache, compressors: options.compressors ?? webCompressors(), now }),
+    serve: servingRendered({
+      cache: options.cache,
+      queue: options.renderQueue,
+      compressors: options.compressors ?? webCompressors(),
+      now,
+      onRender: options.onRender,
+    }),
     safeContent: options.safeContent,
   };
 
@@ -71,10 +86,12 @@ export function createApp(input: AppInput): Hono {
   // Refusals before routing: a client over its budget, or a request no route should ever see.
   if (options.rateLimit) app.use(rateLimit(options.rateLimit));
   app.use(requestGuards(options.guards));
+  const configured = () => Boolean(options.siteUrl ?? source.current().site.url);
+  app.use(boundedOrigins({ configured, ...(options.maxOrigins !== undefined ? { maxOrigins: options.maxOrigins } : {}) }));
 
   app.route('/', feedRoutes(context)); //       /rss.xml /atom.xml /feed.json, /{categories,authors}/:slug/…, /feed, /feed.xsl
   app.route('/', listRoutes(context, { preview: options.preview ?? false })); // /, /{categories,authors}/:slug, /posts/:slug, /style.css
-  app.route('/', mediaRoutes(context)); //      /media/*
+  app.route('/', mediaRoutes(context, { files: options.media ?? bytesInMemory(), now })); // /media/*
   app.route('/', discoveryRoutes(context)); //  /sitemap.xml /sitemap-N.xml /robots.txt /feeds.opml
   app.route('/', healthRoutes(context, () => source.health?.() ?? ALWAYS_OK())); // /healthz
 

@@ -195,3 +195,47 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler {
     return next();
   };
 }
+
+export interface OriginLimitOptions {
+  /** Whether links are built on a configured public URL: then the Host header chooses nothing. */
+  configured: () => boolean;
+  /** @default MAX_ORIGINS */
+  maxOrigins?: number;
+}
+
+/** Host names answered when no public URL is set: localhost, 127.0.0.1, a LAN name and a few more. */
+export const MAX_ORIGINS = 8;
+
+/**
+ * Without a public URL every link is built on the request's origin, so each new Host value is a new
+ * render of every feed and page. The first `maxOrigins` origins are served; any other gets 421 (RFC 9110
+ * §15.5.20: this server will not answer for that name) saying what to set. Not one render with the
+ * origin swapped in: that is a new body, hash and compression per name, the very cost being bounded.
+ * @param [options.maxOrigins=8]
+ * @example
+ * app.use(boundedOrigins({ configured: () => Boolean(siteUrl ?? source.current().site.url) }));
+ */
+export function boundedOrigins(options: OriginLimitOptions): MiddlewareHandler {
+  const { configured } = options;
+  const maxOrigins = options.maxOrigins ?? MAX_ORIGINS;
+  const seen = new Set<string>();
+  return async function boundedOrigins(c, next) {
+    const url = c.req.url;
+    const origin = url.slice(0, targetStart(url)).toLowerCase();
+    // A known origin first: the usual request asks nothing of the data.
+    if (!seen.has(origin)) {
+      if (configured()) {
+        if (seen.size < maxOrigins) seen.add(origin);
+        return next();
+      }
+      if (seen.size >= maxOrigins) {
+        return refuse(
+          `This server has no public URL set and already answers for ${maxOrigins} host names; set SITE_URL (or "url" in site.json) to serve others.`,
+          421,
+        );
+      }
+      seen.add(origin);
+    }
+    return next();
+  };
+}

@@ -81,3 +81,77 @@ export class RenderCache<V extends { size: number }> {
     this.#bytes = 0;
   }
 }
+
+export interface RenderQueueOptions {
+  /** Renders under way at once. */
+  concurrency?: number;
+  /** Renders that may wait for a turn, most wanted first; one more is refused (`RenderQueueFull`). */
+  maxWaiting?: number;
+  /** Of those, renders few readers want (an odd `?limit`): they wait behind the rest, and fewer may. */
+  maxWaitingUncommon?: number;
+}
+
+export const RENDER_QUEUE_DEFAULTS = { concurrency: 2, maxWaiting: 64, maxWaitingUncommon: 8 } as const;
+
+/** Why a render was not even queued: too many wait already. The request is told to come back. */
+export class RenderQueueFull extends Error {
+  constructor() {
+    super('too many renders are waiting');
+  }
+}
+
+/**
+ * Renders that are not cached wait their turn here, a few at a time: a burst of junk URLs costs a
+ * queue, not a pile of renders and compressions at once. Each turn starts on a timer, so the requests
+ * answered from the cache that arrived meanwhile go first: they never wait behind more than one render.
+ */
+export class RenderQueue {
+  readonly #concurrency: number;
+  readonly #maxWaiting: number;
+  readonly #maxWaitingUncommon: number;
+  readonly #common: (() => void)[] = [];
+  readonly #uncommon: (() => void)[] = [];
+  #running = 0;
+
+  constructor(options?: RenderQueueOptions) {
+    this.#concurrency = options?.concurrency ?? RENDER_QUEUE_DEFAULTS.concurrency;
+    this.#maxWaiting = options?.maxWaiting ?? RENDER_QUEUE_DEFAULTS.maxWaiting;
+    this.#maxWaitingUncommon = options?.maxWaitingUncommon ?? RENDER_QUEUE_DEFAULTS.maxWaitingUncommon;
+  }
+
+  get size(): { running: number; waiting: number } {
+    return { running: this.#running, waiting: this.#common.length + this.#uncommon.length };
+  }
+
+  /** Runs `task` when a turn comes; rejects with RenderQueueFull when the queue is full. */
+  run<T>(task: () => Promise<T>, uncommon = false): Promise<T> {
+    const waiting = this.#common.length + this.#uncommon.length;
+    if (waiting >= this.#maxWaiting || (uncommon && this.#uncommon.length >= this.#maxWaitingUncommon)) {
+      return Promise.reject(new RenderQueueFull());
+    }
+    return new Promise<T>((resolve, reject) => {
+      const start = () => {
+        this.#running++;
+        task()
+          .then(resolve, reject)
+          .finally(() => {
+            this.#running--;
+            this.#next();
+          });
+      };
+      (uncommon ? this.#uncommon : this.#common).push(start);
+      this.#next();
+    });
+  }
+
+  #next(): void {
+    if (this.#running >= this.#concurrency) return;
+    const start = this.#common.shift() ?? this.#uncommon.shift();
+    if (!start) return;
+    this.#running++; // the turn is taken now, so a second call does not hand it out again
+    setTimeout(() => {
+      this.#running--;
+      start();
+    }, 0);
+  }
+}

@@ -1,6 +1,6 @@
-import { RenderCache, type RenderCacheOptions } from './render-cache.ts';
+import { RenderCache, RenderQueue, RenderQueueFull, type RenderCacheOptions, type RenderQueueOptions } from './render-cache.ts';
 import { represent, type Compressors } from './representation.ts';
-import { prepare, respondPrepared, type Prepared } from './respond.ts';
+import { prepare, respondPrepared, textResponse, type Prepared } from './respond.ts';
 
 /** What a route renders, once per key: the body and everything its answers say about it. */
 export interface Rendered {
@@ -21,12 +21,21 @@ export interface Rendered {
  * served from memory after: a repeat request costs a look-up and the write of bytes and headers made
  * then. Everything `render` depends on must be in `key`.
  */
-export type Serve = (request: Request, key: string, render: () => Promise<Rendered>) => Promise<Response>;
+export type Serve = (request: Request, key: string, render: () => Promise<Rendered>, how?: RenderHow) => Promise<Response>;
+
+export interface RenderHow {
+  /** Few readers ask for this (an odd `?limit`): its render waits behind the others. */
+  uncommon?: boolean;
+}
 
 export interface ServeOptions {
   cache?: RenderCacheOptions | undefined;
+  /** How many uncached renders run at once and how many may wait; see `RenderQueue`. */
+  queue?: RenderQueueOptions | undefined;
   compressors: Compressors;
   now: () => Date;
+  /** Told of each render as it starts, by key: for tests and metrics. */
+  onRender?: ((key: string) => void) | undefined;
 }
 
 /**
@@ -39,15 +48,26 @@ export interface ServeOptions {
 export function servingRendered(options: ServeOptions): Serve {
   const { compressors, now } = options;
   const cache = new RenderCache<Prepared>(options.cache);
-  return async function serve(request, key, render) {
-    const prepared = await cache.getOrCreate(key, async () => {
-      const { body, contentType, lastModified, headers, vary, tagSuffix } = await render();
-      // RFC 9110 §8.8.2.1: never a Last-Modified after now. A post "updated" in the future would
-      // otherwise hide every change made before that date from readers polling with If-Modified-Since.
-      const at = now();
-      const clamped = lastModified && lastModified.getTime() > at.getTime() ? at : lastModified;
-      return prepare(await represent(body, { contentType, lastModified: clamped, compressors }), headers, vary, tagSuffix);
-    });
+  const queue = new RenderQueue(options.queue);
+  const { onRender } = options;
+  return async function serve(request, key, render, how) {
+    let prepared: Prepared;
+    try {
+      prepared = await cache.getOrCreate(key, () => queue.run(() => renderOnce(key, render), how?.uncommon));
+    } catch (error) {
+      if (!(error instanceof RenderQueueFull)) throw error;
+      return textResponse('The server is busy rendering other pages; try again in a second.', 503, { 'Retry-After': '1' });
+    }
     return respondPrepared(request, prepared, now);
   };
+
+  async function renderOnce(key: string, render: () => Promise<Rendered>): Promise<Prepared> {
+    onRender?.(key);
+    const { body, contentType, lastModified, headers, vary, tagSuffix } = await render();
+    // RFC 9110 §8.8.2.1: never a Last-Modified after now. A post "updated" in the future would
+    // otherwise hide every change made before that date from readers polling with If-Modified-Since.
+    const at = now();
+    const clamped = lastModified && lastModified.getTime() > at.getTime() ? at : lastModified;
+    return prepare(await represent(body, { contentType, lastModified: clamped, compressors }), headers, vary, tagSuffix);
+  }
 }

@@ -13,7 +13,32 @@ export interface NodeConfig {
   rateLimit: { limit: number; windowSeconds: number } | undefined;
   /** `npm run dev`: links from the request's origin, drafts and scheduled posts on the pages. */
   preview: boolean;
+  /** How long the server waits on clients, and how many it serves at once: see `ServerLimits`. */
+  limits: ServerLimits;
 }
+
+/** What a slow or greedy client may cost the Node server. Times in milliseconds. */
+export interface ServerLimits {
+  /** Until the request's headers have all arrived; else 408 and the connection closes. */
+  headersTimeoutMs: number;
+  /** Until the whole request has arrived (Node's `requestTimeout`); else 408. */
+  requestTimeoutMs: number;
+  /** How long an idle keep-alive connection stays open between requests. */
+  keepAliveTimeoutMs: number;
+  /** How long a connection may make no progress (a client that stops reading the answer); then it is closed. */
+  sendTimeoutMs: number;
+  /** Connections open at once; one more is answered 503 and closed. */
+  maxConnections: number;
+}
+
+/** The defaults of `ServerLimits`, as README.md#configuration gives them (in seconds there). */
+export const SERVER_LIMIT_DEFAULTS: Readonly<ServerLimits> = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5_000,
+  sendTimeoutMs: 30_000,
+  maxConnections: 1000,
+};
 
 export type ConfigResult = { ok: true; config: NodeConfig } | { ok: false; problems: string[] };
 
@@ -44,6 +69,34 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
   if (previewSetting !== '0' && previewSetting !== '1') {
     problems.push(`PREVIEW: expected 1 (drafts and scheduled posts on the pages) or 0, got ${JSON.stringify(previewSetting)}`);
   }
+  const seconds = (name: string, fallbackMs: number): number => {
+    const setting = env[name];
+    if (setting === undefined || setting.trim() === '') return fallbackMs;
+    const value = Number(setting);
+    if (!/^\s*\d+(\.\d+)?\s*$/.test(setting) || value <= 0 || value > 3600) {
+      problems.push(`${name}: expected a number of seconds from 0.001 to 3600, such as ${fallbackMs / 1000}, got ${JSON.stringify(setting)}`);
+      return fallbackMs;
+    }
+    return Math.max(1, Math.round(value * 1000));
+  };
+  const limits: ServerLimits = {
+    headersTimeoutMs: seconds('HEADERS_TIMEOUT', SERVER_LIMIT_DEFAULTS.headersTimeoutMs),
+    requestTimeoutMs: seconds('REQUEST_TIMEOUT', SERVER_LIMIT_DEFAULTS.requestTimeoutMs),
+    keepAliveTimeoutMs: seconds('KEEP_ALIVE_TIMEOUT', SERVER_LIMIT_DEFAULTS.keepAliveTimeoutMs),
+    sendTimeoutMs: seconds('SEND_TIMEOUT', SERVER_LIMIT_DEFAULTS.sendTimeoutMs),
+    maxConnections: SERVER_LIMIT_DEFAULTS.maxConnections,
+  };
+  // Node refuses to start a server whose headers may take longer than the whole request.
+  if (limits.headersTimeoutMs > limits.requestTimeoutMs) {
+    problems.push(`HEADERS_TIMEOUT: expected at most REQUEST_TIMEOUT (${limits.requestTimeoutMs / 1000} s), got ${limits.headersTimeoutMs / 1000} s`);
+  }
+  const maxConnections = env.MAX_CONNECTIONS?.trim();
+  if (maxConnections) {
+    const value = Number(maxConnections);
+    if (!/^\d+$/.test(maxConnections) || value < 1) {
+      problems.push(`MAX_CONNECTIONS: expected a whole number of at least 1, such as 1000, got ${JSON.stringify(env.MAX_CONNECTIONS)}`);
+    } else limits.maxConnections = value;
+  }
 
   if (problems.length) return { ok: false, problems };
   return {
@@ -56,6 +109,7 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
       watch: env.WATCH !== '0',
       rateLimit: typeof rateLimit === 'string' ? undefined : rateLimit,
       preview: previewSetting === '1',
+      limits,
     },
   };
 }

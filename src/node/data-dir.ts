@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { closeSync, fstatSync, openSync, readSync, statSync, type Dirent } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync, statSync, type BigIntStats, type Dirent } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import path from 'node:path';
-import { loadDataset, type DataFile, type DataInput, type LoadResult } from '../posts/index.ts';
+import { loadDataset, type AssetInput, type DataFile, type DataInput, type LoadResult } from '../posts/index.ts';
 import { DataVersion } from '../posts/data-version.ts';
 import type { Problem } from '../posts/problems.ts';
 
@@ -10,7 +10,7 @@ import type { Problem } from '../posts/problems.ts';
 const READ_BATCH = 256;
 
 /**
- * Opens a data folder as the loader's input: `site.json` and the files under `media/` read at once,
+ * Opens a data folder as the loader's input: `site.json` read and the files under `media/` stated at once,
  * `posts/*.json` read one by one as the loader takes them, so each text is dropped once parsed.
  * Node only; the worker gets its data from a bundled module.
  *
@@ -38,6 +38,17 @@ export async function openDataDir(dir: string): Promise<{ input: DataInput; prob
       const { bytes, mtimeMs } = readWithTime(file);
       touched(mtimeMs);
       return bytes;
+    } catch (error) {
+      if (listed && isMissing(error)) return undefined;
+      problems.push({ file: shownAs, message: `cannot be read (${describe(error)})`, severity: 'error' });
+      return undefined;
+    }
+  };
+  const stat = (file: string, shownAs: string, listed: boolean): BigIntStats | undefined => {
+    try {
+      const stats = statSync(file, { bigint: true });
+      touched(Number(stats.mtimeMs));
+      return stats;
     } catch (error) {
       if (listed && isMissing(error)) return undefined;
       problems.push({ file: shownAs, message: `cannot be read (${describe(error)})`, severity: 'error' });
@@ -83,14 +94,17 @@ export async function openDataDir(dir: string): Promise<{ input: DataInput; prob
   const sitePath = path.join(dir, 'site.json');
   const site = readText(sitePath, shown(sitePath), false);
 
-  const assets: NonNullable<DataInput['assets']>[number][] = [];
+  // Media are stated, not read: they are streamed from disk when served (./media-files.ts), so a large
+  // video costs neither memory nor a reload's time. The version hashes their identity instead of bytes.
+  const assets: AssetInput[] = [];
   for (const relative of await filesBelow(path.join(dir, 'media'))) {
     const file = path.join(dir, relative);
-    // Deleted between the listing and the read: a later listing will not show it either.
-    const bytes = read(file, shown(file), true);
-    if (!bytes) continue;
-    version.add(relative, bytes);
-    assets.push({ path: relative, file: shown(file), bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) });
+    // Deleted between the listing and the stat: a later listing will not show it either.
+    const identity = stat(file, shown(file), true);
+    if (!identity) continue;
+    const stamp = `${identity.size}:${identity.mtimeNs}:${identity.ino}`;
+    version.add(relative, stamp);
+    assets.push({ path: relative, file: shown(file), size: Number(identity.size), stamp });
   }
 
   // Posts may sit in folders of their own (posts/2022/…): the slug comes from the file name alone.

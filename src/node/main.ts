@@ -7,6 +7,7 @@ import { nodeCompressors } from './compression.ts';
 import { readConfig } from './config.ts';
 import { loadDataDir } from './data-dir.ts';
 import { PublishHook } from './publish-hook.ts';
+import { mediaFilesIn } from './media-files.ts';
 import { ReloadingSource } from './reloading-source.ts';
 import { createNodeServer } from './server.ts';
 import { watchDataDir } from './watch.ts';
@@ -57,6 +58,7 @@ const app = createApp({
   options: {
     safeContent,
     compressors: nodeCompressors,
+    media: mediaFilesIn(dataDir),
     // Node's HTTP parser already answers 431 above 16 KB of headers (see ./client-errors.ts).
     guards: { maxHeaderBytes: Infinity },
     ...(config.siteUrl ? { siteUrl: config.siteUrl } : {}),

@@ -1,18 +1,95 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Socket } from 'node:net';
 import { RequestError, getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
-import { textResponse } from '../http/respond.ts';
-import { answerClientErrors } from './client-errors.ts';
-import type { NodeConfig } from './config.ts';
+import { SECURITY_HEADERS, textResponse } from '../http/respond.ts';
+import { answerClientErrors, rawResponse } from './client-errors.ts';
+import { SERVER_LIMIT_DEFAULTS, type NodeConfig, type ServerLimits } from './config.ts';
+
+export type NodeServerConfig = Pick<NodeConfig, 'host'> & { limits?: Partial<ServerLimits> | undefined };
 
 /**
  * The HTTP server for an app, not yet listening: requests go to the app, and what never becomes a
- * request (unparseable bytes, CONNECT) is answered in the app's voice (`./client-errors.ts`).
+ * request (unparseable bytes, CONNECT) is answered in the app's voice (`./client-errors.ts`). A client
+ * costs at most the time and connections `limits` allow (README.md#configuration).
  */
-export function createNodeServer(app: Pick<Hono, 'fetch'>, config: Pick<NodeConfig, 'host'>): Server {
-  const server = createServer(getRequestListener(app.fetch, { hostname: config.host, errorHandler: requestError }));
+export function createNodeServer(app: Pick<Hono, 'fetch'>, config: NodeServerConfig): Server {
+  const limits: ServerLimits = { ...SERVER_LIMIT_DEFAULTS };
+  for (const [name, value] of Object.entries(config.limits ?? {}) as [keyof ServerLimits, number | undefined][]) {
+    if (value !== undefined) limits[name] = value;
+  }
+  const listener = getRequestListener(app.fetch, { hostname: config.host, errorHandler: requestError });
+  const server = createServer(
+    {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      // Node checks both timeouts on this interval (30 s by default): check often enough to keep them.
+      connectionsCheckingInterval: Math.max(10, Math.min(1000, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    function request(incoming: IncomingMessage, outgoing: ServerResponse) {
+      // RFC 9112 §3.2: a request with more than one Host line must be answered 400. Node keeps the first
+      // and drops the rest from `headers`; only the raw list shows them.
+      if (hostLines(incoming.rawHeaders) > 1) {
+        answer(outgoing, 400, 'The request has more than one Host header.');
+        return;
+      }
+      return listener(incoming, outgoing);
+    },
+  );
+  server.keepAliveTimeout = limits.keepAliveTimeoutMs;
+  // A socket idle this long while an answer is being written (the client stopped reading, so no write
+  // completes) is destroyed: Node does so when the server has no 'timeout' listener of its own.
+  server.timeout = limits.sendTimeoutMs;
   answerClientErrors(server);
+  capConnections(server, limits.maxConnections);
   return server;
+}
+
+const hostLines = (rawHeaders: readonly string[]) => {
+  let count = 0;
+  for (let i = 0; i < rawHeaders.length; i += 2) if (rawHeaders[i]?.toLowerCase() === 'host') count++;
+  return count;
+};
+
+function answer(outgoing: ServerResponse, status: number, message: string): void {
+  const body = `${message}\n`;
+  outgoing.writeHead(status, {
+    ...SECURITY_HEADERS,
+    'Content-Type': 'text/plain; charset=utf-8',
+    'Cache-Control': 'no-store',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+  });
+  outgoing.end(body);
+}
+
+/**
+ * At most `max` connections at once. Node's own `maxConnections` closes the next one without a word;
+ * this one is answered 503 with a reason and a `Retry-After` first. The http server's own connection
+ * handling is taken off the event and called only for connections within the cap.
+ */
+function capConnections(server: Server, max: number): void {
+  const handlers = server.listeners('connection') as ((socket: Socket) => void)[];
+  server.removeAllListeners('connection');
+  let open = 0;
+  server.on('connection', function connection(socket: Socket) {
+    if (open >= max) {
+      refuseConnection(socket, max);
+      return;
+    }
+    open++;
+    socket.once('close', () => open--);
+    for (const handler of handlers) handler.call(server, socket);
+  });
+}
+
+function refuseConnection(socket: Socket, max: number): void {
+  socket.on('error', () => socket.destroy());
+  // Read and drop the request, so the client's bytes arriving after our close do not reset the
+  // connection before it has read the answer; a second at most.
+  socket.resume();
+  socket.setTimeout(1000, () => socket.destroy());
+  socket.end(rawResponse(503, `The server has ${max} connections open, its limit; try again in a few seconds.`, { 'Retry-After': '5' }));
 }
 
 /** Requests @hono/node-server refuses before the app sees them (a backslash in the path, a bad Host). */

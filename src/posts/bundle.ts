@@ -22,7 +22,7 @@ export interface DataBundle {
  * worker never reads the content as written, and carrying both cost a tenth of the bundle.
  */
 type BundledPost = Omit<Post, 'published' | 'updated' | 'content'> & { published: string; updated: string; safeContent: string };
-type BundledAsset = Omit<Asset, 'bytes'> & { base64: string };
+type BundledAsset = Omit<Asset, 'bytes' | 'stamp'> & { base64: string };
 
 export interface BundleOptions {
   /** A post's content as feeds and pages show it (src/feeds/sanitize.ts), stored beside the content. */
@@ -32,6 +32,8 @@ export interface BundleOptions {
    * the worker then never extracts text at request time, and every feed reads the same words.
    */
   defaultSummary?: (safeContent: string) => string;
+  /** An asset's bytes where the dataset holds none (Node states media files and streams them). */
+  bytesOf?: (asset: Asset) => Uint8Array;
 }
 
 export interface UnbundleOptions {
@@ -55,7 +57,12 @@ export function bundleDataset(dataset: Dataset, options: BundleOptions): DataBun
         safeContent,
       };
     }),
-    assets: Array.from(dataset.assets.values(), ({ bytes, ...asset }) => ({ ...asset, base64: toBase64(bytes) })),
+    assets: Array.from(dataset.assets.values(), (asset) => {
+      const { bytes: held, stamp: _stamp, ...rest } = asset;
+      const bytes = held ?? options.bytesOf?.(asset);
+      if (!bytes) throw new Error(`${asset.file}: no bytes to bundle`);
+      return { ...rest, size: bytes.byteLength, base64: toBase64(bytes) };
+    }),
     version: dataset.version,
     ...(dataset.modified ? { modified: dataset.modified.toISOString() } : {}),
   };
@@ -79,7 +86,10 @@ export function datasetFromBundle(bundle: DataBundle, options: UnbundleOptions =
       return post;
     }),
     assets: new Map(
-      bundle.assets.map(({ base64, ...asset }) => [`/${asset.path}`, { ...asset, bytes: fromBase64(base64) }]),
+      bundle.assets.map(({ base64, ...asset }) => {
+        const bytes = fromBase64(base64);
+        return [`/${asset.path}`, { ...asset, size: bytes.byteLength, bytes }];
+      }),
     ),
     version: bundle.version,
     ...(bundle.modified !== undefined ? { modified: new Date(bundle.modified) } : {}),

@@ -27,9 +27,23 @@ export interface DataFile {
 export interface Asset {
   path: string;
   file: string;
-  bytes: Uint8Array;
   mediaType: string;
+  /** Its length in bytes, as enclosures and attachments state it. */
+  size: number;
+  /**
+   * The bytes, where the runtime has no file to read them from when they are served (the worker's
+   * bundle, data built in memory). Absent on Node, which streams the file from disk.
+   */
+  bytes?: Uint8Array;
+  /**
+   * What stands for the bytes in the data version when they were not read: the file's size, change
+   * time and inode, which change whenever the file is written.
+   */
+  stamp?: string;
 }
+
+/** An asset as a reader hands it over: the media type is the loader's to decide, the size the bytes' when given. */
+export type AssetInput = Omit<Asset, 'mediaType' | 'size'> & { size?: number };
 
 export interface DataInput {
   /** Absent when the folder has no readable `site.json`: the posts are still checked, so every problem shows. */
@@ -47,7 +61,7 @@ export interface DataInput {
   version?: string;
   /** See `Dataset.modified`; read, like `version`, once every post has been taken. */
   modified?: Date | undefined;
-  assets?: readonly Omit<Asset, 'mediaType'>[];
+  assets?: readonly AssetInput[];
 }
 
 /** Everything the service serves, validated; immutable once built. */
@@ -81,7 +95,8 @@ export async function loadDataset(input: DataInput): Promise<LoadResult> {
   const problems: Problem[] = [];
   const assets = new Map<string, Asset>();
   for (const asset of input.assets ?? []) {
-    assets.set(`/${asset.path}`, { ...asset, mediaType: mediaTypeOf(asset.path) });
+    const size = asset.size ?? asset.bytes?.byteLength ?? 0;
+    assets.set(`/${asset.path}`, { ...asset, size, mediaType: mediaTypeOf(asset.path) });
   }
 
   const site = input.site ? parseRecord(input.site, SiteSchema, problems) : undefined;
@@ -253,7 +268,7 @@ function resolvePost(
   if (record.image) {
     const asset = localAsset(record.image.url, 'image.url');
     if (asset === false) ok = false;
-    image = asset ? { ...record.image, mimeType: asset.mediaType, size: asset.bytes.byteLength } : record.image;
+    image = asset ? { ...record.image, mimeType: asset.mediaType, size: asset.size } : record.image;
   }
   const attachments: Attachment[] = [];
   record.attachments?.forEach((attachment, i) => {
@@ -261,7 +276,7 @@ function resolvePost(
     if (asset === false) ok = false;
     // The file's real size, as for the image: a declared size goes stale when the file is replaced, and
     // a podcast client that trusts a wrong enclosure length stops short or waits for bytes that never come.
-    attachments.push(asset ? { ...attachment, size: asset.bytes.byteLength } : attachment);
+    attachments.push(asset ? { ...attachment, size: asset.size } : attachment);
   });
   if (!ok) return undefined;
 
@@ -301,7 +316,7 @@ async function versionOf(input: DataInput): Promise<string> {
   const version = new DataVersion();
   // Site, assets, then posts: the order a streaming reader meets them in (src/node/data-dir.ts).
   if (input.site) version.add(input.site.file, input.site.text);
-  for (const asset of input.assets ?? []) version.add(asset.path, asset.bytes);
+  for (const asset of input.assets ?? []) version.add(asset.path, asset.bytes ?? asset.stamp ?? '');
   for (const post of input.posts as readonly DataFile[]) version.add(post.file, post.text);
   return version.digest();
 }

@@ -1,9 +1,11 @@
-import { bundle } from '../generated/data.ts';
+import { bundle, problems } from '../generated/data.ts';
 import { bundledData } from './bundled-data.ts';
+import { dataProblemsWorker } from './data-problems.ts';
 import { createWorker } from './edge-cache.ts';
 
 /**
  * Cloudflare Workers: the same app, its data bundled, validated and sanitised at build time
- * (`npm run build:data`); each post's sanitised HTML is its safe content.
+ * (`npm run build:data`); each post's sanitised HTML is its safe content. Without a bundle (invalid data
+ * under `npm run dev:worker`), every request is told what is wrong.
  */
-export default createWorker(bundledData(bundle));
+export default bundle ? createWorker(bundledData(bundle)) : dataProblemsWorker(problems);

@@ -10,6 +10,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataDir } from '../../src/node/data-dir.ts';
 import { createApp } from '../with-safe-content.ts';
+import { mediaFilesIn } from '../../src/node/media-files.ts';
 import { fileFor, linksIn } from '../../scripts/export.ts';
 import { SCHEMAS, findProgram, makeDataDir, postRecord, removeDir, run, siteRecord, skipped } from '../fixtures.ts';
 
@@ -85,7 +86,7 @@ describe('npm run export', () => {
     if (exported.code !== 0) throw new Error(`export failed:\n${exported.stdout}${exported.stderr}`);
     const loaded = await loadDataDir(dataDir);
     if (!loaded.ok) throw new Error('fixture data should be valid');
-    app = createApp({ dataset: loaded.dataset, options: { siteUrl: SITE_URL } });
+    app = createApp({ dataset: loaded.dataset, options: { siteUrl: SITE_URL, media: mediaFilesIn(dataDir) } });
     server = staticServer(out, parseHeaders(await readFile(path.join(out, '_headers'), 'utf8')));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const address = server.address();

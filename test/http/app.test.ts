@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppOptions } from '../with-safe-content.ts';
+import { mediaFilesIn } from '../../src/node/media-files.ts';
 import type { Dataset, Problem } from '../../src/posts/index.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
-import { get, SEED_ID, SEED_IMAGE, SEED_SLUG, seedDataset } from '../support.ts';
+import { get, SEED_DIR, SEED_ID, SEED_IMAGE, SEED_SLUG, seedDataset } from '../support.ts';
 
 const FEEDS = [
   { path: '/rss.xml', format: 'rss', contentType: 'application/rss+xml; charset=utf-8' },
@@ -13,7 +14,9 @@ const FEEDS = [
 type Format = (typeof FEEDS)[number]['format'];
 const KNOWN_PATHS = ['/', '/rss.xml', '/atom.xml', '/feed.json', '/healthz', `/posts/${SEED_SLUG}`, '/media/cxdfhd-1.png'];
 
-const seedApp = async (options: AppOptions = {}) => createApp({ dataset: await seedDataset(), options });
+// The seed data is read from disk, media stated, not read: they are served from the folder, as on Node.
+const seedApp = async (options: AppOptions = {}) =>
+  createApp({ dataset: await seedDataset(), options: { media: mediaFilesIn(SEED_DIR), ...options } });
 
 const decodeEntities = (text: string) =>
   text

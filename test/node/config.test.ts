@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { readConfig } from '../../src/node/config.ts';
+import { SERVER_LIMIT_DEFAULTS, readConfig } from '../../src/node/config.ts';
 
 const problemsOf = (env: Record<string, string | undefined>) => {
   const result = readConfig(env);
@@ -10,12 +10,35 @@ describe('readConfig', () => {
   it('has a default for every setting', () => {
     expect(readConfig({})).toEqual({
       ok: true,
-      config: { host: '127.0.0.1', port: 3000, dataDir: './data', siteUrl: undefined, watch: true, rateLimit: undefined, preview: false },
+      config: {
+        host: '127.0.0.1',
+        port: 3000,
+        dataDir: './data',
+        siteUrl: undefined,
+        watch: true,
+        rateLimit: undefined,
+        preview: false,
+        limits: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, sendTimeoutMs: 30_000, maxConnections: 1000 },
+      },
     });
+    expect(SERVER_LIMIT_DEFAULTS).toEqual((readConfig({}) as { config: { limits: unknown } }).config.limits);
   });
 
   it('reads every setting', () => {
-    const env = { HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/srv/news', SITE_URL: 'https://news.example.com/blog', WATCH: '0', RATE_LIMIT: ' 120 / 60 ', PREVIEW: '1' };
+    const env = {
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      DATA_DIR: '/srv/news',
+      SITE_URL: 'https://news.example.com/blog',
+      WATCH: '0',
+      RATE_LIMIT: ' 120 / 60 ',
+      HEADERS_TIMEOUT: '2.5',
+      REQUEST_TIMEOUT: '20',
+      KEEP_ALIVE_TIMEOUT: '3',
+      SEND_TIMEOUT: '0.25',
+      MAX_CONNECTIONS: '64',
+      PREVIEW: '1',
+    };
     expect(readConfig(env)).toEqual({
       ok: true,
       config: {
@@ -26,8 +49,25 @@ describe('readConfig', () => {
         watch: false,
         rateLimit: { limit: 120, windowSeconds: 60 },
         preview: true,
+        limits: { headersTimeoutMs: 2500, requestTimeoutMs: 20_000, keepAliveTimeoutMs: 3000, sendTimeoutMs: 250, maxConnections: 64 },
       },
     });
+  });
+
+  it.each(['0', '-1', 'ten', '5s', '3601'])('refuses SEND_TIMEOUT=%j with the rule', (setting) => {
+    expect(problemsOf({ SEND_TIMEOUT: setting })).toEqual([
+      `SEND_TIMEOUT: expected a number of seconds from 0.001 to 3600, such as 30, got ${JSON.stringify(setting)}`,
+    ]);
+  });
+
+  it('refuses headers allowed longer than the whole request, as Node would', () => {
+    expect(problemsOf({ HEADERS_TIMEOUT: '40' })).toEqual(['HEADERS_TIMEOUT: expected at most REQUEST_TIMEOUT (30 s), got 40 s']);
+  });
+
+  it.each(['0', 'many', '1.5'])('refuses MAX_CONNECTIONS=%j', (setting) => {
+    expect(problemsOf({ MAX_CONNECTIONS: setting })).toEqual([
+      `MAX_CONNECTIONS: expected a whole number of at least 1, such as 1000, got ${JSON.stringify(setting)}`,
+    ]);
   });
 
   it('takes an empty variable as unset', () => {

@@ -15,7 +15,12 @@ vi.mock('node:fs', async (importOriginal) => {
     hooks.beforeRead?.(String(file));
     return (original.openSync as (...args: unknown[]) => unknown)(file, ...rest);
   }) as typeof original.openSync;
-  return { ...original, default: { ...original, openSync }, openSync };
+  // Media files are stated, not opened.
+  const statSync = ((file: Parameters<typeof original.statSync>[0], ...rest: unknown[]) => {
+    hooks.beforeRead?.(String(file));
+    return (original.statSync as (...args: unknown[]) => unknown)(file, ...rest);
+  }) as typeof original.statSync;
+  return { ...original, default: { ...original, openSync, statSync }, openSync, statSync };
 });
 
 const dirs: string[] = [];

@@ -33,9 +33,10 @@ describe('readDataDir', () => {
       path.join(dir, 'posts', 'a-post.json'),
       path.join(dir, 'posts', 'b-post.json'),
     ]);
-    expect(input?.assets?.map((a) => [a.path, a.file, Array.from(a.bytes)])).toEqual([
-      ['media/logo.svg', path.join(dir, 'media', 'logo.svg'), Array.from(new TextEncoder().encode('<svg/>'))],
-      ['media/photos/2022/plant.jpg', path.join(dir, 'media', 'photos', '2022', 'plant.jpg'), [0xff, 0xd8, 0xff]],
+    // Media are stated, not read: Node streams them when served.
+    expect(input?.assets?.map((a) => [a.path, a.file, a.size, a.bytes])).toEqual([
+      ['media/logo.svg', path.join(dir, 'media', 'logo.svg'), 6, undefined],
+      ['media/photos/2022/plant.jpg', path.join(dir, 'media', 'photos', '2022', 'plant.jpg'), 3, undefined],
     ]);
   });
 
@@ -204,7 +205,7 @@ describe('the seed data (a copy of the shipped example)', () => {
       const urlPath = new URL(src ?? '', `http://site.invalid/posts/${post?.slug}`).pathname;
       const file = path.join(SEED_DIR, urlPath);
       expect((await stat(file)).size).toBeGreaterThan(0);
-      expect(result.dataset.assets.get(urlPath)?.bytes).toEqual(new Uint8Array(await readFile(file)));
+      expect(result.dataset.assets.get(urlPath)?.size).toBe((await readFile(file)).byteLength);
     }
   });
 });

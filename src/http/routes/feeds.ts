@@ -60,6 +60,9 @@ function feedLinks(model: FeedModel, format: FeedFormat): string {
   return links.join(', ');
 }
 
+/** Page sizes readers commonly ask for; any other `?limit` renders behind them (see `RenderQueue`). */
+const commonLimits = (site: { feedLimit: number; maxLimit: number }) => new Set([site.feedLimit, site.maxLimit, 10, 20, 25, 50, 100]);
+
 /**
  * The feeds: the main ones, each category's and author's, `/feed` by Accept, and the stylesheet that
  * shows RSS and Atom in a browser.
@@ -119,7 +122,7 @@ export function feedRoutes(context: RouteContext): Hono {
         vary: xml || negotiated ? ['Accept'] : [],
         tagSuffix: browserView ? '.xml' : '',
       };
-    });
+    }, { uncommon: limit !== undefined && !commonLimits(site).has(limit) });
   };
 
   for (const format of FEED_FORMATS) {

@@ -1,11 +1,22 @@
 import { Hono } from 'hono';
+import { mediaResponse, type MediaFiles } from '../media.ts';
 import { resource } from '../methods.ts';
 import { textResponse } from '../respond.ts';
 import type { RouteContext } from './context.ts';
 
-/** The files under `data/media/`, at `/media/…`: the bytes as loaded, typed by the loader. */
-export function mediaRoutes(context: RouteContext): Hono {
-  const { snapshot, serve } = context;
+export interface MediaRouteOptions {
+  /** Where the bytes are: disk on Node (src/node/media-files.ts), the bundle on Workers. */
+  files: MediaFiles;
+  now: () => Date;
+}
+
+/**
+ * The files under `data/media/`, at `/media/…`, typed by the loader and read as they are served: never
+ * held whole in memory on Node, never in the render cache.
+ */
+export function mediaRoutes(context: RouteContext, options: MediaRouteOptions): Hono {
+  const { snapshot } = context;
+  const { files, now } = options;
   const app = new Hono();
 
   resource(app, '/media/*', {
@@ -19,15 +30,13 @@ export function mediaRoutes(context: RouteContext): Hono {
       }
       const asset = dataset.assets.get(path);
       if (!asset) return textResponse(`No file at ${path}.`, 404);
-      return { version: dataset.version, path, asset };
+      return { path, asset };
     },
-    serve: function media(c, { version, path, asset }) {
-      // Keyed by the data version alone: a file's bytes do not change with the clock or the base URL.
-      return serve(c.req.raw, `${version}:media:${path}`, async () => ({
-        body: asset.bytes,
-        contentType: asset.mediaType,
-        headers: { 'Cache-Control': 'public, max-age=3600' },
-      }));
+    serve: async function media(c, { path, asset }) {
+      const opened = await files.open(asset);
+      // Removed since the data was loaded: the watcher's reload will drop it from the feeds too.
+      if (!opened) return textResponse(`No file at ${path}.`, 404);
+      return mediaResponse(c.req.raw, opened, { contentType: asset.mediaType, now });
     },
   });
 

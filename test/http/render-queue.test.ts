@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { RenderQueue, RenderQueueFull } from '../../src/http/render-cache.ts';
+
+describe('RenderQueue', () => {
+  it('runs at most `concurrency` tasks at once, common ones before uncommon ones, and refuses past its bound', async () => {
+    const queue = new RenderQueue({ concurrency: 2, maxWaiting: 10, maxWaitingUncommon: 3 });
+    let running = 0;
+    let most = 0;
+    const order: string[] = [];
+    const task = (name: string) => async () => {
+      most = Math.max(most, ++running);
+      order.push(name);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      running--;
+      return name;
+    };
+    // The first two take the free turns; three more may wait; the sixth is refused.
+    const odd = ['odd-1', 'odd-2', 'odd-3', 'odd-4', 'odd-5'].map((name) => queue.run(task(name), true));
+    const refused = queue.run(task('odd-6'), true);
+    const common = ['a', 'b'].map((name) => queue.run(task(name)));
+    await expect(refused).rejects.toBeInstanceOf(RenderQueueFull);
+    expect(await Promise.all([...odd, ...common])).toEqual(['odd-1', 'odd-2', 'odd-3', 'odd-4', 'odd-5', 'a', 'b']);
+    expect(most).toBe(2);
+    // The common renders, queued after the odd ones, went before those still waiting.
+    expect(order).toEqual(['odd-1', 'odd-2', 'a', 'b', 'odd-3', 'odd-4', 'odd-5']);
+    expect(queue.size).toEqual({ running: 0, waiting: 0 });
+  });
+});
