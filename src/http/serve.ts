@@ -1,5 +1,6 @@
 import { RenderCache, type RenderCacheOptions } from './render-cache.ts';
 import { represent, type Compressors } from './representation.ts';
+import type { PreparedPolls } from './poll.ts';
 import { prepare, respondPrepared, type Prepared } from './respond.ts';
 
 /** What a route renders, once per key: the body and everything its answers say about it. */
@@ -27,6 +28,8 @@ export interface ServeOptions {
   cache?: RenderCacheOptions | undefined;
   compressors: Compressors;
   now: () => Date;
+  /** Told of every prepared answer, so a server can answer the same request again before routing. */
+  polls?: PreparedPolls | undefined;
 }
 
 /**
@@ -39,6 +42,8 @@ export interface ServeOptions {
 export function servingRendered(options: ServeOptions): Serve {
   const { compressors, now } = options;
   const cache = new RenderCache<Prepared>(options.cache);
+  const polls = options.polls;
+  polls?.serveFrom((key) => cache.get(key), now);
   return async function serve(request, key, render) {
     const prepared = await cache.getOrCreate(key, async () => {
       const { body, contentType, lastModified, headers, vary, tagSuffix } = await render();
@@ -48,6 +53,7 @@ export function servingRendered(options: ServeOptions): Serve {
       const clamped = lastModified && lastModified.getTime() > at.getTime() ? at : lastModified;
       return prepare(await represent(body, { contentType, lastModified: clamped, compressors }), headers, vary, tagSuffix);
     });
+    polls?.remember(request, key, prepared);
     return respondPrepared(request, prepared, now);
   };
 }
