@@ -1,6 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { sanitizingOncePerPost } from '../feeds/sanitize.ts';
 import { createApp } from '../http/app.ts';
+import { PreparedPolls } from '../http/poll.ts';
 import { plural, problemReport, type Problem } from '../posts/index.ts';
 import { listenFailure } from './client-errors.ts';
 import { nodeCompressors } from './compression.ts';
@@ -44,9 +45,11 @@ const reload = async (why: string) => {
   else if (wasDegraded) console.log(`The data in ${dataDir} is valid again (${why}): version ${version}`);
 };
 
+const polls = new PreparedPolls();
 const app = createApp({
   source,
   options: {
+    polls,
     safeContent: sanitizingOncePerPost(),
     compressors: nodeCompressors,
     // Node's HTTP parser already answers 431 above 16 KB of headers (see ./client-errors.ts).
@@ -57,7 +60,7 @@ const app = createApp({
   },
 });
 
-const server = createNodeServer(app, config);
+const server = createNodeServer(app, config, polls);
 server.once('error', (error: NodeJS.ErrnoException) => refuseToStart(listenFailure(error, host, port)));
 server.listen(port, host, () => {
   const info = server.address();
