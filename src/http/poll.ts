@@ -66,7 +66,12 @@ export function answerPoll(request: PollRequest, prepared: Prepared, now: () => 
  */
 const DECIDED_HERE = new Set(['accept', 'accept-encoding']);
 /** Distinct (URL, Accept) pairs remembered: past this many, forget them all rather than grow. */
-const ROUTES_LIMIT = 4_096;
+const ROUTES_LIMIT = 2_048;
+/**
+ * Longer Accept values are answered by the app every time: browsers and readers send a few dozen to a
+ * few hundred characters, and the table's memory stays within ROUTES_LIMIT × (URL + this).
+ */
+const ACCEPT_LIMIT = 512;
 
 /**
  * Which prepared representation the app answered a URL and an Accept with, so that a server can answer
@@ -108,7 +113,9 @@ export class PreparedPolls {
   remember(request: Request, renderKey: string, prepared: Prepared): void {
     if (!this.connected || (request.method !== 'GET' && request.method !== 'HEAD')) return;
     if (!prepared.vary.every((name) => DECIDED_HERE.has(name.toLowerCase()))) return;
-    const key = routeKey(request.url, request.headers.get('Accept'));
+    const accept = request.headers.get('Accept');
+    if (accept && accept.length > ACCEPT_LIMIT) return;
+    const key = routeKey(request.url, accept);
     if (this.#routes.get(key) === renderKey) return;
     if (this.#routes.size >= ROUTES_LIMIT) this.#routes.clear();
     this.#routes.set(key, renderKey);
