@@ -133,9 +133,7 @@ export class PreparedPolls {
     if (renderKey === undefined) return undefined;
     const current = snapshotKey(requestUrl);
     // Keys that are not per snapshot (media, the stylesheet) are left to the app.
-    if (renderKey.length <= current.length || renderKey.charCodeAt(current.length) !== 58 || !renderKey.startsWith(current)) {
-      return undefined;
-    }
+    if (renderKey[current.length] !== ':' || !renderKey.startsWith(current)) return undefined;
     const prepared = find(renderKey);
     return prepared && answerPoll(request, prepared, this.#now);
   }
