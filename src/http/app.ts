@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import type { SafeContent } from '../feeds/safe-content.ts';
 import type { Dataset } from '../posts/index.ts';
-import { boundedOrigins, rateLimit, requestGuards, type RateLimitOptions, type RequestGuardOptions } from './guards.ts';
+import { MAX_HEADER_BYTES, boundedOrigins, rateLimit, requestGuards, type RateLimitOptions, type RequestGuardOptions } from './guards.ts';
+import type { PreparedPolls } from './poll.ts';
 import type { RenderCacheOptions, RenderQueueOptions } from './render-cache.ts';
 import { webCompressors, type Compressors } from './representation.ts';
 import { textResponse } from './respond.ts';
@@ -52,6 +53,12 @@ export interface AppOptions {
   preview?: boolean;
   /** Where media files are read when served; default: the bytes the dataset holds (the worker's bundle). */
   media?: MediaFiles;
+  /**
+   * Filled with what each prepared answer was, for a server to answer repeats before routing
+   * (src/node/fast-path.ts). Left empty under a rate limit or a finite header budget: those guards
+   * depend on more than the URL.
+   */
+  polls?: PreparedPolls;
 }
 
 export type AppInput = ({ dataset: Dataset } | { source: DataSource }) & { options: AppOptions };
@@ -70,9 +77,12 @@ export function createApp(input: AppInput): Hono {
   const source: DataSource = 'source' in input ? input.source : { current: () => input.dataset };
   const now = options.now ?? (() => new Date());
   const snapshotOf = snapshots({ current: () => source.current(), now, siteUrl: options.siteUrl, preview: options.preview });
+  const polls = options.rateLimit || Number.isFinite(options.guards?.maxHeaderBytes ?? MAX_HEADER_BYTES) ? undefined : options.polls;
+  polls?.follow((url) => snapshotOf(url).key);
   const context: RouteContext = {
     snapshot: (c) => snapshotOf(c.req.url),
     serve: servingRendered({
+      polls,
       cache: options.cache,
       queue: options.renderQueue,
       compressors: options.compressors ?? webCompressors(),

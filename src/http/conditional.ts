@@ -62,6 +62,12 @@ export interface Validators {
   lastModified?: Date | undefined;
 }
 
+/** The request's conditional headers, as the runtime hands them (`null` or `undefined`: absent). */
+export interface Conditions {
+  ifNoneMatch: string | null | undefined;
+  ifModifiedSince: string | null | undefined;
+}
+
 /**
  * Whether a GET or HEAD may be answered 304. If-None-Match, when present, decides alone (§13.1.3:
  * If-Modified-Since is then ignored); otherwise If-Modified-Since with one-second precision, since
@@ -71,14 +77,22 @@ export interface Validators {
  *   invalid), else it would answer 304 to every change made until then
  */
 export function notModified(headers: Headers, validators: Validators, now: () => Date): boolean {
-  const ifNoneMatch = headers.get('If-None-Match');
-  if (ifNoneMatch !== null) {
+  return notModifiedBy(
+    { ifNoneMatch: headers.get('If-None-Match'), ifModifiedSince: headers.get('If-Modified-Since') },
+    validators,
+    now,
+  );
+}
+
+/** `notModified` on the two header values alone, for callers without a `Headers` (Node's own request). */
+export function notModifiedBy(conditions: Conditions, validators: Validators, now: () => Date): boolean {
+  const { ifNoneMatch, ifModifiedSince } = conditions;
+  if (ifNoneMatch !== null && ifNoneMatch !== undefined) {
     if (ifNoneMatch.trim() === '*') return true;
     const current = opaque(validators.etag);
     return entityTags(ifNoneMatch).includes(current);
   }
-  const ifModifiedSince = headers.get('If-Modified-Since');
-  if (ifModifiedSince === null || !validators.lastModified) return false;
+  if (ifModifiedSince === null || ifModifiedSince === undefined || !validators.lastModified) return false;
   const at = now();
   const since = parseHttpDate(ifModifiedSince.trim(), at);
   // A value that is not one HTTP-date (junk, or a list of several) is ignored (§13.1.3).

@@ -1,5 +1,5 @@
 import { httpDate, notModified, parseHttpDate } from './conditional.ts';
-import { chooseEncoding } from './negotiation.ts';
+import { answerPoll } from './poll.ts';
 import { CONTENT_CODINGS, isCompressible, type ContentCoding, type Representation } from './representation.ts';
 
 /** Headers every response carries, whatever made it. */
@@ -27,15 +27,38 @@ const securityHeadersFor = (contentType: string): Record<string, string> =>
  */
 type EncodedResponseInit = ResponseInit & { encodeBody?: 'automatic' | 'manual' };
 
-/** What a 304 leaves out: it describes the 200 it stands for, without its body (RFC 9110 §15.4.5). */
-const BODY_HEADERS = ['Content-Type', 'Content-Length', 'Content-Encoding'] as const;
+/**
+ * What a 304 carries of the 200 it stands for. RFC 9110 §15.4.5: the fields a 200 would have sent among
+ * Cache-Control, Content-Location, ETag, Expires and Vary (Date comes from the server), and no other
+ * representation metadata; a cache keeps the rest of what it stored. CORS besides, so a web-based reader
+ * that revalidates itself may read the answer; Expose-Headers exactly as on the 200, since a cache
+ * replaces its stored fields with those of the 304 (RFC 9111 §4.3.4).
+ */
+export const NOT_MODIFIED_FIELDS: readonly string[] = [
+  'ETag',
+  'Cache-Control',
+  'Expires',
+  'Vary',
+  'Content-Location',
+  'Access-Control-Allow-Origin',
+  'Access-Control-Expose-Headers',
+];
+const NOT_MODIFIED_LOWER = new Set(NOT_MODIFIED_FIELDS.map((name) => name.toLowerCase()));
+
+/** The fields of a 200's headers that its 304 repeats, in the 200's order. */
+export function notModifiedFields(ok: Iterable<[string, string]>): [string, string][] {
+  return [...ok].filter(([name]) => NOT_MODIFIED_LOWER.has(name.toLowerCase()));
+}
 
 /** One variant's answers, headers built once: a poll copies nothing and formats no date. */
-interface PreparedVariant {
+export interface PreparedVariant {
   bytes: Uint8Array;
   etag: string;
   ok: Record<string, string>;
   notModified: Record<string, string>;
+  /** The same headers as `[name, value, …]`, for node:http's `writeHead`. */
+  okFlat: readonly string[];
+  notModifiedFlat: readonly string[];
   coding: ContentCoding | undefined;
 }
 
@@ -45,13 +68,15 @@ export interface Prepared {
   encoded: Partial<Record<ContentCoding, PreparedVariant>>;
   available: readonly ContentCoding[];
   lastModified: Date | undefined;
+  /** The request headers the answer depends on (its `Vary`). */
+  vary: readonly string[];
   /** For the render cache's bound: the bytes, all variants together. */
   size: number;
 }
 
 /**
  * Builds the 200 and 304 headers of each variant once per representation.
- * @param headers - per-route headers (Cache-Control, Link, CORS), sent on the 304 too (RFC 9110 §15.4.5)
+ * @param headers - per-route headers (Cache-Control, Link, CORS); the 304 repeats those in NOT_MODIFIED_FIELDS
  * @param vary - request headers besides Accept-Encoding the route's choice depends on (`Accept`)
  * @param tagSuffix - told apart from another representation of the same bytes (another Content-Type):
  *   each representation has its own strong validator (RFC 9110 §8.8.3)
@@ -68,14 +93,15 @@ export function prepare(
   if (varyOn.length) common.Vary = varyOn.join(', ');
   const variant = (bytes: Uint8Array, hashTag: string, coding: ContentCoding | undefined): PreparedVariant => {
     const etag = tagSuffix ? `${hashTag.slice(0, -1)}${tagSuffix}"` : hashTag;
-    const notModified = { ...common, ETag: etag };
     const ok: Record<string, string> = {
-      ...notModified,
+      ...common,
+      ETag: etag,
       'Content-Type': representation.contentType,
       'Content-Length': String(bytes.byteLength),
     };
     if (coding) ok['Content-Encoding'] = coding;
-    return { bytes, etag, ok, notModified, coding };
+    const notModified = Object.fromEntries(notModifiedFields(Object.entries(ok)));
+    return { bytes, etag, ok, notModified, okFlat: flat(ok), notModifiedFlat: flat(notModified), coding };
   };
   const encoded: Partial<Record<ContentCoding, PreparedVariant>> = {};
   for (const coding of CONTENT_CODINGS) {
@@ -87,47 +113,36 @@ export function prepare(
     encoded,
     available: CONTENT_CODINGS.filter((coding) => encoded[coding]),
     lastModified: representation.lastModified,
+    vary: varyOn,
     size: representation.size,
   };
 }
 
-/**
- * Accept-Encoding values repeat (each client sends the same one every poll): remember the choice for
- * the last few hundred distinct ones rather than parse q-values on every request.
- */
-const encodingChoices = new Map<string, ContentCoding | undefined>();
-function encodingFor(acceptEncoding: string | null, available: readonly ContentCoding[]): ContentCoding | undefined {
-  if (!acceptEncoding || available.length === 0) return undefined;
-  const key = available.length === CONTENT_CODINGS.length ? acceptEncoding : `${available.join()}|${acceptEncoding}`;
-  if (encodingChoices.has(key)) return encodingChoices.get(key);
-  const chosen = chooseEncoding(acceptEncoding, available);
-  if (encodingChoices.size >= 256) encodingChoices.clear();
-  encodingChoices.set(key, chosen);
-  return chosen;
-}
+const flat = (headers: Record<string, string>): string[] => Object.entries(headers).flat();
 
 /** The real clock, for callers without one of their own. */
 const systemClock = (): Date => new Date();
 
 /**
- * Answers a GET or HEAD from a prepared representation: picks the encoding, then either 304 or the
- * bytes. Headers go in as a plain object, which @hono/node-server writes without building a `Headers`.
+ * Answers a GET or HEAD from a prepared representation, as `answerPoll` decides. Headers go in as a
+ * plain object, which @hono/node-server writes without building a `Headers`.
  * @param [now] - the clock an If-Modified-Since is checked against (see `notModified`)
  */
 export function respondPrepared(request: Request, prepared: Prepared, now: () => Date = systemClock): Response {
-  const coding = encodingFor(request.headers.get('Accept-Encoding'), prepared.available);
-  const variant = (coding && prepared.encoded[coding]) || prepared.identity;
-  const ifNoneMatch = request.headers.get('If-None-Match');
-  // The usual poll sends back exactly the tag it was given: no list to parse.
-  const unchanged =
-    ifNoneMatch === variant.etag ||
-    ((ifNoneMatch !== null || request.headers.get('If-Modified-Since') !== null) &&
-      notModified(request.headers, { etag: variant.etag, lastModified: prepared.lastModified }, now));
-  if (unchanged) return new Response(null, { status: 304, headers: variant.notModified });
-  const init: EncodedResponseInit = { status: 200, headers: variant.ok };
-  if (variant.coding) init.encodeBody = 'manual';
+  const headers = request.headers;
+  const answer = answerPoll(
+    {
+      acceptEncoding: headers.get('Accept-Encoding'),
+      ifNoneMatch: headers.get('If-None-Match'),
+      ifModifiedSince: headers.get('If-Modified-Since'),
+    },
+    prepared,
+    now,
+  );
+  const init: EncodedResponseInit = { status: answer.status, headers: answer.headers };
+  if (answer.coding && answer.bytes) init.encodeBody = 'manual';
   // Hono answers HEAD by running the GET route and dropping the body, keeping every header.
-  return new Response(variant.bytes as Uint8Array<ArrayBuffer>, init);
+  return new Response(answer.bytes as Uint8Array<ArrayBuffer> | null, init);
 }
 
 /**
@@ -144,11 +159,10 @@ export function respondFromStored(
   const modified = stored.headers.get('Last-Modified');
   const time = modified === null ? undefined : parseHttpDate(modified);
   const lastModified = time === undefined ? undefined : new Date(time);
-  const headers = new Headers(stored.headers);
   if (etag && notModified(request.headers, { etag, lastModified }, now)) {
-    for (const name of BODY_HEADERS) headers.delete(name);
-    return new Response(null, { status: 304, headers });
+    return new Response(null, { status: 304, headers: notModifiedFields(stored.headers) });
   }
+  const headers = new Headers(stored.headers);
   const init: EncodedResponseInit = { status: 200, headers };
   if (headers.has('Content-Encoding')) init.encodeBody = 'manual';
   const body = request.method === 'HEAD' ? null : (stored.bytes as Uint8Array<ArrayBuffer>);

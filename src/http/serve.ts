@@ -1,5 +1,6 @@
 import { RenderCache, RenderQueue, RenderQueueFull, type RenderCacheOptions, type RenderQueueOptions } from './render-cache.ts';
 import { represent, type Compressors } from './representation.ts';
+import type { PreparedPolls } from './poll.ts';
 import { prepare, respondPrepared, textResponse, type Prepared } from './respond.ts';
 
 /** What a route renders, once per key: the body and everything its answers say about it. */
@@ -36,6 +37,8 @@ export interface ServeOptions {
   now: () => Date;
   /** Told of each render as it starts, by key: for tests and metrics. */
   onRender?: ((key: string) => void) | undefined;
+  /** Told of every prepared answer, so a server can answer the same request again before routing. */
+  polls?: PreparedPolls | undefined;
 }
 
 /**
@@ -49,7 +52,8 @@ export function servingRendered(options: ServeOptions): Serve {
   const { compressors, now } = options;
   const cache = new RenderCache<Prepared>(options.cache);
   const queue = new RenderQueue(options.queue);
-  const { onRender } = options;
+  const { onRender, polls } = options;
+  polls?.serveFrom((key) => cache.get(key), now);
   return async function serve(request, key, render, how) {
     let prepared: Prepared;
     try {
@@ -58,6 +62,7 @@ export function servingRendered(options: ServeOptions): Serve {
       if (!(error instanceof RenderQueueFull)) throw error;
       return textResponse('The server is busy rendering other pages; try again in a second.', 503, { 'Retry-After': '1' });
     }
+    polls?.remember(request, key, prepared);
     return respondPrepared(request, prepared, now);
   };
 

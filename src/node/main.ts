@@ -1,6 +1,7 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { sanitizingOncePerPost } from '../feeds/sanitize.ts';
 import { createApp } from '../http/app.ts';
+import { PreparedPolls } from '../http/poll.ts';
 import { plural, problemReport, type Problem } from '../posts/index.ts';
 import { listenFailure } from './client-errors.ts';
 import { nodeCompressors } from './compression.ts';
@@ -53,9 +54,11 @@ const safeContent = sanitizingOncePerPost();
 const publishing = new PublishHook({ current: () => source.current(), safeContent, siteUrl: config.siteUrl });
 void publishing.start();
 
+const polls = new PreparedPolls();
 const app = createApp({
   source,
   options: {
+    polls,
     safeContent,
     compressors: nodeCompressors,
     media: mediaFilesIn(dataDir),
@@ -68,7 +71,7 @@ const app = createApp({
   },
 });
 
-const server = createNodeServer(app, config);
+const server = createNodeServer(app, config, polls);
 server.once('error', (error: NodeJS.ErrnoException) => refuseToStart(listenFailure(error, host, port)));
 server.listen(port, host, () => {
   const info = server.address();

@@ -2,9 +2,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Socket } from 'node:net';
 import { RequestError, getRequestListener } from '@hono/node-server';
 import type { Hono } from 'hono';
+import type { PreparedPolls } from '../http/poll.ts';
 import { SECURITY_HEADERS, textResponse } from '../http/respond.ts';
 import { answerClientErrors, rawResponse } from './client-errors.ts';
 import { SERVER_LIMIT_DEFAULTS, type NodeConfig, type ServerLimits } from './config.ts';
+import { answeringPolls } from './fast-path.ts';
 
 export type NodeServerConfig = Pick<NodeConfig, 'host'> & { limits?: Partial<ServerLimits> | undefined };
 
@@ -12,13 +14,15 @@ export type NodeServerConfig = Pick<NodeConfig, 'host'> & { limits?: Partial<Ser
  * The HTTP server for an app, not yet listening: requests go to the app, and what never becomes a
  * request (unparseable bytes, CONNECT) is answered in the app's voice (`./client-errors.ts`). A client
  * costs at most the time and connections `limits` allow (README.md#configuration).
+ * @param [polls] - the table the app was given: repeat polls are answered before routing (`./fast-path.ts`)
  */
-export function createNodeServer(app: Pick<Hono, 'fetch'>, config: NodeServerConfig): Server {
+export function createNodeServer(app: Pick<Hono, 'fetch'>, config: NodeServerConfig, polls?: PreparedPolls): Server {
   const limits: ServerLimits = { ...SERVER_LIMIT_DEFAULTS };
   for (const [name, value] of Object.entries(config.limits ?? {}) as [keyof ServerLimits, number | undefined][]) {
     if (value !== undefined) limits[name] = value;
   }
   const listener = getRequestListener(app.fetch, { hostname: config.host, errorHandler: requestError });
+  const handle = polls?.connected ? answeringPolls(polls, listener, { hostname: config.host }) : listener;
   const server = createServer(
     {
       headersTimeout: limits.headersTimeoutMs,
@@ -33,7 +37,7 @@ export function createNodeServer(app: Pick<Hono, 'fetch'>, config: NodeServerCon
         answer(outgoing, 400, 'The request has more than one Host header.');
         return;
       }
-      return listener(incoming, outgoing);
+      return handle(incoming, outgoing);
     },
   );
   server.keepAliveTimeout = limits.keepAliveTimeoutMs;
