@@ -5,7 +5,6 @@ import { SCOPE_FOLDERS, feedTitleOf, namedFeedScope, type NamedScope, type Scope
 import type { Dataset, Post } from '../../posts/index.ts';
 import { resource } from '../methods.ts';
 import {
-  STYLESHEET,
   indexPage,
   notFoundPage,
   postPage,
@@ -15,6 +14,7 @@ import {
   type PageItem,
   type ScopeLink,
 } from '../pages.ts';
+import { STYLESHEET } from '../stylesheet.ts';
 import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../respond.ts';
 import { indexOf, type Snapshot } from '../snapshot.ts';
 import { cacheControlOf, findScope, pageAt, type FoundScope, type NotFound, type RouteContext } from './context.ts';
