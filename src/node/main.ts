@@ -1,14 +1,15 @@
-import { watch } from 'node:fs';
 import { STATUS_CODES, createServer } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { RequestError, getRequestListener } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
-import { loadDataDir } from './data-dir.ts';
+import { DataFolder } from './data-folder.ts';
+import { readDataLimits } from './data-limits.ts';
 import { createApp, type AppOptions } from '../http/app.ts';
 import { SECURITY_HEADERS, textResponse } from '../http/respond.ts';
 import { nodeCompressors } from './compression.ts';
 import { formatProblem, isHttpUrl, summarizeProblems, type Problem } from '../posts/index.ts';
 import { ReloadingSource } from './reloading-source.ts';
+import { keepFresh } from './watcher.ts';
 
 const host = process.env.HOST || '127.0.0.1';
 const portSetting = process.env.PORT || '3000';
@@ -49,7 +50,11 @@ const report = (problems: readonly Problem[], postFiles: number) => {
   if (problems.length) console.error(summarizeProblems(problems, postFiles));
 };
 
-const load = () => loadDataDir(dataDir);
+const limits = readDataLimits(process.env);
+if (limits.problems.length) refuseToStart(limits.problems.join('\n'));
+// Incremental: each load re-reads only what changed since the last (see data-folder.ts).
+const folder = new DataFolder(dataDir, { limits: limits.limits });
+const load = () => folder.load();
 const first = await load();
 report(first.problems, first.postFiles);
 if (!first.ok) process.exit(1);
@@ -141,42 +146,11 @@ server.listen(port, host, () => {
   console.log(`Pressroom serves ${count} post${count === 1 ? '' : 's'} from ${dataDir} on http://${shownHost}:${info.port}`);
 });
 
-// Editors save in bursts (write, rename, touch): wait until the files have been quiet for a moment, then
-// validate once. A folder that never goes quiet (a sync tool copying thousands of files) is still
-// reloaded at least once a second.
-const DEBOUNCE_MS = 150;
-const MAX_WAIT_MS = 1000;
-let timer: NodeJS.Timeout | undefined;
-let burstStart: number | undefined;
-const scheduleReload = () => {
-  const at = Date.now();
-  burstStart ??= at;
-  clearTimeout(timer);
-  timer = setTimeout(
-    () => {
-      burstStart = undefined;
-      void reload('files changed');
-    },
-    Math.min(DEBOUNCE_MS, Math.max(0, burstStart + MAX_WAIT_MS - at)),
-  );
-};
-/** The watcher, or none when the system refuses one (out of inotify watches): SIGHUP still reloads. */
-function startWatching() {
-  try {
-    return watch(dataDir, { recursive: true }, scheduleReload);
-  } catch (error) {
-    console.error(`Cannot watch ${dataDir} (${(error as Error).message}); edits need SIGHUP to be seen.`);
-    return undefined;
-  }
-}
-const watcher = watching ? startWatching() : undefined;
-watcher?.on('error', (error) => console.error(`Watching ${dataDir} stopped (${error.message}); SIGHUP still reloads.`));
+const freshness = keepFresh(dataDir, { folder, reload, watch: watching });
 
-process.on('SIGHUP', () => void reload('SIGHUP'));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    watcher?.close();
-    clearTimeout(timer);
+    void freshness.close();
     server.close(() => process.exit(0));
     // Keep-alive clients may hold the server open: give them a moment, then go anyway.
     setTimeout(() => process.exit(0), 3000).unref();
