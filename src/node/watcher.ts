@@ -109,14 +109,19 @@ export function watchDataFolder(
 ): DataWatcher {
   const root = path.resolve(dir);
   const burst = debounceChanges(onChanges, options);
-  const watcher: FSWatcher = chokidarWatch(root, {
-    ignoreInitial: true,
-    followSymlinks: false,
-    ignored: (file) => path.relative(root, file).split(path.sep).some((part) => part.startsWith('.')),
-  });
+  const hidden = (file: string) => path.relative(root, file).split(path.sep).some((part) => part.startsWith('.'));
+  const watcher: FSWatcher = chokidarWatch(root, { ignoreInitial: true, followSymlinks: false, ignored: hidden });
   for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
     watcher.on(event, (file: string) => burst.add(file));
   }
+  // chokidar drops a second `change` of a path within 50 ms of the first: the raw events of the
+  // underlying fs.watch handles still name it. A hint is only where to look, so a stray one costs a stat.
+  watcher.on('raw', (_event, name, details) => {
+    const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
+    if (typeof watched !== 'string' || !name) return;
+    const file = path.basename(watched) === name ? watched : path.join(watched, name);
+    if (!hidden(file)) burst.add(file);
+  });
   watcher.on('error', (error) => options.onError?.(error instanceof Error ? error : new Error(String(error))));
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return {
