@@ -46,23 +46,26 @@ describe('repeatScans', () => {
   it('waits at least the minimum, and 20 times as long as the last scan took', async () => {
     vi.useFakeTimers({ now: 0 });
     const starts: number[] = [];
+    // The scans' own durations, added to the clock the scheduler reads while the timers stand still.
+    let spent = 0;
     let costMs = 10;
+    const timers: Timers = { ...fakeTimers(), now: () => Date.now() + spent };
     const scans = repeatScans(
       async () => {
         starts.push(Date.now());
-        vi.advanceTimersByTime(costMs); // the scan's own duration, on the fake clock
+        spent += costMs;
       },
-      { timers: fakeTimers() },
+      { timers },
     );
     await vi.advanceTimersByTimeAsync(5000);
     expect(starts).toEqual([5000]);
-    costMs = 1000; // a slow scan: the next waits 20 s after it ends
-    await vi.advanceTimersByTimeAsync(5010);
-    expect(starts).toEqual([5000, 10_010]);
-    await vi.advanceTimersByTimeAsync(19_999); // the scan itself moved the clock to 11,010
+    costMs = 1000; // a slow scan: the next one waits 20 s
+    await vi.advanceTimersByTimeAsync(5000);
+    expect(starts).toEqual([5000, 10_000]);
+    await vi.advanceTimersByTimeAsync(19_999);
     expect(starts).toHaveLength(2);
     await vi.advanceTimersByTimeAsync(1);
-    expect(starts).toEqual([5000, 10_010, 31_010]);
+    expect(starts).toEqual([5000, 10_000, 30_000]);
     scans.stop();
     await vi.advanceTimersByTimeAsync(100_000);
     expect(starts).toHaveLength(3);
