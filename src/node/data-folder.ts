@@ -495,9 +495,8 @@ export class DataFolder {
       if (entry.kind !== 'post') continue;
       postFiles++;
       const post = this.#resolved(entry);
-      if (!post) continue;
       problems.push(...(entry.resolveProblems ?? []));
-      if (admitPost(post, seen, problems)) posts.push(post);
+      if (post && admitPost(post, seen, problems)) posts.push(post);
     }
     for (const mtimeMs of this.#folders.values()) if (mtimeMs > newest) newest = mtimeMs;
 
