@@ -140,7 +140,7 @@ export interface KeepFreshOptions {
   reload: (why: string) => Promise<void>;
   /** Watch with chokidar (`WATCH=1`); SIGHUP and the periodic scan work either way. */
   watch: boolean;
-  log?: { error: (line: string) => void };
+  log?: { log: (line: string) => void; error: (line: string) => void };
 }
 
 /**
@@ -157,18 +157,22 @@ export function keepFresh(dir: string, options: KeepFreshOptions): { close: () =
         void reload('files changed');
       }, log)
     : undefined;
-  const scans = options.watch
-    ? repeatScans(async () => {
-        let differing: string[];
-        try {
-          differing = await folder.scan();
-        } catch (error) {
-          log.error(`Scanning ${dir} failed (${error instanceof Error ? error.message : String(error)}); it is tried again later.`);
-          return;
-        }
-        if (differing.length) await reload('found by the periodic scan');
-      })
-    : undefined;
+  const scan = async (why: string) => {
+    let differing: string[];
+    try {
+      differing = await folder.scan();
+    } catch (error) {
+      log.error(`Scanning ${dir} failed (${error instanceof Error ? error.message : String(error)}); it is tried again later.`);
+      return;
+    }
+    if (differing.length) await reload(why);
+  };
+  const scans = options.watch ? repeatScans(() => scan('found by the periodic scan')) : undefined;
+  // What changed between the first load and the watcher's start was seen by no one: look once.
+  void watcher?.ready.then(async () => {
+    log.log(`Watching ${dir} for changes.`);
+    await scan('changed while the watcher started');
+  });
   const onHangUp = () => {
     folder.rescanAll();
     void reload('SIGHUP');
