@@ -452,6 +452,9 @@ export class DataFolder {
     }
     if (!fits) return entry;
     entry.safeContent = sanitizeContent(record.content);
+    // sanitize-html builds its result by concatenation: reading a character flattens that rope now,
+    // or every post would keep its thousands of fragments alive (a third more heap).
+    entry.safeContent.charCodeAt(0);
     // Feeds and pages only ever show the sanitised HTML: keep that one copy, as the worker's bundle does.
     entry.record = { ...record, content: entry.safeContent };
     return entry;
@@ -491,11 +494,11 @@ export class DataFolder {
       version.update(`${rel}\u0000${entry.digest}\u0000`);
       if (entry.mtimeMs > newest) newest = entry.mtimeMs;
       if (entry.kind === 'site') continue;
-      problems.push(...entry.problems);
+      if (entry.problems.length) problems.push(...entry.problems);
       if (entry.kind !== 'post') continue;
       postFiles++;
       const post = this.#resolved(entry);
-      problems.push(...(entry.resolveProblems ?? []));
+      if (entry.resolveProblems?.length) problems.push(...entry.resolveProblems);
       if (post && admitPost(post, seen, problems)) posts.push(post);
     }
     for (const mtimeMs of this.#folders.values()) if (mtimeMs > newest) newest = mtimeMs;
