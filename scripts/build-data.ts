@@ -7,7 +7,8 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadDataDir } from '../src/node/data-dir.ts';
+import { DataFolder } from '../src/node/data-folder.ts';
+import { readDataLimits } from '../src/node/data-limits.ts';
 import { defaultSummary } from '../src/feeds/plain-text.ts';
 import { safeContentOf } from '../src/feeds/sanitize.ts';
 import { bundleDataset, formatProblem, summarizeProblems } from '../src/posts/index.ts';
@@ -15,7 +16,11 @@ import { bundleDataset, formatProblem, summarizeProblems } from '../src/posts/in
 const dataDir = process.argv[2] ?? process.env.DATA_DIR ?? './data';
 const out = process.argv[3] ?? 'src/generated/data.ts';
 
-const result = await loadDataDir(dataDir);
+// The server's reader and limits, so that what passes here is what the server accepts.
+const limits = readDataLimits(process.env);
+for (const problem of limits.problems) console.error(problem);
+if (limits.problems.length) process.exit(1);
+const result = await new DataFolder(dataDir, { limits: limits.limits }).load();
 for (const problem of result.problems) console.error(formatProblem(problem));
 if (result.problems.length) console.error(summarizeProblems(result.problems, result.postFiles));
 if (!result.ok) process.exit(1);
