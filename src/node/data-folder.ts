@@ -41,6 +41,8 @@ export interface DataFolderOptions {
 
 export type FolderLoadResult = LoadResult & { postFiles: number };
 
+/** Thrown inside a scan to stop it when a load is waiting. */
+const SCAN_GIVEN_WAY = Symbol('scan given way to a load');
 /** Folders below `posts/` or `media/` deeper than this are refused: the walk is bounded whatever the disk holds. */
 const MAX_FOLDER_DEPTH = 64;
 const O_READ = nodeFs.constants.O_RDONLY | (nodeFs.constants.O_NONBLOCK ?? 0) | (nodeFs.constants.O_NOFOLLOW ?? 0);
@@ -113,6 +115,8 @@ export class DataFolder {
   #dirty = true;
   #busy: Promise<unknown> = Promise.resolve();
   #sliceStart = 0;
+  #scanning = false;
+  #loadWaiting = false;
   readonly #safe = new WeakMap<Post, string>();
 
   constructor(dir: string, options: DataFolderOptions = {}) {
@@ -147,7 +151,17 @@ export class DataFolder {
   scan(): Promise<string[]> {
     return this.#exclusive(async () => {
       this.#sliceStart = performance.now();
-      const changes = await this.#walkAll();
+      let changes: Changes;
+      this.#scanning = true;
+      try {
+        changes = await this.#walkAll();
+      } catch (error) {
+        // A load was asked for: it goes first, and the next scan looks again.
+        if (error === SCAN_GIVEN_WAY) return [];
+        throw error;
+      } finally {
+        this.#scanning = false;
+      }
       const differing = this.#differing(changes);
       for (const rel of differing) this.#pending.add(rel);
       // A folder's own time only dates the data: take it now rather than have the next load walk it again.
@@ -163,7 +177,11 @@ export class DataFolder {
 
   /** Loads what changed since the last load, then validates the whole: see the class. */
   load(): Promise<FolderLoadResult> {
-    return this.#exclusive(() => this.#load());
+    this.#loadWaiting = true;
+    return this.#exclusive(() => {
+      this.#loadWaiting = false;
+      return this.#load();
+    });
   }
 
   #exclusive<T>(work: () => Promise<T>): Promise<T> {
@@ -546,6 +564,8 @@ export class DataFolder {
     if (performance.now() - this.#sliceStart < this.#sliceMs) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
     this.#sliceStart = performance.now();
+    // A scan of a large folder takes seconds: an edit waiting behind it would be served that much later.
+    if (this.#scanning && this.#loadWaiting) throw SCAN_GIVEN_WAY;
   }
 }
 

@@ -93,6 +93,18 @@ describe('DataFolder, incrementally', () => {
     expect(after.ok && first.ok && after.dataset.version).not.toBe(first.ok && first.dataset.version);
   });
 
+  it('stops a scan under way when a load is asked for; the next scan looks again', async () => {
+    const dir = await tempDataDir({ posts: { a: postRecord(), b: postRecord(), c: postRecord() } });
+    const folder = new DataFolder(dir, { sliceMs: 0 }); // a turn for the event loop after every file
+    await folder.load();
+    await writeFile(path.join(dir, 'posts', 'c.json'), json(postRecord({ title: 'C, edited' })));
+    const scanning = folder.scan();
+    const loading = folder.load();
+    expect(await scanning).toEqual([]);
+    await loading;
+    expect(await folder.scan()).toEqual(['posts/c.json']);
+  });
+
   it('reports a duplicate slug an edit introduces, and clears it when the edit is undone', async () => {
     const dir = await tempDataDir({ posts: { first: postRecord({ title: 'First' }), second: postRecord({ title: 'Second' }) } });
     const folder = new DataFolder(dir);
