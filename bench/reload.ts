@@ -13,7 +13,7 @@
  * The edited post gets its original bytes back at the end, so the generated folder can be reused.
  * Options: --count 100000 --edits 3 --timeout 600
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
@@ -21,7 +21,7 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { ensureGeneratedPosts, generatedPost } from '../scripts/generate-posts.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -253,7 +253,8 @@ async function copyCase(timeoutMs: number): Promise<Row[]> {
       const poll = steadyPoll(`${server.url}/healthz`);
       const started = performance.now();
       const files = (await readdir(staging)).map((name) => path.join(staging, name));
-      execFileSync('cp', [...files, path.join(dir, 'posts')]);
+      // Asynchronously: a synchronous cp would stall this process's own poller and be blamed on the server.
+      await promisify(execFile)('cp', [...files, path.join(dir, 'posts')]);
       const copiedMs = performance.now() - started;
       const allMs = await waitForCount(server, started, timeoutMs);
       const polled = await poll.stop();
