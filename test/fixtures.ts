@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
-import { loadDataDir } from '../src/node/data-dir.ts';
+import { DataFolder } from '../src/node/data-folder.ts';
 import { loadDataset, type DataInput, type Dataset } from '../src/posts/index.ts';
 import { formatProblem } from '../src/posts/problems.ts';
 
@@ -91,9 +91,9 @@ export async function dataset(data: FixtureData = {}): Promise<Dataset> {
   return result.dataset;
 }
 
-/** The bundled `data/` folder, validated. */
+/** The bundled `data/` folder, validated as the server and `npm run build:data` read it. */
 export async function seedDataset(): Promise<Dataset> {
-  const result = await loadDataDir(DATA_DIR);
+  const result = await new DataFolder(DATA_DIR).load();
   if (!result.ok) throw new Error(result.problems.map(formatProblem).join('\n'));
   return result.dataset;
 }
