@@ -7,7 +7,8 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { loadDataDir } from '../src/node/data-dir.ts';
+import { DataFolder } from '../src/node/data-folder.ts';
+import { readDataLimits } from '../src/node/data-limits.ts';
 import { defaultSummary } from '../src/feeds/plain-text.ts';
 import { sanitizeContent } from '../src/feeds/sanitize.ts';
 import { bundleDataset, plural, problemReport } from '../src/posts/index.ts';
@@ -15,7 +16,13 @@ import { bundleDataset, plural, problemReport } from '../src/posts/index.ts';
 const dataDir = process.argv[2] ?? process.env.DATA_DIR ?? './data';
 const out = process.argv[3] ?? 'src/generated/data.ts';
 
-const result = await loadDataDir(dataDir);
+// The server's reader and limits, so that what passes here is what the server accepts.
+const limits = readDataLimits(process.env);
+if (limits.problems.length) {
+  for (const problem of limits.problems) console.error(problem);
+  process.exit(1);
+}
+const result = await new DataFolder(dataDir, { limits: limits.limits }).load();
 for (const line of problemReport(result.problems, result.postFiles)) console.error(line);
 if (!result.ok) process.exit(1);
 

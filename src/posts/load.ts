@@ -86,26 +86,12 @@ export async function loadDataset(input: DataInput): Promise<LoadResult> {
 
   const site = input.site ? parseRecord(input.site, SiteSchema, problems) : undefined;
   const posts: Post[] = [];
-  const bySlug = new Map<string, Post>();
-  const byId = new Map<string, Post>();
+  const seen = newPostIndex();
   for await (const file of input.posts) {
     const record = parseRecord(file, PostSchema, problems);
     if (!record) continue;
     const post = resolvePost(record, file.file, assets, problems);
-    if (!post) continue;
-    const sameSlug = bySlug.get(post.slug);
-    if (sameSlug) {
-      problems.push(error(file.file, 'slug', `"${post.slug}" is already the slug of ${sameSlug.file}`));
-      continue;
-    }
-    const sameId = post.id === undefined ? undefined : byId.get(post.id);
-    if (sameId) {
-      problems.push(error(file.file, 'id', `"${post.id}" is already the id of ${sameId.file}`));
-      continue;
-    }
-    bySlug.set(post.slug, post);
-    if (post.id !== undefined) byId.set(post.id, post);
-    posts.push(post);
+    if (post && admitPost(post, seen, problems)) posts.push(post);
   }
 
   if (!site || problems.some((p) => p.severity === 'error')) return { ok: false, problems };
@@ -118,13 +104,38 @@ export async function loadDataset(input: DataInput): Promise<LoadResult> {
   return { ok: true, dataset: { site, posts, assets, version, ...(modified ? { modified } : {}), warnings }, problems };
 }
 
-const newestFirst = (a: Post, b: Post) =>
+/** The slugs and ids taken so far, in the order the files were read: the first file keeps a slug. */
+export interface PostIndex {
+  bySlug: Map<string, Post>;
+  byId: Map<string, Post>;
+}
+export const newPostIndex = (): PostIndex => ({ bySlug: new Map(), byId: new Map() });
+
+/** Records the post's slug and id, or reports the file that already has one of them and refuses the post. */
+export function admitPost(post: Post, seen: PostIndex, problems: Problem[]): boolean {
+  const sameSlug = seen.bySlug.get(post.slug);
+  if (sameSlug) {
+    problems.push(error(post.file, 'slug', `"${post.slug}" is already the slug of ${sameSlug.file}`));
+    return false;
+  }
+  const sameId = post.id === undefined ? undefined : seen.byId.get(post.id);
+  if (sameId) {
+    problems.push(error(post.file, 'id', `"${post.id}" is already the id of ${sameId.file}`));
+    return false;
+  }
+  seen.bySlug.set(post.slug, post);
+  if (post.id !== undefined) seen.byId.set(post.id, post);
+  return true;
+}
+
+export const newestFirst = (a: Post, b: Post) =>
   b.published.getTime() - a.published.getTime() || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0);
 
 const error = (file: string, path: string | undefined, message: string): Problem =>
   path ? { file, path, message, severity: 'error' } : { file, message, severity: 'error' };
 
-function parseRecord<S extends typeof SiteSchema | typeof PostSchema>(
+/** One file's own checks (JSON, schema, unknown fields), which hold as long as the file is unchanged. */
+export function parseRecord<S extends typeof SiteSchema | typeof PostSchema>(
   file: DataFile,
   schema: S,
   problems: Problem[],
@@ -216,7 +227,8 @@ function expectationAt(schema: Described, keys: unknown[]): string | undefined {
 /** `data/posts/board-meeting.json` → `board-meeting`: the last path segment, less `.json`. */
 const defaultSlug = (file: string) => file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1).replace(/\.json$/i, '');
 
-function resolvePost(
+/** The record as served: default slug, media sizes and types; checks what depends on other files (media). */
+export function resolvePost(
   record: PostRecord,
   file: string,
   assets: ReadonlyMap<string, Asset>,
