@@ -7,7 +7,7 @@
  */
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { DataFolder } from '../src/node/data-folder.ts';
+import { loadDataDir } from '../src/node/data-folder.ts';
 import { readDataLimits } from '../src/node/data-limits.ts';
 import { defaultSummary } from '../src/feeds/plain-text.ts';
 import { sanitizeContent } from '../src/feeds/sanitize.ts';
@@ -22,7 +22,7 @@ if (limits.problems.length) {
   for (const problem of limits.problems) console.error(problem);
   process.exit(1);
 }
-const result = await new DataFolder(dataDir, { limits: limits.limits }).load();
+const result = await loadDataDir(dataDir, { limits: limits.limits });
 for (const line of problemReport(result.problems, result.postFiles)) console.error(line);
 if (!result.ok) process.exit(1);
 

@@ -1,5 +1,5 @@
 /** `npm run check`: validates the data folder and prints every problem; exit 1 when any is an error. */
-import { DataFolder } from '../src/node/data-folder.ts';
+import { loadDataDir } from '../src/node/data-folder.ts';
 import { readDataLimits } from '../src/node/data-limits.ts';
 import { plural, problemReport } from '../src/posts/index.ts';
 
@@ -10,7 +10,7 @@ if (limits.problems.length) {
   for (const problem of limits.problems) console.error(problem);
   process.exit(1);
 }
-const result = await new DataFolder(dataDir, { limits: limits.limits }).load();
+const result = await loadDataDir(dataDir, { limits: limits.limits });
 if (result.ok && result.problems.length === 0) {
   console.log(`${dataDir}: ${plural(result.dataset.posts.length, 'post')}, no problems.`);
 } else {

@@ -2,19 +2,19 @@ import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { sanitizeContent } from '../feeds/sanitize.ts';
+import { DataVersion } from '../posts/data-version.ts';
 import { measureHtml } from '../posts/html-limits.ts';
 import { mediaTypeOf } from '../posts/media-types.ts';
 import {
   PostSchema,
   SiteSchema,
   admitPost,
+  completeDataset,
   newPostIndex,
-  newestFirst,
   parseRecord,
   resolvePost,
+  withHtmlContent,
   type Asset,
-  type Dataset,
   type LoadResult,
   type Post,
   type PostRecord,
@@ -66,8 +66,8 @@ interface Entry {
   digest: string;
   problems: Problem[];
   site?: Site;
+  /** With its content as HTML (Markdown rendered), within the HTML limits. */
   record?: PostRecord;
-  safeContent?: string;
   bytes?: Uint8Array;
   /** The served post, valid while the media it names are unchanged (see `resolvedAt`). */
   post?: Post;
@@ -89,8 +89,10 @@ interface Changes {
  * A data folder loaded incrementally. Each file's validated record is kept under its identity (path,
  * device, inode, size, modification and change times); a load re-reads only the files whose identity
  * changed (those the watcher names, or all on a full scan), then redoes what spans files — media links,
- * duplicate slugs and ids, order, version — reusing every unchanged `Post`. A post's HTML is measured
- * and sanitised when its file changes, never again while it is unchanged.
+ * duplicate slugs and ids, local links, order, version — reusing every unchanged `Post`. A post's
+ * Markdown is rendered and its HTML measured when its file changes, never again while it is unchanged.
+ * Content is kept as written: the app sanitises it on first use, once per `Post` object, so a post that
+ * is reused across reloads is sanitised once however often the data changes around it.
  *
  * Only regular files and folders are read: a FIFO, socket or device is a problem line, and nothing is
  * opened in a way that can block. Links are followed only to targets inside the folder, unless
@@ -116,7 +118,6 @@ export class DataFolder {
   #sliceStart = 0;
   #scanning = false;
   #loadWaiting = false;
-  readonly #safe = new WeakMap<Post, string>();
 
   constructor(dir: string, options: DataFolderOptions = {}) {
     this.dir = path.resolve(dir);
@@ -125,9 +126,6 @@ export class DataFolder {
     this.#cwd = options.cwd ?? process.cwd();
     this.#sliceMs = options.sliceMs ?? 8;
   }
-
-  /** The sanitised HTML of a post this folder loaded: what feeds and pages show as its content. */
-  safeContent = (post: Post): string | undefined => this.#safe.get(post);
 
   /** Paths that changed (absolute, or relative to the folder): the next load re-checks them and only them. */
   changed(paths: Iterable<string>): void {
@@ -455,8 +453,10 @@ export class DataFolder {
       if (site) entry.site = site;
       return entry;
     }
-    const record = parseRecord({ file: shownAs, text }, PostSchema, entry.problems);
-    if (!record) return entry;
+    const parsed = parseRecord({ file: shownAs, text }, PostSchema, entry.problems);
+    if (!parsed) return entry;
+    // Measured as served: rendered Markdown can nest deeper than its source reads.
+    const record = withHtmlContent(parsed);
     const shape = measureHtml(record.content);
     let fits = true;
     if (shape.depth > this.#limits.maxHtmlDepth) {
@@ -467,13 +467,7 @@ export class DataFolder {
       problem(`${shape.elements} elements; the limit is ${this.#limits.maxHtmlElements} (${LIMIT_SETTINGS.maxHtmlElements})`, 'error', 'content');
       fits = false;
     }
-    if (!fits) return entry;
-    entry.safeContent = sanitizeContent(record.content);
-    // sanitize-html builds its result by concatenation: reading a character flattens that rope now,
-    // or every post would keep its thousands of fragments alive (a third more heap).
-    entry.safeContent.charCodeAt(0);
-    // Feeds and pages only ever show the sanitised HTML: keep that one copy, as the worker's bundle does.
-    entry.record = { ...record, content: entry.safeContent };
+    if (fits) entry.record = record;
     return entry;
   }
 
@@ -495,12 +489,15 @@ export class DataFolder {
     }
     const siteEntry = this.#entries.get('site.json');
     const problems: Problem[] = [];
-    if (!siteEntry) problems.push({ file: this.#shown('site.json'), message: 'cannot be read (it does not exist)', severity: 'error' });
-    else problems.push(...siteEntry.problems);
+    if (siteEntry) problems.push(...siteEntry.problems);
+    // Gone, or a link to nothing: its warning alone would leave the refusal unexplained.
+    if (!siteEntry?.site && !siteEntry?.problems.some((p) => p.severity === 'error')) {
+      problems.push({ file: this.#shown('site.json'), message: 'cannot be read (it does not exist)', severity: 'error' });
+    }
 
     const posts: Post[] = [];
     const seen = newPostIndex();
-    const version = createHash('sha256');
+    const version = new DataVersion(() => createHash('sha256'));
     let newest = 0;
     let postFiles = 0;
     let i = 0;
@@ -508,7 +505,8 @@ export class DataFolder {
       if (++i % 1024 === 0) await this.#pause();
       const entry = this.#entries.get(rel);
       if (!entry) continue;
-      version.update(`${rel}\u0000${entry.digest}\u0000`);
+      // Ignored and refused files have no digest: they are not data, and their problems say so.
+      if (entry.digest) version.addDigest(rel, entry.digest);
       if (entry.mtimeMs > newest) newest = entry.mtimeMs;
       if (entry.kind === 'site') continue;
       if (entry.problems.length) problems.push(...entry.problems);
@@ -520,24 +518,22 @@ export class DataFolder {
     }
     for (const mtimeMs of this.#folders.values()) if (mtimeMs > newest) newest = mtimeMs;
 
-    const site = siteEntry?.site;
-    if (!site || problems.some((p) => p.severity === 'error')) return { ok: false, problems, postFiles };
-    posts.sort(newestFirst);
-    const dataset: Dataset = {
-      site,
+    const result = await completeDataset({
+      site: siteEntry?.site,
+      siteFile: this.#shown('site.json'),
       posts,
       assets: this.#assets,
-      version: version.digest('hex').slice(0, 16),
-      ...(newest > 0 ? { modified: new Date(Math.floor(newest)) } : {}),
-      warnings: problems.filter((p) => p.severity === 'warning'),
-    };
-    return { ok: true, dataset, problems, postFiles };
+      problems,
+      version: () => version.digest(),
+      modified: newest > 0 ? new Date(Math.floor(newest)) : undefined,
+    });
+    return { ...result, postFiles };
   }
 
   /** The entry's post, reused while neither the file nor (for a post that names media) the media changed. */
   #resolved(entry: Entry): Post | undefined {
     const record = entry.record;
-    if (!record || entry.safeContent === undefined) return undefined;
+    if (!record) return undefined;
     const namesMedia = record.image !== undefined || record.attachments !== undefined;
     if (entry.resolvedAt !== undefined && (!namesMedia || entry.resolvedAt === this.#assetsGeneration)) {
       // Also a post that failed to resolve keeps its problems until the file or the media change.
@@ -551,10 +547,8 @@ export class DataFolder {
       delete entry.post;
       return undefined;
     }
-    const post: Post = resolved;
-    this.#safe.set(post, entry.safeContent);
-    entry.post = post;
-    return post;
+    entry.post = resolved;
+    return resolved;
   }
 
   /** Gives the event loop a turn once the current slice of work is used up. */
@@ -565,6 +559,14 @@ export class DataFolder {
     // A scan of a large folder takes seconds: an edit waiting behind it would be served that much later.
     if (this.#scanning && this.#loadWaiting) throw SCAN_GIVEN_WAY;
   }
+}
+
+/**
+ * Reads and validates a data folder once: what `npm run check`, `npm run build:data`, the export and the
+ * notifier use. The server keeps its `DataFolder` to reload incrementally.
+ */
+export function loadDataDir(dir: string, options: DataFolderOptions = {}): Promise<FolderLoadResult> {
+  return new DataFolder(dir, options).load();
 }
 
 /** Reads a file that was a regular file when looked at, refusing anything else it became meanwhile. */

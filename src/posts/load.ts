@@ -40,9 +40,8 @@ export interface DataInput {
    */
   posts: readonly DataFile[] | AsyncIterable<DataFile>;
   /**
-   * The data version, when the caller hashed the files as it read them (Node streams them through
-   * node:crypto); read once every post has been taken. Otherwise it is computed here, which needs
-   * `posts` to be a list.
+   * The data version, when the caller computed it (see `DataVersion`); read once every post has been
+   * taken. Otherwise it is computed here, by the files' names as given, which needs `posts` to be a list.
    */
   version?: string;
   /** See `Dataset.modified`; read, like `version`, once every post has been taken. */
@@ -94,13 +93,44 @@ export async function loadDataset(input: DataInput): Promise<LoadResult> {
     if (post && admitPost(post, seen, problems)) posts.push(post);
   }
 
+  return completeDataset({
+    site,
+    siteFile: input.site?.file ?? 'site.json',
+    posts,
+    assets,
+    problems,
+    version: async () => input.version ?? (await versionOf(input)),
+    modified: input.modified,
+  });
+}
+
+/** Every file read and each post resolved and admitted: what is left to decide for the folder as a whole. */
+export interface ReadDataset {
+  site: Site | undefined;
+  siteFile: string;
+  /** In the order the files were read; sorted here. */
+  posts: Post[];
+  assets: ReadonlyMap<string, Asset>;
+  problems: Problem[];
+  /** Asked for only when the data is valid. */
+  version: () => Promise<string>;
+  modified?: Date | undefined;
+}
+
+/**
+ * The checks that span files, then the verdict: any error refuses the whole, otherwise the posts are
+ * ordered and the dataset is built. Every reader ends here (`loadDataset`, the Node data folder), so
+ * they judge alike.
+ */
+export async function completeDataset(read: ReadDataset): Promise<LoadResult> {
+  const { site, posts, assets, problems } = read;
   if (!site || problems.some((p) => p.severity === 'error')) return { ok: false, problems };
   // Only once every post loaded: a link to a post that failed would otherwise read as a link to nothing.
-  problems.push(...localLinkProblems({ site, siteFile: input.site?.file ?? 'site.json', posts, assets }));
+  problems.push(...localLinkProblems({ site, siteFile: read.siteFile, posts, assets }));
   posts.sort(newestFirst);
-  const version = input.version ?? (await versionOf(input));
+  const version = await read.version();
   const warnings = problems.filter((p) => p.severity === 'warning');
-  const modified = input.modified;
+  const modified = read.modified;
   return { ok: true, dataset: { site, posts, assets, version, ...(modified ? { modified } : {}), warnings }, problems };
 }
 
@@ -279,7 +309,7 @@ export function resolvePost(
 
   const {
     $schema: _schema,
-    format,
+    format: _format,
     slug: _slug,
     updated: _updated,
     image: _image,
@@ -288,9 +318,7 @@ export function resolvePost(
   } = record;
   return {
     ...rest,
-    // From here on every post's content is HTML: feeds, pages, summaries and the worker's bundle read
-    // rendered Markdown exactly as they read HTML written by hand, and sanitise it alike.
-    content: format === 'markdown' ? renderMarkdown(record.content) : record.content,
+    content: withHtmlContent(record).content,
     slug,
     file,
     updated: record.updated ?? record.published,
@@ -308,10 +336,18 @@ function decodePath(pathname: string): string {
   }
 }
 
+/**
+ * A record whose content is HTML: Markdown rendered, HTML as it is. From here on every post's content is
+ * HTML: the size limits, feeds, pages, summaries and the worker's bundle read rendered Markdown exactly as
+ * they read HTML written by hand, and sanitise it alike.
+ */
+export function withHtmlContent(record: PostRecord): PostRecord {
+  return record.format === 'markdown' ? { ...record, format: 'html', content: renderMarkdown(record.content) } : record;
+}
+
 async function versionOf(input: DataInput): Promise<string> {
   if (!Array.isArray(input.posts)) throw new TypeError('posts read one by one need the version from the reader');
   const version = new DataVersion();
-  // Site, assets, then posts: the order a streaming reader meets them in (src/node/data-dir.ts).
   if (input.site) version.add(input.site.file, input.site.text);
   for (const asset of input.assets ?? []) version.add(asset.path, asset.bytes);
   for (const post of input.posts as readonly DataFile[]) version.add(post.file, post.text);
