@@ -1,4 +1,5 @@
 import { isHttpUrl } from '../posts/http-url.ts';
+import { readDataLimits, type DataLimits } from './data-limits.ts';
 
 /** The Node server's settings, from the environment (README.md#configuration). */
 export interface NodeConfig {
@@ -9,6 +10,8 @@ export interface NodeConfig {
   siteUrl: string | undefined;
   /** Reload when the data folder changes; SIGHUP reloads either way. */
   watch: boolean;
+  /** What the data folder may hold: file size, HTML depth and elements, links out of the folder. */
+  limits: DataLimits;
   /** Requests per client address per window; absent, no limit. */
   rateLimit: { limit: number; windowSeconds: number } | undefined;
 }
@@ -34,6 +37,9 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
     problems.push(`SITE_URL: expected an absolute http(s) URL such as https://news.example.com, got ${JSON.stringify(siteUrl)}`);
   }
 
+  const limits = readDataLimits(env);
+  problems.push(...limits.problems);
+
   const rateLimit = rateLimitFrom(env.RATE_LIMIT);
   if (typeof rateLimit === 'string') problems.push(rateLimit);
 
@@ -46,6 +52,7 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
       dataDir: env.DATA_DIR || './data',
       siteUrl,
       watch: env.WATCH !== '0',
+      limits: limits.limits,
       rateLimit: typeof rateLimit === 'string' ? undefined : rateLimit,
     },
   };

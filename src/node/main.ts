@@ -6,7 +6,6 @@ import { listenFailure } from './client-errors.ts';
 import { nodeCompressors } from './compression.ts';
 import { readConfig } from './config.ts';
 import { DataFolder } from './data-folder.ts';
-import { readDataLimits } from './data-limits.ts';
 import { PublishHook } from './publish-hook.ts';
 import { ReloadingSource } from './reloading-source.ts';
 import { createNodeServer } from './server.ts';
@@ -22,15 +21,13 @@ const settings = readConfig(process.env);
 if (!settings.ok) refuseToStart(...settings.problems);
 const { config } = settings;
 const { host, port, dataDir } = config;
-const limits = readDataLimits(process.env);
-if (limits.problems.length) refuseToStart(...limits.problems);
 
 const report = (problems: readonly Problem[], postFiles: number) => {
   for (const line of problemReport(problems, postFiles)) console.error(line);
 };
 
 // Incremental: each load re-reads only what changed since the last (see data-folder.ts).
-const folder = new DataFolder(dataDir, { limits: limits.limits });
+const folder = new DataFolder(dataDir, { limits: config.limits });
 const load = () => folder.load();
 const first = await load();
 report(first.problems, first.postFiles);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { readConfig } from '../../src/node/config.ts';
+import { DEFAULT_DATA_LIMITS } from '../../src/node/data-limits.ts';
 
 const problemsOf = (env: Record<string, string | undefined>) => {
   const result = readConfig(env);
@@ -10,12 +11,12 @@ describe('readConfig', () => {
   it('has a default for every setting', () => {
     expect(readConfig({})).toEqual({
       ok: true,
-      config: { host: '127.0.0.1', port: 3000, dataDir: './data', siteUrl: undefined, watch: true, rateLimit: undefined },
+      config: { host: '127.0.0.1', port: 3000, dataDir: './data', siteUrl: undefined, watch: true, limits: DEFAULT_DATA_LIMITS, rateLimit: undefined },
     });
   });
 
   it('reads every setting', () => {
-    const env = { HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/srv/news', SITE_URL: 'https://news.example.com/blog', WATCH: '0', RATE_LIMIT: ' 120 / 60 ' };
+    const env = { HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/srv/news', SITE_URL: 'https://news.example.com/blog', WATCH: '0', MAX_HTML_DEPTH: '64', ALLOW_EXTERNAL_LINKS: '1', RATE_LIMIT: ' 120 / 60 ' };
     expect(readConfig(env)).toEqual({
       ok: true,
       config: {
@@ -24,6 +25,7 @@ describe('readConfig', () => {
         dataDir: '/srv/news',
         siteUrl: 'https://news.example.com/blog',
         watch: false,
+        limits: { ...DEFAULT_DATA_LIMITS, maxHtmlDepth: 64, allowExternalLinks: true },
         rateLimit: { limit: 120, windowSeconds: 60 },
       },
     });
@@ -65,9 +67,10 @@ describe('readConfig', () => {
   });
 
   it('reports every bad setting at once, in the order of the README', () => {
-    expect(problemsOf({ RATE_LIMIT: 'x', SITE_URL: 'news', PORT: 'abc' })).toEqual([
+    expect(problemsOf({ RATE_LIMIT: 'x', MAX_HTML_ELEMENTS: 'many', SITE_URL: 'news', PORT: 'abc' })).toEqual([
       'PORT: expected a port number from 0 to 65535, got "abc"',
       'SITE_URL: expected an absolute http(s) URL such as https://news.example.com, got "news"',
+      'MAX_HTML_ELEMENTS: expected a whole number from 1 to 10000000, got "many"',
       'RATE_LIMIT: expected requests/seconds such as 120/60, or 0 for none, got "x"',
     ]);
   });
