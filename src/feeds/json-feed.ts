@@ -41,8 +41,8 @@ const item = (i: FeedItem) => ({
   id: i.id,
   url: i.url,
   title: i.title,
-  content_html: i.contentHtml,
-  summary: i.summary,
+  // JSON Feed 1.1: an item has content_html or content_text; with summaries only, the summary is its text.
+  ...(i.contentHtml !== undefined ? { content_html: i.contentHtml, summary: i.summary } : { content_text: i.summary }),
   ...(i.image ? { image: i.image.url } : {}),
   date_published: rfc3339(i.published),
   date_modified: rfc3339(i.updated),

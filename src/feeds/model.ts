@@ -40,7 +40,8 @@ export interface FeedItem {
   id: string;
   url: string;
   title: string;
-  contentHtml: string;
+  /** Absent when the site's feeds carry summaries only (`feedContent: "summary"`). */
+  contentHtml?: string;
   summary: string;
   published: Date;
   updated: Date;
@@ -50,6 +51,9 @@ export interface FeedItem {
   attachments: FeedAttachment[];
   language?: string;
 }
+
+/** An item with its content, as a post's page shows it whatever the feeds carry. */
+export type FeedItemWithContent = FeedItem & { contentHtml: string };
 
 /** What a renderer needs, and nothing it would have to compute: renderers are pure `(model) => string`. */
 export interface FeedModel {
@@ -178,7 +182,7 @@ const resolveAuthor = (author: Author, base: string, siteRoot: string): FeedAuth
 });
 
 /** One post as every format and our pages show it, its content as `safeContent` gives it. */
-export function feedItem(post: Post, baseUrl: string, safeContent: SafeContent): FeedItem {
+export function feedItem(post: Post, baseUrl: string, safeContent: SafeContent): FeedItemWithContent {
   const url = postUrl(baseUrl, post.slug);
   // Sanitised first, so that every URL resolved below has passed the policy's scheme check.
   const safe = safeContent(post);
@@ -242,9 +246,13 @@ export function buildFeedModel(site: Site, scope: FeedScope, options: FeedModelO
     ...(site.icon !== undefined ? { iconUrl: absoluteUrl(site.icon, home, baseUrl) } : {}),
     ...(site.cache.maxAge > 0 ? { ttlMinutes: Math.ceil(site.cache.maxAge / 60) } : {}),
     ...(site.hub !== undefined ? { hubUrl: site.hub } : {}),
-    items: posts.map((post) => feedItem(post, baseUrl, options.safeContent)),
+    items: posts.map((post) => (site.feedContent === 'summary' ? summaryItem : fullItem)(feedItem(post, baseUrl, options.safeContent))),
   };
 }
+
+const fullItem = (item: FeedItem): FeedItem => item;
+/** The item without its content: readers show the summary and follow the link to read the post. */
+const summaryItem = ({ contentHtml: _content, ...item }: FeedItem): FeedItem => item;
 
 /** The main feeds: every published post. */
 export const siteScope = (site: Site, posts: readonly Post[]): FeedScope => ({

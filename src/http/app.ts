@@ -9,7 +9,7 @@ import type { RouteContext } from './routes/context.ts';
 import { discoveryRoutes } from './routes/discovery.ts';
 import { feedRoutes } from './routes/feeds.ts';
 import { healthRoutes, type Health } from './routes/health.ts';
-import { listRoutes } from './routes/lists.ts';
+import { listRoutes, notFoundPageResponse } from './routes/lists.ts';
 import { mediaRoutes } from './routes/media.ts';
 import { servingRendered } from './serve.ts';
 import { snapshots } from './snapshot.ts';
@@ -38,6 +38,11 @@ export interface AppOptions {
   rateLimit?: RateLimitOptions;
   /** Limits on the request itself; see `requestGuards`. */
   guards?: RequestGuardOptions;
+  /**
+   * A local preview (`npm run dev`): links from each request's origin whatever `site.url` says, and
+   * drafts and scheduled posts on the pages, marked as such. Feeds never show them.
+   */
+  preview?: boolean;
 }
 
 export type AppInput = ({ dataset: Dataset } | { source: DataSource }) & { options: AppOptions };
@@ -55,7 +60,7 @@ export function createApp(input: AppInput): Hono {
   const { options } = input;
   const source: DataSource = 'source' in input ? input.source : { current: () => input.dataset };
   const now = options.now ?? (() => new Date());
-  const snapshotOf = snapshots({ current: () => source.current(), now, siteUrl: options.siteUrl });
+  const snapshotOf = snapshots({ current: () => source.current(), now, siteUrl: options.siteUrl, preview: options.preview });
   const context: RouteContext = {
     snapshot: (c) => snapshotOf(c.req.url),
     serve: servingRendered({ cache: options.cache, compressors: options.compressors ?? webCompressors(), now }),
@@ -68,12 +73,13 @@ export function createApp(input: AppInput): Hono {
   app.use(requestGuards(options.guards));
 
   app.route('/', feedRoutes(context)); //       /rss.xml /atom.xml /feed.json, /{categories,authors}/:slug/…, /feed, /feed.xsl
-  app.route('/', listRoutes(context)); //       /, /{categories,authors}/:slug, /posts/:slug, /style.css
+  app.route('/', listRoutes(context, { preview: options.preview ?? false })); // /, /{categories,authors}/:slug, /posts/:slug, /style.css
   app.route('/', mediaRoutes(context)); //      /media/*
   app.route('/', discoveryRoutes(context)); //  /sitemap.xml /sitemap-N.xml /robots.txt /feeds.opml
   app.route('/', healthRoutes(context, () => source.health?.() ?? ALWAYS_OK())); // /healthz
 
-  app.notFound((c) => textResponse(`Nothing is at ${c.req.path}.`, 404));
+  // A person who followed a broken link gets a page in the site's style, with the way home.
+  app.notFound((c) => notFoundPageResponse(context.snapshot(c), `Nothing is at ${c.req.path}.`));
   app.onError((error) => {
     console.error(error);
     return textResponse('Something went wrong on our side; it has been logged.', 500);

@@ -49,6 +49,11 @@ export interface SnapshotOptions {
   now: () => Date;
   /** The public base URL; overrides `site.url`. With neither, each request's own origin is used. */
   siteUrl?: string | undefined;
+  /**
+   * A local preview: `site.url` is ignored, so links, the stylesheet and images come from the server
+   * being previewed, not from the production address site.json names.
+   */
+  preview?: boolean | undefined;
 }
 
 /** Base URLs remembered: past this many Host headers, forget them all rather than grow. */
@@ -61,7 +66,7 @@ const BASE_URLS_LIMIT = 64;
  * const { key } = snapshotOf(request.url);
  */
 export function snapshots(options: SnapshotOptions): (requestUrl: string) => Snapshot {
-  const { current, now, siteUrl } = options;
+  const { current, now, siteUrl, preview } = options;
   // The same one or two base URLs come with every request: parse each once.
   const baseUrls = new Map<string, string>();
   const baseUrlOf = (url: string) => {
@@ -76,7 +81,7 @@ export function snapshots(options: SnapshotOptions): (requestUrl: string) => Sna
     const dataset = current();
     const at = now();
     const index = indexOf(dataset);
-    const baseUrl = baseUrlOf(siteUrl ?? dataset.site.url ?? requestUrl.slice(0, targetStart(requestUrl)));
+    const baseUrl = baseUrlOf(siteUrl ?? (preview ? undefined : dataset.site.url) ?? requestUrl.slice(0, targetStart(requestUrl)));
     // A scheduled post that becomes due changes the count, hence the key: everything re-renders.
     const key = `${dataset.version}:${dataset.modified?.getTime() ?? ''}:${index.published.countAt(at)}:${baseUrl}`;
     return { dataset, index, at, baseUrl, key };

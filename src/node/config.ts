@@ -14,6 +14,8 @@ export interface NodeConfig {
   limits: DataLimits;
   /** Requests per client address per window; absent, no limit. */
   rateLimit: { limit: number; windowSeconds: number } | undefined;
+  /** `npm run dev`: links from the request's origin, drafts and scheduled posts on the pages. */
+  preview: boolean;
 }
 
 export type ConfigResult = { ok: true; config: NodeConfig } | { ok: false; problems: string[] };
@@ -43,6 +45,12 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
   const rateLimit = rateLimitFrom(env.RATE_LIMIT);
   if (typeof rateLimit === 'string') problems.push(rateLimit);
 
+  // Only the dev script sets it; a typo must not leave drafts on a public server, nor hide them locally.
+  const previewSetting = env.PREVIEW || '0';
+  if (previewSetting !== '0' && previewSetting !== '1') {
+    problems.push(`PREVIEW: expected 1 (drafts and scheduled posts on the pages) or 0, got ${JSON.stringify(previewSetting)}`);
+  }
+
   if (problems.length) return { ok: false, problems };
   return {
     ok: true,
@@ -54,6 +62,7 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
       watch: env.WATCH !== '0',
       limits: limits.limits,
       rateLimit: typeof rateLimit === 'string' ? undefined : rateLimit,
+      preview: previewSetting === '1',
     },
   };
 }

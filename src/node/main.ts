@@ -62,6 +62,7 @@ const app = createApp({
     // Node's HTTP parser already answers 431 above 16 KB of headers (see ./client-errors.ts).
     guards: { maxHeaderBytes: Infinity },
     ...(config.siteUrl ? { siteUrl: config.siteUrl } : {}),
+    ...(config.preview ? { preview: true } : {}),
     // Behind a reverse proxy every client has the proxy's address: limit there instead.
     ...(config.rateLimit ? { rateLimit: { ...config.rateLimit, clientKey: (c) => getConnInfo(c).remote.address } } : {}),
   },
@@ -73,6 +74,7 @@ server.listen(port, host, () => {
   const info = server.address();
   if (info === null || typeof info === 'string') return;
   const shownHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+  if (config.preview) console.log('Preview: drafts and scheduled posts are shown on the pages, never in the feeds.');
   console.log(`Pressroom serves ${plural(first.dataset.posts.length, 'post')} from ${dataDir} on http://${shownHost}:${info.port}`);
 });
 

@@ -172,6 +172,24 @@ const schemaPointer = () =>
 export const POST_FORMATS = ['html', 'markdown'] as const;
 export type PostFormat = (typeof POST_FORMATS)[number];
 
+const TIME_ZONE = 'an IANA time zone such as "Europe/Berlin" or "America/Los_Angeles"';
+/** Whatever this runtime's Intl knows: the zone pages format their dates in must be one it can use. */
+function isTimeZone(name: string): boolean {
+  if (name.trim() === '') return false;
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: name });
+    return true;
+  } catch {
+    // RangeError: Intl does not know the zone, which is the answer
+    return false;
+  }
+}
+const timeZone = () => v.pipe(v.string(TIME_ZONE), v.check(isTimeZone, TIME_ZONE));
+
+/** What a feed item carries: the whole post, or its summary and a link to the post's page. */
+export const FEED_CONTENTS = ['full', 'summary'] as const;
+export type FeedContent = (typeof FEED_CONTENTS)[number];
+
 export const SiteSchema = v.object(
   {
     $schema: schemaPointer(),
@@ -191,6 +209,12 @@ export const SiteSchema = v.object(
     cache: v.optional(about(CacheSchema, 'Cache-Control of feeds and pages, in seconds; also RSS <ttl>.'), {}),
     /** A WebSub hub the feeds name, so subscribers can be pushed new posts instead of polling. */
     hub: v.optional(about(absoluteUrl(), 'A WebSub hub URL, named in every feed.')),
+    /** The zone pages show dates in: a post at 18:00 in San Francisco is dated that day there, not the next in UTC. */
+    timeZone: v.optional(about(timeZone(), 'The IANA time zone pages show dates in (default UTC).'), 'UTC'),
+    feedContent: v.optional(
+      about(v.picklist(FEED_CONTENTS, '"full" or "summary"'), 'What feed items carry: the whole post (full) or its summary and link (summary).'),
+      'full',
+    ),
   },
   'a JSON object',
 );

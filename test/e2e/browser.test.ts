@@ -2,15 +2,17 @@
  * What a person sees, in headless Chromium driven by playwright-core, on the real Node server with the
  * seed data: the home page, a post, a category page and /rss.xml (styled by /feed.xsl). Titles,
  * dates and links are checked by following them; every console error and Content-Security-Policy
- * violation is caught. Screenshots go to test-output/screenshots/.
+ * violation is caught. Then a newsroom of its own, in San Francisco's time zone, with a lead image, a
+ * long formatted post, a draft and a scheduled post, as `npm start` and as `npm run dev` (preview) serve
+ * it, and the 404 page. Screenshots go to test-output/screenshots/.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type BrowserContext, type ConsoleMessage, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, removeDir, startServer, type RunningServer } from '../fixtures.ts';
+import { ROOT, makeDataDir, postRecord, removeDir, siteRecord, startServer, type RunningServer } from '../fixtures.ts';
 import { SEED_DATE, SEED_DIR, SEED_TITLE } from '../support.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -176,6 +178,171 @@ describe.skipIf(missing)(`in headless Chromium${missing ? ` (${missing}: skipped
     await page.locator('.feed-notice a').click();
     await page.waitForURL(`${server.url}/`);
     expect(await page.locator('h1').innerText()).toBe('WEGO Group News');
+    await page.close();
+  });
+});
+
+/** A San Francisco newsroom whose site.json names its production address, as the README's example does. */
+const SF_SITE = siteRecord({
+  title: 'Bay Gazette',
+  description: 'News from the bay.',
+  url: 'https://gazette.example.com',
+  timeZone: 'America/Los_Angeles',
+  authors: [{ name: 'Gazette Desk' }],
+});
+const SF_POSTS = {
+  'evening-launch': postRecord({
+    title: 'Ferry service launches at dusk',
+    // 18:00 in San Francisco is 02:00 the next day in UTC: the pages must say 1 March.
+    published: '2024-03-01T18:00:00-08:00',
+    summary: 'The first evening ferry left Pier 41 on time.',
+    image: { url: '../media/ferry.png', alt: 'The ferry leaving the pier at dusk' },
+    categories: ['Transport'],
+    content: '<p>The first evening ferry left Pier 41 at 18:00.</p>',
+  }),
+  // Formatted text as a Markdown post would become; written as HTML until posts have a format field.
+  'council-notes': postRecord({
+    title: 'Council notes',
+    published: '2024-02-20T09:15:00-08:00',
+    summary: 'Three decisions and a schedule.',
+    categories: ['Council'],
+    content:
+      '<h2>Decisions</h2><ol><li>The <strong>budget</strong> passed.</li><li>The pier <em>reopens</em>.</li><li>Parking stays free.</li></ol>' +
+      '<blockquote><p>We listened.</p></blockquote><pre><code>Mon–Fri 07:00–19:00</code></pre>',
+  }),
+  'half-written': postRecord({ title: 'Half-written story', published: '2024-02-25', draft: true }),
+  'next-year': postRecord({ title: 'A story for next year', published: '2999-01-04T08:30:00-08:00' }),
+};
+
+describe.skipIf(missing)(`a newsroom of its own in headless Chromium${missing ? ` (${missing}: skipped)` : ''}`, () => {
+  let dir: string;
+  let previewDir: string;
+  let server: RunningServer;
+  let preview: RunningServer;
+  let context: BrowserContext;
+  let profile: string;
+
+  beforeAll(async () => {
+    const media = { 'ferry.png': await readFile(path.join(SEED_DIR, 'media', 'cxdfhd-1.png')) };
+    // The server's copy without the production url, so its links follow the request as a fresh checkout's do.
+    const { url: _production, ...local } = SF_SITE;
+    [dir, previewDir] = await Promise.all([
+      makeDataDir({ site: local, posts: SF_POSTS, media }),
+      makeDataDir({ site: SF_SITE, posts: SF_POSTS, media }),
+    ]);
+    [server, preview] = await Promise.all([
+      startServer({ WATCH: '0', DATA_DIR: dir }),
+      startServer({ WATCH: '0', DATA_DIR: previewDir, PREVIEW: '1' }),
+    ]);
+    profile = await mkdtemp(path.join(tmpdir(), 'pressroom-chromium-'));
+    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, args: ARGS, headless: true });
+    await mkdir(SCREENSHOTS, { recursive: true });
+  });
+  afterAll(async () => {
+    await context?.close();
+    await Promise.all([server?.stop(), preview?.stop()]);
+    if (profile) await removeDir(profile);
+    await Promise.all([dir, previewDir].filter(Boolean).map(removeDir));
+  });
+
+  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+  const styled = (page: Page) => page.locator('main').evaluate((main) => getComputedStyle(main).maxWidth);
+  /** Loaded, drawn with a size, and described: what a reader and a screen reader get of an image. */
+  const imageState = (page: Page, selector: string) =>
+    page.locator(selector).evaluateAll((imgs) =>
+      imgs.map((img) => {
+        const box = img.getBoundingClientRect();
+        const image = img as HTMLImageElement;
+        return { loaded: image.complete && image.naturalWidth > 0, shown: box.width > 0 && box.height > 0, alt: image.alt, src: image.src };
+      }),
+    );
+  const metaContent = (page: Page, key: string) =>
+    page.locator(`meta[property="${key}"], meta[name="${key}"]`).getAttribute('content');
+
+  it('the preview lists drafts and scheduled posts, marked, with dates and pictures in San Francisco', async () => {
+    const page = await context.newPage();
+    const errors: string[] = [];
+    page.on('console', (m: ConsoleMessage) => void (m.type() === 'error' && errors.push(m.text())));
+    await page.goto(`${preview.url}/`);
+    await expect.poll(() => styled(page)).toBe('704px');
+    // site.json names https://gazette.example.com; the preview still loads everything from itself.
+    expect(await page.locator('link[rel=stylesheet]').getAttribute('href')).toBe(`${preview.url}/style.css`);
+    const posts = page.locator('ol.posts > li');
+    expect(await posts.locator('h2').allInnerTexts()).toEqual([
+      'A story for next year',
+      'Ferry service launches at dusk',
+      'Half-written story',
+      'Council notes',
+    ]);
+    expect(await posts.locator('.unpublished').allInnerTexts()).toEqual(['Scheduled for 4 January 2999 at 08:30 GMT-8', 'Draft']);
+    expect(await posts.nth(1).locator('time').innerText()).toBe('1 March 2024');
+    await expect.poll(() => imageState(page, 'ol.posts img.thumb')).toEqual([
+      { loaded: true, shown: true, alt: 'The ferry leaving the pier at dusk', src: `${preview.url}/media/ferry.png` },
+    ]);
+    await shot(page, 'preview-home');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('the server shows published posts only, the lead image with its alt, the San Francisco date and sharing tags', async () => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/`);
+    expect(await page.locator('ol.posts h2').allInnerTexts()).toEqual(['Ferry service launches at dusk', 'Council notes']);
+    expect(await page.locator('.unpublished').count()).toBe(0);
+    await page.setViewportSize({ width: 390, height: 844 });
+    await shot(page, 'gazette-home-narrow');
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await page.setViewportSize({ width: 1280, height: 720 });
+
+    await page.locator('ol.posts h2 a', { hasText: 'Ferry' }).click();
+    await page.waitForURL(`${server.url}/posts/evening-launch`);
+    await expect.poll(() => styled(page)).toBe('704px');
+    expect(await page.locator('article .meta time').innerText()).toBe('1 March 2024');
+    expect(await page.locator('article .meta time').getAttribute('datetime')).toBe('2024-03-02T02:00:00.000Z');
+    await expect.poll(() => imageState(page, 'figure.lead img')).toEqual([
+      { loaded: true, shown: true, alt: 'The ferry leaving the pier at dusk', src: `${server.url}/media/ferry.png` },
+    ]);
+    const lead = await page.locator('figure.lead img').boundingBox();
+    expect(lead?.width).toBeLessThanOrEqual(704);
+    expect(await metaContent(page, 'og:type')).toBe('article');
+    expect(await metaContent(page, 'og:title')).toBe('Ferry service launches at dusk');
+    expect(await metaContent(page, 'og:description')).toBe('The first evening ferry left Pier 41 on time.');
+    expect(await metaContent(page, 'description')).toBe('The first evening ferry left Pier 41 on time.');
+    expect(await metaContent(page, 'og:url')).toBe(`${server.url}/posts/evening-launch`);
+    expect(await metaContent(page, 'og:image')).toBe(`${server.url}/media/ferry.png`);
+    expect(await metaContent(page, 'og:site_name')).toBe('Bay Gazette');
+    expect(await metaContent(page, 'article:published_time')).toBe('2024-03-02T02:00:00.000Z');
+    expect(await metaContent(page, 'twitter:card')).toBe('summary_large_image');
+    await shot(page, 'gazette-post-image');
+    await page.close();
+  });
+
+  it('a formatted post keeps its headings, list, quote and code, in the site’s style', async () => {
+    const page = await context.newPage();
+    await page.goto(`${server.url}/posts/council-notes`);
+    await expect.poll(() => styled(page)).toBe('704px');
+    expect(await page.locator('.content h2').innerText()).toBe('Decisions');
+    expect(await page.locator('.content ol li').allInnerTexts()).toEqual(['The budget passed.', 'The pier reopens.', 'Parking stays free.']);
+    expect(await page.locator('.content strong').innerText()).toBe('budget');
+    expect(await page.locator('.content blockquote').innerText()).toBe('We listened.');
+    expect(await page.locator('.content pre code').innerText()).toBe('Mon–Fri 07:00–19:00');
+    expect(await page.locator('article .meta time').innerText()).toBe('20 February 2024');
+    expect(await metaContent(page, 'twitter:card')).toBe('summary');
+    await shot(page, 'gazette-post-formatted');
+    await page.close();
+  });
+
+  it('a draft is a 404 page in the site’s style on the server, with the reason and the way home', async () => {
+    const page = await context.newPage();
+    const response = await page.goto(`${server.url}/posts/half-written`);
+    expect(response?.status()).toBe(404);
+    await expect.poll(() => styled(page)).toBe('704px');
+    expect(await page.title()).toBe('Not found – Bay Gazette');
+    expect(await page.locator('h1').innerText()).toBe('Nothing here');
+    expect(await page.locator('.reason').innerText()).toBe('No published post is called "half-written".');
+    await shot(page, 'gazette-404');
+    await page.locator('main a', { hasText: 'latest posts' }).click();
+    await page.waitForURL(`${server.url}/`);
     await page.close();
   });
 });

@@ -267,8 +267,10 @@ describe('pages', () => {
       const alternates = tags(page, 'link').filter((link) => link.rel === 'alternate');
       expect(alternates).toHaveLength(3);
       for (const link of alternates) expect(link.title?.startsWith('News "&" <b>more</b> (')).toBe(true);
-      expect(tags(page, 'meta').find((meta) => meta.name === 'description')?.content).toBe('About <i>us</i> & "them"');
     }
+    // The home page describes the site; a post's page, the post.
+    expect(tags(index, 'meta').find((meta) => meta.name === 'description')?.content).toBe('About <i>us</i> & "them"');
+    expect(tags(post, 'meta').find((meta) => meta.name === 'description')?.content).toBe('Summary <img src=x onerror=alert(1)>');
     expect(index).toContain('Summary &lt;img src=x onerror=alert(1)&gt;');
     expect(post).toContain('&lt;script&gt;cat&lt;/script&gt;');
     expect(post).toContain(`<title>${'&lt;script&gt;alert(&quot;title&quot;)&lt;/script&gt; &amp; &quot;quoted&quot;'} – `);

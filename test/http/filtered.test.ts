@@ -108,7 +108,7 @@ describe('category and author feeds', () => {
     ['an unknown author', '/authors/nobody/feed.json', 'No author is called "nobody".'],
     ['a category only a draft has', '/categories/leaks/rss.xml', 'No category is called "leaks".'],
     ['a category only a scheduled post has', '/categories/future-plans/atom.xml', 'No category is called "future-plans".'],
-    ['an author only a scheduled post has', '/authors/cy-later', 'No author is called "cy-later".'],
+    ['an author only a scheduled post has', '/authors/cy-later/feed.json', 'No author is called "cy-later".'],
   ])('%s is 404', async (_, path, message) => {
     const res = await get(await appFor(), path);
     expect(res.status).toBe(404);

@@ -222,7 +222,9 @@ describe('?page on a page, checked as on a feed', () => {
   ])('%s is 404: %s', async (path, message) => {
     const res = await get(await appWith(5, { feedLimit: 2 }), path);
     expect(res.status).toBe(404);
-    expect(await res.text()).toBe(`${message}\n`);
+    // A page, for the person who followed the link, with the reason in it.
+    expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(decode(/<p class="lede reason">([^<]*)<\/p>/.exec(await res.text())?.[1] ?? '')).toBe(message);
   });
 
   it('a page takes no ?limit: it and other parameters change nothing', async () => {

@@ -11,12 +11,31 @@ describe('readConfig', () => {
   it('has a default for every setting', () => {
     expect(readConfig({})).toEqual({
       ok: true,
-      config: { host: '127.0.0.1', port: 3000, dataDir: './data', siteUrl: undefined, watch: true, limits: DEFAULT_DATA_LIMITS, rateLimit: undefined },
+      config: {
+        host: '127.0.0.1',
+        port: 3000,
+        dataDir: './data',
+        siteUrl: undefined,
+        watch: true,
+        limits: DEFAULT_DATA_LIMITS,
+        rateLimit: undefined,
+        preview: false,
+      },
     });
   });
 
   it('reads every setting', () => {
-    const env = { HOST: '0.0.0.0', PORT: '8080', DATA_DIR: '/srv/news', SITE_URL: 'https://news.example.com/blog', WATCH: '0', MAX_HTML_DEPTH: '64', ALLOW_EXTERNAL_LINKS: '1', RATE_LIMIT: ' 120 / 60 ' };
+    const env = {
+      HOST: '0.0.0.0',
+      PORT: '8080',
+      DATA_DIR: '/srv/news',
+      SITE_URL: 'https://news.example.com/blog',
+      WATCH: '0',
+      MAX_HTML_DEPTH: '64',
+      ALLOW_EXTERNAL_LINKS: '1',
+      RATE_LIMIT: ' 120 / 60 ',
+      PREVIEW: '1',
+    };
     expect(readConfig(env)).toEqual({
       ok: true,
       config: {
@@ -27,12 +46,13 @@ describe('readConfig', () => {
         watch: false,
         limits: { ...DEFAULT_DATA_LIMITS, maxHtmlDepth: 64, allowExternalLinks: true },
         rateLimit: { limit: 120, windowSeconds: 60 },
+        preview: true,
       },
     });
   });
 
   it('takes an empty variable as unset', () => {
-    expect(readConfig({ HOST: '', PORT: '', DATA_DIR: '', SITE_URL: '', RATE_LIMIT: '' })).toEqual(readConfig({}));
+    expect(readConfig({ HOST: '', PORT: '', DATA_DIR: '', SITE_URL: '', RATE_LIMIT: '', PREVIEW: '', MAX_POST_BYTES: '', ALLOW_EXTERNAL_LINKS: '' })).toEqual(readConfig({}));
   });
 
   it('accepts port 0 (any free port) and 65535', () => {
@@ -73,5 +93,16 @@ describe('readConfig', () => {
       'MAX_HTML_ELEMENTS: expected a whole number from 1 to 10000000, got "many"',
       'RATE_LIMIT: expected requests/seconds such as 120/60, or 0 for none, got "x"',
     ]);
+  });
+
+  it.each(['yes', 'true', '2', ' 1'])('refuses PREVIEW=%j: only 1 shows drafts, only 0 or nothing hides them', (setting) => {
+    expect(problemsOf({ PREVIEW: setting })).toEqual([
+      `PREVIEW: expected 1 (drafts and scheduled posts on the pages) or 0, got ${JSON.stringify(setting)}`,
+    ]);
+  });
+
+  it('previews only when asked: npm start sets nothing', () => {
+    expect(readConfig({ PREVIEW: '0' })).toMatchObject({ ok: true, config: { preview: false } });
+    expect(readConfig({ PREVIEW: '1' })).toMatchObject({ ok: true, config: { preview: true } });
   });
 });

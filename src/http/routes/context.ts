@@ -27,12 +27,17 @@ export interface FoundScope {
   count: number;
 }
 
+/** How a route says "not found": feeds in plain text, pages as a page (see routes/lists.ts). */
+export type NotFound = (reason: string, headers: Record<string, string>) => Response;
+const plainNotFound: NotFound = (reason, headers) => textResponse(reason, 404, headers);
+
 /**
  * The category or author a request names, by its slug (Hono has percent-decoded it). A slug written
  * another way (`Company-News`, a decomposed `é`) is moved to its one spelling; a name without
  * published posts yet (only scheduled ones) is as unknown as one never used.
  * @param rest - what follows the scope's path in the URL (`/rss.xml`), kept in a move
  * @param headers - added to the 404 and the move (CORS on feeds)
+ * @param [notFound] - the 404's form; plain text by default
  */
 export function findScope(
   c: Context,
@@ -40,6 +45,7 @@ export function findScope(
   kind: ScopeKind,
   rest: string,
   headers: Record<string, string> = {},
+  notFound: NotFound = plainNotFound,
 ): FoundScope | Response {
   const slug = c.req.param('slug') ?? '';
   const scopes = snap.index.scopes.bySlug[kind];
@@ -52,7 +58,7 @@ export function findScope(
     const location = `${snap.baseUrl}${respelled.path}${rest}${query}`;
     return movedPermanently(location, { 'Cache-Control': cacheControlOf(snap.dataset.site), ...headers });
   }
-  return textResponse(`No ${kind} is called "${slug}".`, 404, headers);
+  return notFound(`No ${kind} is called "${slug}".`, headers);
 }
 
 /** Where a request is among the pages of a feed or a list. */
@@ -74,6 +80,8 @@ export interface PageAtOptions {
   firstPageUrl: (limit: number | undefined) => string;
   /** Added to the 400, the move and the 404 (CORS on feeds). */
   headers?: Record<string, string>;
+  /** The 404's form for a page past the end; plain text by default. */
+  notFound?: NotFound;
 }
 
 /** The query of a request without one, the usual poll: nothing to parse. */
@@ -99,7 +107,7 @@ export function pageAt(c: Context, site: Site, options: PageAtOptions): PageAt |
   const perPage = limit ?? site.feedLimit;
   const pages = pageCount(options.count, perPage);
   if (page > pages) {
-    return textResponse(`page ${page} is past the end: this ${options.what} has ${plural(pages, 'page')}.`, 404, headers);
+    return (options.notFound ?? plainNotFound)(`page ${page} is past the end: this ${options.what} has ${plural(pages, 'page')}.`, headers);
   }
   return { page, limit, perPage, pages };
 }

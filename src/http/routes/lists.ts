@@ -2,14 +2,91 @@ import { Hono, type Context } from 'hono';
 import { feedItem, feedUrlsAt, lastModifiedOf } from '../../feeds/model.ts';
 import { pageQuery, pageSlice } from '../../feeds/paging.ts';
 import { SCOPE_FOLDERS, feedTitleOf, namedFeedScope, type NamedScope, type ScopeKind } from '../../feeds/scopes.ts';
-import type { Dataset } from '../../posts/index.ts';
+import type { Dataset, Post } from '../../posts/index.ts';
 import { resource } from '../methods.ts';
-import { STYLESHEET, indexPage, postPage, scopePage, type ListPaging, type PageContext, type ScopeLink } from '../pages.ts';
-import { textResponse } from '../respond.ts';
-import type { Snapshot } from '../snapshot.ts';
-import { cacheControlOf, findScope, pageAt, type FoundScope, type RouteContext } from './context.ts';
+import {
+  STYLESHEET,
+  indexPage,
+  notFoundPage,
+  postPage,
+  scopePage,
+  type ListPaging,
+  type PageContext,
+  type PageItem,
+  type ScopeLink,
+} from '../pages.ts';
+import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../respond.ts';
+import { indexOf, type Snapshot } from '../snapshot.ts';
+import { cacheControlOf, findScope, pageAt, type FoundScope, type NotFound, type RouteContext } from './context.ts';
 
 const HTML = 'text/html; charset=utf-8';
+
+export interface ListRoutesOptions {
+  /** Drafts and scheduled posts on the pages, marked: see `AppOptions.preview`. */
+  preview?: boolean;
+}
+
+/** What the pages of one request show: its snapshot, and the real time, which a preview's `at` is not. */
+interface Shown {
+  snap: Snapshot;
+  now: Date;
+  /** The posts a preview shows that readers do not see yet, and why. */
+  unpublished: (post: Post) => PageItem['unpublished'];
+}
+
+/** Later than any post can be dated (the year 9999 at most): in a preview every post is due. */
+const END_OF_TIME = new Date(8.64e15);
+
+/**
+ * The dataset as a preview shows it: every draft as if published (a copy, remembered, so it can be
+ * marked). Kept while the dataset lives, so its index and rendered pages are made once per version.
+ */
+const previews = new WeakMap<Dataset, { dataset: Dataset; drafts: WeakSet<Post> }>();
+function previewOf(dataset: Dataset): { dataset: Dataset; drafts: WeakSet<Post> } {
+  let found = previews.get(dataset);
+  if (!found) {
+    const drafts = new WeakSet<Post>();
+    const posts = dataset.posts.map((post) => {
+      if (!post.draft) return post;
+      const shown = { ...post, draft: false };
+      drafts.add(shown);
+      return shown;
+    });
+    previews.set(dataset, (found = { dataset: { ...dataset, posts }, drafts }));
+  }
+  return found;
+}
+
+const published = (): PageItem['unpublished'] => undefined;
+
+function shownFor(snap: Snapshot, preview: boolean): Shown {
+  if (!preview) return { snap, now: snap.at, unpublished: published };
+  const { dataset, drafts } = previewOf(snap.dataset);
+  const now = snap.at;
+  return {
+    // The key still counts the posts due now, so a scheduled post loses its mark when its time comes.
+    snap: { ...snap, dataset, index: indexOf(dataset), at: END_OF_TIME, key: `${snap.key}:preview` },
+    now,
+    unpublished: (post) => (drafts.has(post) ? 'draft' : post.published.getTime() > now.getTime() ? 'scheduled' : undefined),
+  };
+}
+
+/**
+ * A 404 as a page in the site's style, for a person who followed a link: the reason in one sentence,
+ * the way home. Not cached: it names the path asked for.
+ */
+export function notFoundPageResponse(snap: Snapshot, reason: string, headers: Record<string, string> = {}): Response {
+  return new Response(notFoundPage(pageContext(snap), reason), {
+    status: 404,
+    headers: {
+      ...SECURITY_HEADERS,
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY,
+      'Content-Type': HTML,
+      'Cache-Control': 'no-store',
+      ...headers,
+    },
+  });
+}
 
 /** The URL of a list of posts, its page 1: the home page, or a category's or author's page. */
 const listUrlOf = (baseUrl: string, scope: NamedScope | undefined) => (scope ? `${baseUrl}${scope.path}` : `${baseUrl}/`);
@@ -44,17 +121,29 @@ function browse(snap: Snapshot, kind: ScopeKind): ScopeLink[] {
 }
 
 /** The HTML pages: the home page, each category's and author's page, each post's page, and their stylesheet. */
-export function listRoutes(context: RouteContext): Hono {
+export function listRoutes(context: RouteContext, options: ListRoutesOptions = {}): Hono {
   const { snapshot, serve, safeContent } = context;
+  const preview = options.preview ?? false;
   const app = new Hono();
   const cacheControl = (dataset: Dataset) => ({ 'Cache-Control': cacheControlOf(dataset.site) });
+  const shown = (c: Context) => shownFor(snapshot(c), preview);
+  const notFound =
+    (snap: Snapshot): NotFound =>
+    (reason, headers) =>
+      notFoundPageResponse(snap, reason, headers);
+  const itemOf = (view: Shown, post: Post) => {
+    const item: PageItem<ReturnType<typeof feedItem>> = feedItem(post, view.snap.baseUrl, safeContent);
+    const unpublished = view.unpublished(post);
+    return unpublished ? { ...item, unpublished } : item;
+  };
 
   /**
    * One page of an HTML list of posts: the home page, or a category's or author's page. Paged like
    * the feeds, `feedLimit` posts a page, so HTML page N shows what feed page N holds and a page never
    * grows with the archive. A page takes no `?limit`.
    */
-  const servePostList = (c: Context, snap: Snapshot, named: FoundScope | undefined) => {
+  const servePostList = (c: Context, view: Shown, named: FoundScope | undefined) => {
+    const { snap } = view;
     const { dataset, baseUrl, key, index, at } = snap;
     const site = dataset.site;
     const url = listUrlOf(baseUrl, named?.scope);
@@ -63,13 +152,14 @@ export function listRoutes(context: RouteContext): Hono {
       what: 'list',
       takesLimit: false,
       firstPageUrl: () => url,
+      notFound: notFound(snap),
     });
     if (found instanceof Response) return found;
     const { page, pages, perPage } = found;
     return serve(c.req.raw, `${key}:page:${named ? named.scope.path : '/'}:${page}`, async () => {
       const paging: ListPaging = { page, pages, urlOf: (n) => `${url}${pageQuery(n, undefined)}` };
       const posts = named ? named.scope.posts.at(at) : index.published.at(at);
-      const items = pageSlice(posts, page, perPage).map((post) => feedItem(post, baseUrl, safeContent));
+      const items = pageSlice(posts, page, perPage).map((post) => itemOf(view, post));
       if (named) {
         const { scope } = named;
         const description = namedFeedScope(site, scope, posts).description;
@@ -92,36 +182,43 @@ export function listRoutes(context: RouteContext): Hono {
   };
 
   resource(app, '/', {
-    locate: snapshot,
-    serve: function index(c, snap) {
-      return servePostList(c, snap, undefined);
+    locate: shown,
+    serve: function index(c, view) {
+      return servePostList(c, view, undefined);
     },
   });
 
   for (const kind of ['category', 'author'] as const) {
     resource(app, `/${SCOPE_FOLDERS[kind]}/:slug`, {
-      locate: (c) => findScope(c, snapshot(c), kind, ''),
-      serve: function scopeIndex(c, found) {
-        return servePostList(c, found.snap, found);
+      locate: function locateScope(c) {
+        const view = shown(c);
+        const found = findScope(c, view.snap, kind, '', {}, notFound(view.snap));
+        return found instanceof Response ? found : { view, found };
+      },
+      serve: function scopeIndex(c, { view, found }) {
+        return servePostList(c, view, found);
       },
     });
   }
 
   resource(app, '/posts/:slug', {
     locate: function findPost(c) {
-      const snap = snapshot(c);
+      const view = shown(c);
+      const { snap } = view;
       const slug = c.req.param('slug') ?? '';
       const post = snap.index.bySlug.get(slug);
-      // A scheduled post's page stays hidden until it is due, exactly like its feed item.
+      // A scheduled post's page stays hidden until it is due, exactly like its feed item (a preview's
+      // `at` is the end of time: there, every post is due).
       if (!post || post.published.getTime() > snap.at.getTime()) {
-        return textResponse(`No published post is called "${slug}".`, 404);
+        return notFoundPageResponse(snap, `No published post is called "${slug}".`);
       }
-      return { snap, post };
+      return { view, post };
     },
-    serve: function post(c, { snap, post: found }) {
-      const { dataset, baseUrl, key } = snap;
+    serve: function post(c, { view, post: found }) {
+      const { snap } = view;
+      const { dataset, key } = snap;
       return serve(c.req.raw, `${key}:page:/posts/${found.slug}`, async () => ({
-        body: String(await postPage(pageContext(snap), feedItem(found, baseUrl, safeContent))),
+        body: String(await postPage(pageContext(snap), itemOf(view, found))),
         contentType: HTML,
         lastModified: lastModifiedOf(dataset, [found]),
         headers: cacheControl(dataset),
