@@ -6,8 +6,6 @@ import { defineConfig } from 'vitest/config';
  * one of the two.
  */
 const STARTS_PROCESSES = ['test/e2e/**/*.test.ts', 'test/workerd/**/*.test.ts', 'test/scripts/**/*.test.ts'];
-/** Files that replace a module with `vi.mock`: they need a module graph of their own. */
-const MOCKS_MODULES = ['test/node/data-dir-deleted.test.ts'];
 
 export default defineConfig({
   test: {
@@ -21,15 +19,11 @@ export default defineConfig({
         test: {
           name: 'fast',
           include: ['test/**/*.test.ts'],
-          exclude: [...STARTS_PROCESSES, ...MOCKS_MODULES],
+          exclude: STARTS_PROCESSES,
           // One module graph per worker instead of one per file: importing the sources again for each
           // of some thirty files cost more than all their tests. Tests share no state through modules.
           isolate: false,
         },
-      },
-      {
-        extends: true,
-        test: { name: 'fast-mocks', include: MOCKS_MODULES },
       },
       {
         extends: true,

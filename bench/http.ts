@@ -111,7 +111,7 @@ async function serveNaive(dataDir: string): Promise<void> {
   const { Hono } = await import('hono');
   const { serve } = await import('@hono/node-server');
   const { Feed } = await import('feed');
-  const { loadDataDir } = await import('../src/node/data-dir.ts');
+  const { loadDataDir } = await import('../src/node/data-folder.ts');
   const result = await loadDataDir(dataDir);
   if (!result.ok) throw new Error(`${dataDir} is not valid data: ${plural(result.problems.length, 'problem')}`);
   const { site, posts } = result.dataset;

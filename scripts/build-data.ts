@@ -11,7 +11,8 @@ import { readFileSync } from 'node:fs';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { loadDataDir } from '../src/node/data-dir.ts';
+import { loadDataDir } from '../src/node/data-folder.ts';
+import { readDataLimits, type DataLimits } from '../src/node/data-limits.ts';
 import { defaultSummary } from '../src/feeds/plain-text.ts';
 import { sanitizeContent } from '../src/feeds/sanitize.ts';
 import { bundleDataset, plural, problemReport } from '../src/posts/index.ts';
@@ -25,6 +26,8 @@ export interface BuildDataOptions {
   out: string;
   /** Write the problems into the module and succeed, rather than fail (development only). */
   serveErrors?: boolean;
+  /** What the folder may hold; default: the server's defaults. */
+  limits?: DataLimits;
 }
 
 export interface BuildDataResult {
@@ -39,7 +42,8 @@ export interface BuildDataResult {
 /** Validates `dataDir` and writes the worker's data module to `out`; see the file's comment. */
 export async function buildData(options: BuildDataOptions): Promise<BuildDataResult> {
   const { dataDir, out } = options;
-  const result = await loadDataDir(dataDir);
+  // The server's reader and limits, so that what passes here is what the server accepts.
+  const result = await loadDataDir(dataDir, options.limits ? { limits: options.limits } : {});
   const report = problemReport(result.problems, result.postFiles);
   if (!result.ok) {
     if (!options.serveErrors) return { code: 1, report, written: undefined };
@@ -79,7 +83,11 @@ async function writeModule(out: string, text: string): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const limits = readDataLimits(process.env);
+  for (const problem of limits.problems) console.error(problem);
+  if (limits.problems.length) process.exit(1);
   const built = await buildData({
+    limits: limits.limits,
     dataDir: process.argv[2] ?? process.env.DATA_DIR ?? './data',
     out: process.argv[3] ?? 'src/generated/data.ts',
     serveErrors: process.env.PRESSROOM_SERVE_DATA_ERRORS === '1',

@@ -20,7 +20,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Hono } from 'hono';
-import { loadDataDir } from '../src/node/data-dir.ts';
+import { loadDataDir } from '../src/node/data-folder.ts';
+import { readDataLimits } from '../src/node/data-limits.ts';
 import { normalizeBaseUrl } from '../src/feeds/model.ts';
 import { SITEMAP_PATH } from '../src/feeds/sitemap.ts';
 import { decodeEntities } from '../src/feeds/plain-text.ts';
@@ -242,7 +243,13 @@ async function main(): Promise<void> {
     options: { out: { type: 'string', default: 'dist' }, data: { type: 'string' }, 'site-url': { type: 'string' } },
   });
   const dataDir = values.data ?? process.env.DATA_DIR ?? './data';
-  const loaded = await loadDataDir(dataDir);
+  // The server's limits, so that the export holds what the server would serve.
+  const limits = readDataLimits(process.env);
+  if (limits.problems.length) {
+    for (const problem of limits.problems) console.error(problem);
+    process.exit(1);
+  }
+  const loaded = await loadDataDir(dataDir, { limits: limits.limits });
   for (const line of problemReport(loaded.problems, loaded.postFiles)) console.error(line);
   if (!loaded.ok) process.exit(1);
   const siteUrl = values['site-url'] ?? (process.env.SITE_URL || undefined) ?? loaded.dataset.site.url;

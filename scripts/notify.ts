@@ -16,7 +16,8 @@ import { parseArgs } from 'node:util';
 import * as v from 'valibot';
 import { changedFeedUrls, feedFingerprints, type FeedFingerprints } from '../src/feeds/feed-fingerprints.ts';
 import { sanitizingOncePerPost } from '../src/feeds/sanitize.ts';
-import { loadDataDir } from '../src/node/data-dir.ts';
+import { loadDataDir } from '../src/node/data-folder.ts';
+import { readDataLimits } from '../src/node/data-limits.ts';
 import { HubNotifier, type HubNotifierOptions, type NotifyResult } from '../src/node/hub-notifier.ts';
 import { formatProblem, isHttpUrl, plural, summarizeProblems } from '../src/posts/index.ts';
 
@@ -82,7 +83,11 @@ export async function runNotify(run: NotifyRun): Promise<number> {
     },
   });
   const dataDir = values.data ?? (run.env.DATA_DIR || undefined) ?? './data';
-  const loaded = await loadDataDir(dataDir);
+  // The server's limits, so that the hub hears of what the server would serve.
+  const limits = readDataLimits(run.env);
+  for (const problem of limits.problems) run.err(problem);
+  if (limits.problems.length) return 1;
+  const loaded = await loadDataDir(dataDir, { limits: limits.limits });
   for (const problem of loaded.problems) run.err(formatProblem(problem));
   if (loaded.problems.length) run.err(summarizeProblems(loaded.problems, loaded.postFiles));
   if (!loaded.ok) return 1;

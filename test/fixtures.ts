@@ -201,9 +201,8 @@ export function run(
 }
 
 /**
- * The data version of `./data` as a program started in `cwd` computes it. The version hashes the files
- * by the names it shows (`data/site.json`, relative to where it runs), so it is computed there, by
- * `scripts/build-data.ts` (the loader `npm start` and `npm run build:data` share).
+ * The data version of `./data` in `cwd` as `npm run build:data` reports it: what the worker's bundle
+ * carries, for a test to compare with what a running server reports for the same folder.
  */
 export async function dataVersionIn(cwd: string): Promise<string> {
   const out = await mkdtemp(path.join(tmpdir(), 'pressroom-version-'));

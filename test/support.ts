@@ -9,7 +9,7 @@ import path from 'node:path';
 import { PublishedPosts, siteScope, type FeedModel } from '../src/feeds/model.ts';
 import { buildFeedModel } from './with-safe-content.ts';
 import type { createApp } from '../src/http/app.ts';
-import { loadDataDir } from '../src/node/data-dir.ts';
+import { loadDataDir } from '../src/node/data-folder.ts';
 import type { Dataset } from '../src/posts/index.ts';
 import { formatProblem } from '../src/posts/problems.ts';
 import { ROOT } from './fixtures.ts';

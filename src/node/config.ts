@@ -1,4 +1,5 @@
 import { isHttpUrl } from '../posts/http-url.ts';
+import { readDataLimits, type DataLimits } from './data-limits.ts';
 
 /** The Node server's settings, from the environment (README.md#configuration). */
 export interface NodeConfig {
@@ -9,6 +10,8 @@ export interface NodeConfig {
   siteUrl: string | undefined;
   /** Reload when the data folder changes; SIGHUP reloads either way. */
   watch: boolean;
+  /** What the data folder may hold: file size, HTML depth and elements, links out of the folder. */
+  dataLimits: DataLimits;
   /** Requests per client address per window; absent, no limit. */
   rateLimit: { limit: number; windowSeconds: number } | undefined;
   /** `npm run dev`: links from the request's origin, drafts and scheduled posts on the pages. */
@@ -61,6 +64,9 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
     problems.push(`SITE_URL: expected an absolute http(s) URL such as https://news.example.com, got ${JSON.stringify(siteUrl)}`);
   }
 
+  const data = readDataLimits(env);
+  problems.push(...data.problems);
+
   const rateLimit = rateLimitFrom(env.RATE_LIMIT);
   if (typeof rateLimit === 'string') problems.push(rateLimit);
 
@@ -107,6 +113,7 @@ export function readConfig(env: Record<string, string | undefined>): ConfigResul
       dataDir: env.DATA_DIR || './data',
       siteUrl,
       watch: env.WATCH !== '0',
+      dataLimits: data.limits,
       rateLimit: typeof rateLimit === 'string' ? undefined : rateLimit,
       preview: previewSetting === '1',
       limits,

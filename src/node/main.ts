@@ -6,12 +6,12 @@ import { plural, problemReport, type Problem } from '../posts/index.ts';
 import { listenFailure } from './client-errors.ts';
 import { nodeCompressors } from './compression.ts';
 import { readConfig } from './config.ts';
-import { loadDataDir } from './data-dir.ts';
+import { DataFolder } from './data-folder.ts';
 import { PublishHook } from './publish-hook.ts';
 import { mediaFilesIn } from './media-files.ts';
 import { ReloadingSource } from './reloading-source.ts';
 import { createNodeServer } from './server.ts';
-import { watchDataDir } from './watch.ts';
+import { keepFresh } from './watcher.ts';
 
 /** A publisher's mistake in the settings: its lines and exit 1, never a stack trace. */
 function refuseToStart(...lines: string[]): never {
@@ -28,7 +28,9 @@ const report = (problems: readonly Problem[], postFiles: number) => {
   for (const line of problemReport(problems, postFiles)) console.error(line);
 };
 
-const load = () => loadDataDir(dataDir);
+// Incremental: each load re-reads only what changed since the last (see data-folder.ts).
+const folder = new DataFolder(dataDir, { limits: config.dataLimits });
+const load = () => folder.load();
 const first = await load();
 report(first.problems, first.postFiles);
 if (!first.ok) process.exit(1);
@@ -81,12 +83,12 @@ server.listen(port, host, () => {
   console.log(`Pressroom serves ${plural(first.dataset.posts.length, 'post')} from ${dataDir} on http://${shownHost}:${info.port}`);
 });
 
-const watcher = config.watch ? watchDataDir(dataDir, () => void reload('files changed')) : undefined;
+// chokidar events, a periodic stat-only scan for lost events, and SIGHUP (see watcher.ts).
+const freshness = keepFresh(dataDir, { folder, reload, watch: config.watch });
 
-process.on('SIGHUP', () => void reload('SIGHUP'));
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    watcher?.close();
+    void freshness.close();
     publishing.close();
     server.close(() => process.exit(0));
     // Keep-alive clients may hold the server open: give them a moment, then go anyway.

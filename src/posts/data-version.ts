@@ -1,6 +1,6 @@
 /**
- * SHA-256 fed piece by piece. Node's `createHash('sha256')` fits as it is and hashes as the files
- * arrive; Web Crypto has no incremental digest, so the default keeps the pieces until the end.
+ * SHA-256 fed piece by piece. Node's `createHash('sha256')` fits as it is; Web Crypto has no
+ * incremental digest, so the default keeps the pieces until the end.
  */
 export interface Sha256 {
   update(bytes: Uint8Array): unknown;
@@ -8,36 +8,61 @@ export interface Sha256 {
 }
 
 /**
- * The data version: SHA-256 over `name NUL length NUL bytes` for each file in order (site, assets,
- * posts), the first 16 hex digits. The lengths keep two different inputs from hashing alike. One
- * definition for every reader, so a folder read on Node and the same data bundled into the worker
- * carry the same version.
+ * The data version: SHA-256 over `name NUL digest NUL` for each file in order of name, where `digest` is
+ * the hex SHA-256 of the file's bytes; the first 16 hex digits. Names are paths below the data folder
+ * (`site.json`, `posts/a.json`, `media/a.png`), so the version does not depend on where a program runs.
+ * Hashing each file's digest rather than its bytes lets a reader that re-reads only the files that
+ * changed keep the others' digests and compute a new version without reading them again. One definition
+ * for every reader, so a folder served by Node and the same data bundled into the worker carry the
+ * same version.
  */
 export class DataVersion {
-  readonly #sha256: Sha256;
-  readonly #encoder = new TextEncoder();
+  readonly #newSha256: () => Sha256;
+  readonly #files = new Map<string, string | Promise<string>>();
   #digest: Promise<string> | undefined;
 
-  constructor(sha256: Sha256 = new WebCryptoSha256()) {
-    this.#sha256 = sha256;
+  constructor(newSha256: () => Sha256 = () => new WebCryptoSha256()) {
+    this.#newSha256 = newSha256;
   }
 
+  /** A file's bytes (a string is taken as UTF-8). */
   add(name: string, content: string | Uint8Array): void {
-    const bytes = typeof content === 'string' ? this.#encoder.encode(content) : content;
-    this.#sha256.update(this.#encoder.encode(`${name}\u0000${bytes.byteLength}\u0000`));
-    this.#sha256.update(bytes);
+    this.#files.set(name, fileDigest(content, this.#newSha256));
+  }
+
+  /** A file by the hex SHA-256 of its bytes, as a reader that kept it from an earlier load knows it. */
+  addDigest(name: string, digest: string): void {
+    this.#files.set(name, digest);
   }
 
   /** The version of everything added so far; a hash can be finished only once, so later calls share it. */
   digest(): Promise<string> {
-    this.#digest ??= Promise.resolve(this.#sha256.digest()).then((digest) =>
-      Array.from(digest.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(''),
-    );
+    this.#digest ??= this.#finish();
     return this.#digest;
+  }
+
+  async #finish(): Promise<string> {
+    const encoder = new TextEncoder();
+    const sha256 = this.#newSha256();
+    // Code-unit order, as Array#sort gives it, so every reader lists the files alike.
+    for (const name of [...this.#files.keys()].sort()) {
+      sha256.update(encoder.encode(`${name}\u0000${await this.#files.get(name)}\u0000`));
+    }
+    return hex(await sha256.digest()).slice(0, 16);
   }
 }
 
-/** Web Crypto's one-shot digest over the pieces joined: the copy costs memory, hence Node's own hash there. */
+/** The hex SHA-256 of one file's bytes: what `DataVersion.addDigest` takes. */
+export function fileDigest(content: string | Uint8Array, newSha256: () => Sha256 = () => new WebCryptoSha256()): string | Promise<string> {
+  const sha256 = newSha256();
+  sha256.update(typeof content === 'string' ? new TextEncoder().encode(content) : content);
+  const digest = sha256.digest();
+  return digest instanceof Uint8Array ? hex(digest) : digest.then(hex);
+}
+
+const hex = (bytes: Uint8Array) => Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
+
+/** Web Crypto's one-shot digest over the pieces joined. */
 class WebCryptoSha256 implements Sha256 {
   readonly #parts: Uint8Array[] = [];
   update(bytes: Uint8Array): void {

@@ -54,9 +54,8 @@ export interface DataInput {
    */
   posts: readonly DataFile[] | AsyncIterable<DataFile>;
   /**
-   * The data version, when the caller hashed the files as it read them (Node streams them through
-   * node:crypto); read once every post has been taken. Otherwise it is computed here, which needs
-   * `posts` to be a list.
+   * The data version, when the caller computed it (see `DataVersion`); read once every post has been
+   * taken. Otherwise it is computed here, by the files' names as given, which needs `posts` to be a list.
    */
   version?: string;
   /** See `Dataset.modified`; read, like `version`, once every post has been taken. */
@@ -101,45 +100,87 @@ export async function loadDataset(input: DataInput): Promise<LoadResult> {
 
   const site = input.site ? parseRecord(input.site, SiteSchema, problems) : undefined;
   const posts: Post[] = [];
-  const bySlug = new Map<string, Post>();
-  const byId = new Map<string, Post>();
+  const seen = newPostIndex();
   for await (const file of input.posts) {
     const record = parseRecord(file, PostSchema, problems);
     if (!record) continue;
     const post = resolvePost(record, file.file, assets, problems);
-    if (!post) continue;
-    const sameSlug = bySlug.get(post.slug);
-    if (sameSlug) {
-      problems.push(error(file.file, 'slug', `"${post.slug}" is already the slug of ${sameSlug.file}`));
-      continue;
-    }
-    const sameId = post.id === undefined ? undefined : byId.get(post.id);
-    if (sameId) {
-      problems.push(error(file.file, 'id', `"${post.id}" is already the id of ${sameId.file}`));
-      continue;
-    }
-    bySlug.set(post.slug, post);
-    if (post.id !== undefined) byId.set(post.id, post);
-    posts.push(post);
+    if (post && admitPost(post, seen, problems)) posts.push(post);
   }
 
+  return completeDataset({
+    site,
+    siteFile: input.site?.file ?? 'site.json',
+    posts,
+    assets,
+    problems,
+    version: async () => input.version ?? (await versionOf(input)),
+    modified: input.modified,
+  });
+}
+
+/** Every file read and each post resolved and admitted: what is left to decide for the folder as a whole. */
+export interface ReadDataset {
+  site: Site | undefined;
+  siteFile: string;
+  /** In the order the files were read; sorted here. */
+  posts: Post[];
+  assets: ReadonlyMap<string, Asset>;
+  problems: Problem[];
+  /** Asked for only when the data is valid. */
+  version: () => Promise<string>;
+  modified?: Date | undefined;
+}
+
+/**
+ * The checks that span files, then the verdict: any error refuses the whole, otherwise the posts are
+ * ordered and the dataset is built. Every reader ends here (`loadDataset`, the Node data folder), so
+ * they judge alike.
+ */
+export async function completeDataset(read: ReadDataset): Promise<LoadResult> {
+  const { site, posts, assets, problems } = read;
   if (!site || problems.some((p) => p.severity === 'error')) return { ok: false, problems };
   // Only once every post loaded: a link to a post that failed would otherwise read as a link to nothing.
-  problems.push(...localLinkProblems({ site, siteFile: input.site?.file ?? 'site.json', posts, assets }));
+  problems.push(...localLinkProblems({ site, siteFile: read.siteFile, posts, assets }));
   posts.sort(newestFirst);
-  const version = input.version ?? (await versionOf(input));
+  const version = await read.version();
   const warnings = problems.filter((p) => p.severity === 'warning');
-  const modified = input.modified;
+  const modified = read.modified;
   return { ok: true, dataset: { site, posts, assets, version, ...(modified ? { modified } : {}), warnings }, problems };
 }
 
-const newestFirst = (a: Post, b: Post) =>
+/** The slugs and ids taken so far, in the order the files were read: the first file keeps a slug. */
+export interface PostIndex {
+  bySlug: Map<string, Post>;
+  byId: Map<string, Post>;
+}
+export const newPostIndex = (): PostIndex => ({ bySlug: new Map(), byId: new Map() });
+
+/** Records the post's slug and id, or reports the file that already has one of them and refuses the post. */
+export function admitPost(post: Post, seen: PostIndex, problems: Problem[]): boolean {
+  const sameSlug = seen.bySlug.get(post.slug);
+  if (sameSlug) {
+    problems.push(error(post.file, 'slug', `"${post.slug}" is already the slug of ${sameSlug.file}`));
+    return false;
+  }
+  const sameId = post.id === undefined ? undefined : seen.byId.get(post.id);
+  if (sameId) {
+    problems.push(error(post.file, 'id', `"${post.id}" is already the id of ${sameId.file}`));
+    return false;
+  }
+  seen.bySlug.set(post.slug, post);
+  if (post.id !== undefined) seen.byId.set(post.id, post);
+  return true;
+}
+
+export const newestFirst = (a: Post, b: Post) =>
   b.published.getTime() - a.published.getTime() || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0);
 
 const error = (file: string, path: string | undefined, message: string): Problem =>
   path ? { file, path, message, severity: 'error' } : { file, message, severity: 'error' };
 
-function parseRecord<S extends typeof SiteSchema | typeof PostSchema>(
+/** One file's own checks (JSON, schema, unknown fields), which hold as long as the file is unchanged. */
+export function parseRecord<S extends typeof SiteSchema | typeof PostSchema>(
   file: DataFile,
   schema: S,
   problems: Problem[],
@@ -231,7 +272,8 @@ function expectationAt(schema: Described, keys: unknown[]): string | undefined {
 /** `data/posts/board-meeting.json` → `board-meeting`: the last path segment, less `.json`. */
 const defaultSlug = (file: string) => file.slice(Math.max(file.lastIndexOf('/'), file.lastIndexOf('\\')) + 1).replace(/\.json$/i, '');
 
-function resolvePost(
+/** The record as served: default slug, media sizes and types; checks what depends on other files (media). */
+export function resolvePost(
   record: PostRecord,
   file: string,
   assets: ReadonlyMap<string, Asset>,
@@ -282,7 +324,7 @@ function resolvePost(
 
   const {
     $schema: _schema,
-    format,
+    format: _format,
     slug: _slug,
     updated: _updated,
     image: _image,
@@ -291,9 +333,7 @@ function resolvePost(
   } = record;
   return {
     ...rest,
-    // From here on every post's content is HTML: feeds, pages, summaries and the worker's bundle read
-    // rendered Markdown exactly as they read HTML written by hand, and sanitise it alike.
-    content: format === 'markdown' ? renderMarkdown(record.content) : record.content,
+    content: withHtmlContent(record).content,
     slug,
     file,
     updated: record.updated ?? record.published,
@@ -311,10 +351,18 @@ function decodePath(pathname: string): string {
   }
 }
 
+/**
+ * A record whose content is HTML: Markdown rendered, HTML as it is. From here on every post's content is
+ * HTML: the size limits, feeds, pages, summaries and the worker's bundle read rendered Markdown exactly as
+ * they read HTML written by hand, and sanitise it alike.
+ */
+export function withHtmlContent(record: PostRecord): PostRecord {
+  return record.format === 'markdown' ? { ...record, format: 'html', content: renderMarkdown(record.content) } : record;
+}
+
 async function versionOf(input: DataInput): Promise<string> {
   if (!Array.isArray(input.posts)) throw new TypeError('posts read one by one need the version from the reader');
   const version = new DataVersion();
-  // Site, assets, then posts: the order a streaming reader meets them in (src/node/data-dir.ts).
   if (input.site) version.add(input.site.file, input.site.text);
   for (const asset of input.assets ?? []) version.add(asset.path, asset.bytes ?? asset.stamp ?? '');
   for (const post of input.posts as readonly DataFile[]) version.add(post.file, post.text);

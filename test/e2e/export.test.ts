@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { mkdtemp } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataDir } from '../../src/node/data-dir.ts';
+import { loadDataDir } from '../../src/node/data-folder.ts';
 import { createApp } from '../with-safe-content.ts';
 import { mediaFilesIn } from '../../src/node/media-files.ts';
 import { fileFor, linksIn } from '../../scripts/export.ts';

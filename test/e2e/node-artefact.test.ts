@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataDir } from '../../src/node/data-dir.ts';
+import { loadDataDir } from '../../src/node/data-folder.ts';
 import { ROOT, makeDataDir, postRecord, removeDir, run, siteRecord } from '../fixtures.ts';
 
 /** Starts the bundle on a free port and resolves with its address once it says where it listens. */

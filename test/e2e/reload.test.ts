@@ -23,6 +23,16 @@ async function health(server: RunningServer): Promise<Health> {
 }
 
 /** Polls /healthz until `done` holds; fails with the last answer and the server's output after 15 s. */
+/**
+ * Waits for the server to have printed `line`. The log line and the /healthz answer that shows the same
+ * reload travel by different pipes, so the test may read the answer first.
+ */
+async function printed(server: RunningServer, line: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!server.output().includes(line) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(server.output()).toContain(line);
+}
+
 async function healthWhen(server: RunningServer, done: (h: Health) => boolean, timeoutMs = 15_000): Promise<Health> {
   const deadline = Date.now() + timeoutMs;
   let last = await health(server);
@@ -81,7 +91,7 @@ describe('the Node server watching its data folder', () => {
     expect(after.status).toBe('ok');
     expect(after.version).not.toBe(before.version);
     expect(await feedTitles(server)).toEqual(['Annual report', 'New plant', 'Board meeting']);
-    expect(server.output()).toContain(`Reloaded ${dir} (files changed): version ${after.version}`);
+    await printed(server, `Reloaded ${dir} (files changed): version ${after.version}`);
   });
 
   it('keeps the last good version through broken JSON, names the file on /healthz, and recovers', async () => {
@@ -95,8 +105,8 @@ describe('the Node server watching its data folder', () => {
     // The message says what is wrong; the file is named once, beside it, not again inside it.
     expect(degraded.problems?.[0]?.message).toMatch(/^invalid JSON: line \d+, column \d+/);
     expect(await feedTitles(server)).toEqual(['New plant', 'Board meeting']);
-    expect(server.output()).toContain(`${post('new-plant')}: ${degraded.problems?.[0]?.message}`);
-    expect(server.output()).toContain(`Still serving version ${good.version}: fix the problems above.`);
+    await printed(server, `${post('new-plant')}: ${degraded.problems?.[0]?.message}`);
+    await printed(server, `Still serving version ${good.version}: fix the problems above.`);
 
     await writeFile(post('new-plant'), json(postRecord({ title: 'New plant, renamed', published: '2024-03-01' })));
     const fixed = await healthWhen(server, (h) => h.status === 'ok');
@@ -149,7 +159,7 @@ describe('the Node server watching its data folder', () => {
     const fixed = await healthWhen(server, (h) => h.status === 'ok');
     // The files are as they were, so the data is the very version served all along.
     expect(fixed.version).toBe(good.version);
-    expect(server.output()).toContain(`The data in ${dir} is valid again (files changed): version ${good.version}`);
+    await printed(server, `The data in ${dir} is valid again (files changed): version ${good.version}`);
   });
 
   it('keeps serving when site.json breaks', async () => {
@@ -218,7 +228,7 @@ describe('the Node server with WATCH=0', () => {
     server.process.kill('SIGHUP');
     const after = await healthWhen(server, (h) => h.posts === 2 && h.version !== before.version);
     expect(after.version).not.toBe(before.version);
-    expect(server.output()).toContain(`Reloaded ${dir} (SIGHUP): version ${after.version}`);
+    await printed(server, `Reloaded ${dir} (SIGHUP): version ${after.version}`);
   });
 
   it('keeps the last good version when SIGHUP finds broken data', async () => {

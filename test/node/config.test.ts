@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { SERVER_LIMIT_DEFAULTS, readConfig } from '../../src/node/config.ts';
+import { DEFAULT_DATA_LIMITS } from '../../src/node/data-limits.ts';
 
 const problemsOf = (env: Record<string, string | undefined>) => {
   const result = readConfig(env);
@@ -16,6 +17,7 @@ describe('readConfig', () => {
         dataDir: './data',
         siteUrl: undefined,
         watch: true,
+        dataLimits: DEFAULT_DATA_LIMITS,
         rateLimit: undefined,
         preview: false,
         limits: { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, keepAliveTimeoutMs: 5_000, sendTimeoutMs: 30_000, maxConnections: 1000 },
@@ -37,6 +39,8 @@ describe('readConfig', () => {
       KEEP_ALIVE_TIMEOUT: '3',
       SEND_TIMEOUT: '0.25',
       MAX_CONNECTIONS: '64',
+      MAX_HTML_DEPTH: '64',
+      ALLOW_EXTERNAL_LINKS: '1',
       PREVIEW: '1',
     };
     expect(readConfig(env)).toEqual({
@@ -47,6 +51,7 @@ describe('readConfig', () => {
         dataDir: '/srv/news',
         siteUrl: 'https://news.example.com/blog',
         watch: false,
+        dataLimits: { ...DEFAULT_DATA_LIMITS, maxHtmlDepth: 64, allowExternalLinks: true },
         rateLimit: { limit: 120, windowSeconds: 60 },
         preview: true,
         limits: { headersTimeoutMs: 2500, requestTimeoutMs: 20_000, keepAliveTimeoutMs: 3000, sendTimeoutMs: 250, maxConnections: 64 },
@@ -71,7 +76,7 @@ describe('readConfig', () => {
   });
 
   it('takes an empty variable as unset', () => {
-    expect(readConfig({ HOST: '', PORT: '', DATA_DIR: '', SITE_URL: '', RATE_LIMIT: '', PREVIEW: '' })).toEqual(readConfig({}));
+    expect(readConfig({ HOST: '', PORT: '', DATA_DIR: '', SITE_URL: '', RATE_LIMIT: '', PREVIEW: '', MAX_POST_BYTES: '', ALLOW_EXTERNAL_LINKS: '' })).toEqual(readConfig({}));
   });
 
   it('accepts port 0 (any free port) and 65535', () => {
@@ -106,9 +111,10 @@ describe('readConfig', () => {
   });
 
   it('reports every bad setting at once, in the order of the README', () => {
-    expect(problemsOf({ RATE_LIMIT: 'x', SITE_URL: 'news', PORT: 'abc' })).toEqual([
+    expect(problemsOf({ RATE_LIMIT: 'x', MAX_HTML_ELEMENTS: 'many', SITE_URL: 'news', PORT: 'abc' })).toEqual([
       'PORT: expected a port number from 0 to 65535, got "abc"',
       'SITE_URL: expected an absolute http(s) URL such as https://news.example.com, got "news"',
+      'MAX_HTML_ELEMENTS: expected a whole number from 1 to 10000000, got "many"',
       'RATE_LIMIT: expected requests/seconds such as 120/60, or 0 for none, got "x"',
     ]);
   });

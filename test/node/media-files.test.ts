@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApp } from '../with-safe-content.ts';
 import { MEDIA_CONTENT_SECURITY_POLICY } from '../../src/http/media.ts';
-import { loadDataDir } from '../../src/node/data-dir.ts';
+import { loadDataDir } from '../../src/node/data-folder.ts';
 import { mediaFilesIn } from '../../src/node/media-files.ts';
 import { createNodeServer } from '../../src/node/server.ts';
 import { makeDataDir, removeDir } from '../fixtures.ts';

@@ -11,7 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createApp } from '../with-safe-content.ts';
 import type { AppOptions } from '../with-safe-content.ts';
-import { loadDataDir } from '../../src/node/data-dir.ts';
+import { loadDataDir } from '../../src/node/data-folder.ts';
 import { mediaFilesIn } from '../../src/node/media-files.ts';
 import { createNodeServer, type NodeServerConfig } from '../../src/node/server.ts';
 import { dataset, makeDataDir, postRecord, removeDir, siteRecord } from '../fixtures.ts';

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { loadDataDir } from '../../src/node/data-dir.ts';
+import { loadDataDir } from '../../src/node/data-folder.ts';
 import { feedItem } from '../with-safe-content.ts';
 import { defaultSummary } from '../../src/feeds/plain-text.ts';
 import { sanitizeContent } from '../../src/feeds/sanitize.ts';

@@ -6,7 +6,7 @@ import addFormats from 'ajv-formats';
 import { afterEach, describe, expect, it } from 'vitest';
 import { POST_SCHEMA_FILE } from '../../scripts/json-schemas.ts';
 import { POST_SCHEMA, UsageError, dateTimeWithOffset, newPost, slugFromTitle } from '../../scripts/new-post.ts';
-import { loadDataDir } from '../../src/node/data-dir.ts';
+import { loadDataDir } from '../../src/node/data-folder.ts';
 import { formatProblem } from '../../src/posts/problems.ts';
 import { makeDataDir, postRecord, removeDir, run } from '../fixtures.ts';
 

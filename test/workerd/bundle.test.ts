@@ -63,7 +63,7 @@ describe('wrangler deploy --dry-run', () => {
     const inputs = Object.keys(meta.inputs);
     expect(inputs).toContain('src/worker/main.ts');
     expect(inputs).toContain('src/generated/data.ts');
-    for (const nodeOnly of ['src/node/main.ts', 'src/node/data-dir.ts', 'src/node/compression.ts', 'src/node/reloading-source.ts']) {
+    for (const nodeOnly of ['src/node/main.ts', 'src/node/data-folder.ts', 'src/node/compression.ts', 'src/node/reloading-source.ts']) {
       expect(inputs).not.toContain(nodeOnly);
     }
     expect(code).not.toMatch(/(?:from\s*|require\(\s*|import\(\s*)["']node:/);

@@ -1,0 +1,650 @@
+import { createHash } from 'node:crypto';
+import * as nodeFs from 'node:fs';
+import type { Stats } from 'node:fs';
+import path from 'node:path';
+import { DataVersion } from '../posts/data-version.ts';
+import { measureHtml } from '../posts/html-limits.ts';
+import { mediaTypeOf } from '../posts/media-types.ts';
+import {
+  PostSchema,
+  SiteSchema,
+  admitPost,
+  completeDataset,
+  newPostIndex,
+  parseRecord,
+  resolvePost,
+  withHtmlContent,
+  type Asset,
+  type LoadResult,
+  type Post,
+  type PostRecord,
+  type Problem,
+  type Site,
+} from '../posts/index.ts';
+import { DEFAULT_DATA_LIMITS, LIMIT_SETTINGS, type DataLimits } from './data-limits.ts';
+
+/** The file-system calls the folder makes: node:fs, or a stand-in in tests (errors root cannot cause). */
+export type FileSystem = Pick<
+  typeof nodeFs,
+  'lstatSync' | 'statSync' | 'realpathSync' | 'openSync' | 'fstatSync' | 'readSync' | 'closeSync' | 'readdirSync'
+>;
+
+export interface DataFolderOptions {
+  limits?: Partial<DataLimits>;
+  fs?: FileSystem;
+  /** Problems name files relative to this folder when they lie below it. @default process.cwd() */
+  cwd?: string;
+  /** Longest stretch of work before the event loop gets a turn, in ms. @default 8 */
+  sliceMs?: number;
+}
+
+export type FolderLoadResult = LoadResult & { postFiles: number };
+
+/** Thrown inside a scan to stop it when a load is waiting. */
+const SCAN_GIVEN_WAY = Symbol('scan given way to a load');
+/** Folders below `posts/` or `media/` deeper than this are refused: the walk is bounded whatever the disk holds. */
+const MAX_FOLDER_DEPTH = 64;
+const O_READ = nodeFs.constants.O_RDONLY | (nodeFs.constants.O_NONBLOCK ?? 0) | (nodeFs.constants.O_NOFOLLOW ?? 0);
+
+/** What a path is right now, from lstat/stat alone: nothing has been opened yet. */
+type Found =
+  | { type: 'file'; identity: string; open: string; mtimeMs: number; size: number; linked: boolean }
+  | { type: 'folder'; mtimeMs: number }
+  | { type: 'refused'; identity: string; problem: Problem; linked: boolean }
+  | { type: 'gone' };
+
+type Kind = 'site' | 'post' | 'media' | 'other';
+
+/** One file as last read: its identity, its own digest and problems, and what was validated from it. */
+interface Entry {
+  rel: string;
+  kind: Kind;
+  identity: string;
+  mtimeMs: number;
+  /** Reached through a symbolic link: its target may change without an event for the link. */
+  linked: boolean;
+  digest: string;
+  problems: Problem[];
+  site?: Site;
+  /** With its content as HTML (Markdown rendered), within the HTML limits. */
+  record?: PostRecord;
+  /** A media file's length: media are stated, never read here (Node streams them when served). */
+  size?: number;
+  /** The served post, valid while the media it names are unchanged (see `resolvedAt`). */
+  post?: Post;
+  resolveProblems?: Problem[];
+  resolvedAt?: number;
+}
+
+interface Changes {
+  found: Map<string, Found>;
+  /** Folders looked at, with their modification times (a deletion changes its folder's). */
+  folders: Map<string, number>;
+  /** Folders whose whole subtree was walked: entries below them that were not found are gone. */
+  walked: string[];
+  /** Everything was walked. */
+  full: boolean;
+}
+
+/**
+ * A data folder loaded incrementally. Each file's validated record is kept under its identity (path,
+ * device, inode, size, modification and change times); a load re-reads only the files whose identity
+ * changed (those the watcher names, or all on a full scan), then redoes what spans files — media links,
+ * duplicate slugs and ids, local links, order, version — reusing every unchanged `Post`. A post's
+ * Markdown is rendered and its HTML measured when its file changes, never again while it is unchanged.
+ * Content is kept as written: the app sanitises it on first use, once per `Post` object, so a post that
+ * is reused across reloads is sanitised once however often the data changes around it.
+ *
+ * Only regular files and folders are read: a FIFO, socket or device is a problem line, and nothing is
+ * opened in a way that can block. Links are followed only to targets inside the folder, unless
+ * `allowExternalLinks`.
+ */
+export class DataFolder {
+  readonly dir: string;
+  readonly #limits: DataLimits;
+  readonly #fs: FileSystem;
+  readonly #cwd: string;
+  readonly #sliceMs: number;
+  readonly #entries = new Map<string, Entry>();
+  readonly #folders = new Map<string, number>();
+  #sortedRels: string[] | undefined;
+  #pending = new Set<string>();
+  #fullScanNext = true;
+  #mediaGeneration = 0;
+  #assetsGeneration = -1;
+  #assets: Map<string, Asset> = new Map();
+  #last: FolderLoadResult | undefined;
+  #dirty = true;
+  #busy: Promise<unknown> = Promise.resolve();
+  #sliceStart = 0;
+  #scanning = false;
+  #loadWaiting = false;
+
+  constructor(dir: string, options: DataFolderOptions = {}) {
+    this.dir = path.resolve(dir);
+    this.#limits = { ...DEFAULT_DATA_LIMITS, ...options.limits };
+    this.#fs = options.fs ?? nodeFs;
+    this.#cwd = options.cwd ?? process.cwd();
+    this.#sliceMs = options.sliceMs ?? 8;
+  }
+
+  /** Paths that changed (absolute, or relative to the folder): the next load re-checks them and only them. */
+  changed(paths: Iterable<string>): void {
+    for (const file of paths) {
+      const rel = toRel(path.relative(this.dir, path.resolve(this.dir, file)));
+      if (rel.startsWith('..') || path.isAbsolute(rel)) continue;
+      this.#pending.add(rel);
+    }
+  }
+
+  /** The next load compares every file's identity, as the first did (SIGHUP, or after a lost event). */
+  rescanAll(): void {
+    this.#fullScanNext = true;
+  }
+
+  /**
+   * Compares every file's identity with the last load's, reading nothing; what differs is queued for the
+   * next load. Returns the paths that differ: none means the data on disk is what is served.
+   */
+  scan(): Promise<string[]> {
+    return this.#exclusive(async () => {
+      this.#sliceStart = performance.now();
+      let changes: Changes;
+      this.#scanning = true;
+      try {
+        changes = await this.#walkAll();
+      } catch (error) {
+        // A load was asked for: it goes first, and the next scan looks again.
+        if (error === SCAN_GIVEN_WAY) return [];
+        throw error;
+      } finally {
+        this.#scanning = false;
+      }
+      const differing = this.#differing(changes);
+      for (const rel of differing) this.#pending.add(rel);
+      // A folder's own time only dates the data: take it now rather than have the next load walk it again.
+      for (const [rel, mtimeMs] of changes.folders) {
+        if (this.#folders.get(rel) === mtimeMs) continue;
+        this.#folders.set(rel, mtimeMs);
+        this.#dirty = true;
+        differing.push(rel);
+      }
+      return differing;
+    });
+  }
+
+  /** Loads what changed since the last load, then validates the whole: see the class. */
+  load(): Promise<FolderLoadResult> {
+    this.#loadWaiting = true;
+    return this.#exclusive(() => {
+      this.#loadWaiting = false;
+      return this.#load();
+    });
+  }
+
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.#busy.then(work, work);
+    this.#busy = run.catch(() => undefined);
+    return run;
+  }
+
+  async #load(): Promise<FolderLoadResult> {
+    this.#sliceStart = performance.now();
+    const full = this.#fullScanNext;
+    const hints = this.#pending;
+    this.#fullScanNext = false;
+    this.#pending = new Set();
+    let changes: Changes;
+    try {
+      changes = full ? await this.#walkAll() : await this.#walkHints(hints);
+    } catch (error) {
+      // Nothing was applied: look again next time.
+      this.#fullScanNext ||= full;
+      for (const rel of hints) this.#pending.add(rel);
+      throw error;
+    }
+    await this.#apply(changes);
+    if (this.#dirty || !this.#last) {
+      this.#last = await this.#assemble();
+      this.#dirty = false;
+    }
+    return this.#last;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Looking: lstat, realpath, stat; never open
+
+  #shown(rel: string): string {
+    const file = path.join(this.dir, rel);
+    const relative = path.relative(this.#cwd, file);
+    return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+  }
+
+  #realRoot(): string {
+    try {
+      return this.#fs.realpathSync(this.dir);
+    } catch {
+      return this.dir; // the folder itself is missing: every file in it will say so
+    }
+  }
+
+  #inspect(rel: string, realRoot: string): Found {
+    const file = path.join(this.dir, rel);
+    const refuse = (message: string, severity: Problem['severity'] = 'error', linked = false, stats?: Stats): Found => ({
+      type: 'refused',
+      identity: `refused:${stats ? identityOf(stats) : ''}:${message}`,
+      problem: { file: this.#shown(rel), message, severity },
+      linked,
+    });
+    let stats: Stats | undefined;
+    try {
+      stats = this.#fs.lstatSync(file, { throwIfNoEntry: false });
+    } catch (error) {
+      return refuse(`cannot be read (${describe(error)})`);
+    }
+    if (!stats) return { type: 'gone' };
+    let open = file;
+    const linked = stats.isSymbolicLink();
+    if (linked) {
+      let target: string;
+      try {
+        target = this.#fs.realpathSync(file);
+      } catch (error) {
+        const code = errorCode(error);
+        if (code === 'ENOENT') return refuse('a link to nothing, ignored', 'warning', true);
+        return refuse(`cannot be read (${describe(error)})`, 'error', true);
+      }
+      if (!this.#limits.allowExternalLinks && !isInside(realRoot, target)) {
+        return refuse(
+          `a link to ${target}, outside the data folder, refused (${LIMIT_SETTINGS.allowExternalLinks}=1 allows it)`,
+          'error',
+          true,
+        );
+      }
+      try {
+        stats = this.#fs.statSync(target);
+      } catch (error) {
+        return refuse(`cannot be read (${describe(error)})`, 'error', true);
+      }
+      if (stats.isDirectory()) return refuse('a link to a folder, which is not followed, ignored', 'warning', true, stats);
+      open = target;
+    }
+    if (stats.isDirectory()) return { type: 'folder', mtimeMs: stats.mtimeMs };
+    if (!stats.isFile()) return refuse(`${notAFile(stats)}, not a regular file: refused, never opened`, 'error', linked, stats);
+    return { type: 'file', identity: `${identityOf(stats)}${linked ? `>${open}` : ''}`, open, mtimeMs: stats.mtimeMs, size: stats.size, linked };
+  }
+
+  /** Everything in the layout: `site.json`, and all below `posts/` and `media/`. */
+  async #walkAll(): Promise<Changes> {
+    const realRoot = this.#realRoot();
+    const changes: Changes = { found: new Map(), folders: new Map(), walked: [], full: true };
+    changes.found.set('site.json', this.#inspect('site.json', realRoot));
+    for (const top of ['posts', 'media']) await this.#walkInto(top, realRoot, changes);
+    return changes;
+  }
+
+  /** Only the paths named (and, for a folder, everything below it). */
+  async #walkHints(hints: ReadonlySet<string>): Promise<Changes> {
+    const realRoot = this.#realRoot();
+    const changes: Changes = { found: new Map(), folders: new Map(), walked: [], full: false };
+    let linksToo = false;
+    for (const rel of hints) {
+      if (!inLayout(rel) || isHidden(rel)) {
+        // A change elsewhere in the folder may be the target of a link the layout holds.
+        linksToo = true;
+        continue;
+      }
+      if (rel === 'posts' || rel === 'media' || this.#folders.has(rel)) {
+        await this.#walkInto(rel, realRoot, changes);
+        continue;
+      }
+      const found = this.#inspect(rel, realRoot);
+      if (found.type === 'folder') await this.#walkInto(rel, realRoot, changes);
+      else changes.found.set(rel, found);
+      // Adding or deleting a file changes its folder's time, which dates the data.
+      const parent = path.posix.dirname(rel);
+      if (parent !== '.' && !changes.folders.has(parent)) {
+        const folder = this.#inspect(parent, realRoot);
+        if (folder.type === 'folder') changes.folders.set(parent, folder.mtimeMs);
+      }
+      await this.#pause();
+    }
+    if (linksToo) {
+      for (const entry of this.#entries.values()) {
+        if (entry.linked && !changes.found.has(entry.rel)) changes.found.set(entry.rel, this.#inspect(entry.rel, realRoot));
+      }
+    }
+    return changes;
+  }
+
+  /** Walks a folder without following links to folders; records what it finds in `changes`. */
+  async #walkInto(top: string, realRoot: string, changes: Changes): Promise<void> {
+    changes.walked.push(top);
+    const first = this.#inspect(top, realRoot);
+    if (first.type === 'gone') return;
+    if (first.type !== 'folder') {
+      changes.found.set(top, first.type === 'file' ? this.#refusedAsFolder(top, first) : first);
+      return;
+    }
+    const stack: { rel: string; depth: number; mtimeMs: number }[] = [{ rel: top, depth: 0, mtimeMs: first.mtimeMs }];
+    for (let folder = stack.pop(); folder; folder = stack.pop()) {
+      changes.folders.set(folder.rel, folder.mtimeMs);
+      let names: string[];
+      try {
+        names = this.#fs.readdirSync(path.join(this.dir, folder.rel));
+      } catch (error) {
+        if (errorCode(error) === 'ENOENT') continue;
+        const message = `cannot be read (${describe(error)})`;
+        changes.found.set(folder.rel, { type: 'refused', identity: `refused:${message}`, problem: { file: this.#shown(folder.rel), message, severity: 'error' }, linked: false });
+        continue;
+      }
+      for (const name of names) {
+        // Hidden files and everything in hidden folders (.DS_Store, .git/, editors' swap files) are not the site's.
+        if (name.startsWith('.')) continue;
+        const rel = `${folder.rel}/${name}`;
+        const found = this.#inspect(rel, realRoot);
+        if (found.type === 'folder') {
+          if (folder.depth + 1 > MAX_FOLDER_DEPTH) {
+            const message = `folders nested more than ${MAX_FOLDER_DEPTH} deep are not read`;
+            changes.found.set(rel, { type: 'refused', identity: `refused:${message}`, problem: { file: this.#shown(rel), message, severity: 'error' }, linked: false });
+          } else stack.push({ rel, depth: folder.depth + 1, mtimeMs: found.mtimeMs });
+        } else if (found.type !== 'gone') changes.found.set(rel, found);
+        await this.#pause();
+      }
+    }
+  }
+
+  #refusedAsFolder(rel: string, found: Extract<Found, { type: 'file' }>): Found {
+    const message = 'expected a folder, found a file';
+    return { type: 'refused', identity: `refused:${found.identity}`, problem: { file: this.#shown(rel), message, severity: 'error' }, linked: found.linked };
+  }
+
+  /** Paths whose identity differs from the last load, and known files no longer found. */
+  #differing(changes: Changes): string[] {
+    const out: string[] = [];
+    for (const [rel, found] of changes.found) {
+      const entry = this.#entries.get(rel);
+      if (found.type === 'gone' ? entry !== undefined : found.type === 'folder' || entry?.identity !== found.identity) out.push(rel);
+    }
+    for (const rel of this.#entries.keys()) if (!changes.found.has(rel) && isBelowAny(rel, changes.walked, changes.full)) out.push(rel);
+    for (const rel of this.#folders.keys()) if (!changes.folders.has(rel) && isBelowAny(rel, changes.walked, changes.full)) out.push(rel);
+    return out;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // Reading what changed
+
+  async #apply(changes: Changes): Promise<void> {
+    for (const [rel, mtimeMs] of changes.folders) {
+      if (this.#folders.get(rel) !== mtimeMs) {
+        this.#folders.set(rel, mtimeMs);
+        this.#dirty = true;
+      }
+    }
+    const gone = (rel: string) => {
+      const entry = this.#entries.get(rel);
+      if (!entry) return;
+      this.#entries.delete(rel);
+      if (entry.kind === 'media') this.#mediaGeneration++;
+      this.#sortedRels = undefined;
+      this.#dirty = true;
+    };
+    if (changes.walked.length) {
+      for (const rel of [...this.#entries.keys()]) {
+        if (!changes.found.has(rel) && isBelowAny(rel, changes.walked, changes.full)) gone(rel);
+      }
+      for (const rel of [...this.#folders.keys()]) {
+        if (!changes.folders.has(rel) && isBelowAny(rel, changes.walked, changes.full)) {
+          this.#folders.delete(rel);
+          this.#dirty = true;
+        }
+      }
+    }
+    for (const [rel, found] of changes.found) {
+      if (found.type === 'gone' || found.type === 'folder') {
+        gone(rel);
+        if (found.type === 'gone') this.#forgetFolder(rel);
+        continue;
+      }
+      const entry = this.#entries.get(rel);
+      if (entry?.identity === found.identity) continue;
+      const next = found.type === 'refused' ? this.#refused(rel, found) : this.#read(rel, found);
+      if (!entry) this.#sortedRels = undefined;
+      if (next.kind === 'media' || entry?.kind === 'media') this.#mediaGeneration++;
+      this.#entries.set(rel, next);
+      this.#dirty = true;
+      await this.#pause();
+    }
+  }
+
+  #forgetFolder(rel: string): void {
+    if (!this.#folders.has(rel)) return;
+    this.#folders.delete(rel);
+    this.#dirty = true;
+    for (const known of [...this.#entries.keys()]) if (known.startsWith(`${rel}/`)) this.#entries.delete(known);
+    for (const known of [...this.#folders.keys()]) if (known.startsWith(`${rel}/`)) this.#folders.delete(known);
+    this.#sortedRels = undefined;
+    this.#mediaGeneration++;
+  }
+
+  #refused(rel: string, found: Extract<Found, { type: 'refused' }>): Entry {
+    return { rel, kind: kindOf(rel), identity: found.identity, mtimeMs: 0, linked: found.linked, digest: '', problems: [found.problem] };
+  }
+
+  #read(rel: string, found: Extract<Found, { type: 'file' }>): Entry {
+    const kind = kindOf(rel);
+    const shownAs = this.#shown(rel);
+    const entry: Entry = { rel, kind, identity: found.identity, mtimeMs: found.mtimeMs, linked: found.linked, digest: '', problems: [] };
+    const problem = (message: string, severity: Problem['severity'] = 'error', field?: string) => {
+      entry.problems.push(field ? { file: shownAs, path: field, message, severity } : { file: shownAs, message, severity });
+      return entry;
+    };
+    if (kind === 'other') return problem(rel.startsWith('posts/') ? 'not a .json file, ignored' : 'not part of the data, ignored', 'warning');
+    if (kind === 'media') {
+      // Media can be large: their identity (device, inode, size, times) stands for their bytes in the
+      // version, and the file is streamed from disk when served, never held here.
+      entry.digest = createHash('sha256').update(`stat\u0000${found.identity}`).digest('hex');
+      entry.size = found.size;
+      return entry;
+    }
+    const read = readRegularFile(this.#fs, found.open, this.#limits.maxPostBytes);
+    if ('problem' in read) return read.problem === 'gone' ? problem('deleted while it was read', 'warning') : problem(read.problem);
+    entry.digest = createHash('sha256').update(read.bytes).digest('hex');
+    const text = read.bytes.toString('utf8');
+    if (kind === 'site') {
+      const site = parseRecord({ file: shownAs, text }, SiteSchema, entry.problems);
+      if (site) entry.site = site;
+      return entry;
+    }
+    const parsed = parseRecord({ file: shownAs, text }, PostSchema, entry.problems);
+    if (!parsed) return entry;
+    // Measured as served: rendered Markdown can nest deeper than its source reads.
+    const record = withHtmlContent(parsed);
+    const shape = measureHtml(record.content);
+    let fits = true;
+    if (shape.depth > this.#limits.maxHtmlDepth) {
+      problem(`nested ${shape.depth} elements deep; the limit is ${this.#limits.maxHtmlDepth} (${LIMIT_SETTINGS.maxHtmlDepth})`, 'error', 'content');
+      fits = false;
+    }
+    if (shape.elements > this.#limits.maxHtmlElements) {
+      problem(`${shape.elements} elements; the limit is ${this.#limits.maxHtmlElements} (${LIMIT_SETTINGS.maxHtmlElements})`, 'error', 'content');
+      fits = false;
+    }
+    if (fits) entry.record = record;
+    return entry;
+  }
+
+  // ---------------------------------------------------------------------------------------------------
+  // What spans files
+
+  async #assemble(): Promise<FolderLoadResult> {
+    this.#sortedRels ??= [...this.#entries.keys()].sort();
+    const rels = this.#sortedRels;
+    if (this.#assetsGeneration !== this.#mediaGeneration) {
+      this.#assets = new Map();
+      for (const rel of rels) {
+        const entry = this.#entries.get(rel);
+        if (entry?.kind === 'media' && entry.size !== undefined) {
+          this.#assets.set(`/${rel}`, { path: rel, file: this.#shown(rel), size: entry.size, stamp: entry.identity, mediaType: mediaTypeOf(rel) });
+        }
+      }
+      this.#assetsGeneration = this.#mediaGeneration;
+    }
+    const siteEntry = this.#entries.get('site.json');
+    const problems: Problem[] = [];
+    if (siteEntry) problems.push(...siteEntry.problems);
+    // Gone, or a link to nothing: its warning alone would leave the refusal unexplained.
+    if (!siteEntry?.site && !siteEntry?.problems.some((p) => p.severity === 'error')) {
+      problems.push({ file: this.#shown('site.json'), message: 'cannot be read (it does not exist)', severity: 'error' });
+    }
+
+    const posts: Post[] = [];
+    const seen = newPostIndex();
+    const version = new DataVersion(() => createHash('sha256'));
+    let newest = 0;
+    let postFiles = 0;
+    let i = 0;
+    for (const rel of rels) {
+      if (++i % 1024 === 0) await this.#pause();
+      const entry = this.#entries.get(rel);
+      if (!entry) continue;
+      // Ignored and refused files have no digest: they are not data, and their problems say so.
+      if (entry.digest) version.addDigest(rel, entry.digest);
+      if (entry.mtimeMs > newest) newest = entry.mtimeMs;
+      if (entry.kind === 'site') continue;
+      if (entry.problems.length) problems.push(...entry.problems);
+      if (entry.kind !== 'post') continue;
+      postFiles++;
+      const post = this.#resolved(entry);
+      if (entry.resolveProblems?.length) problems.push(...entry.resolveProblems);
+      if (post && admitPost(post, seen, problems)) posts.push(post);
+    }
+    for (const mtimeMs of this.#folders.values()) if (mtimeMs > newest) newest = mtimeMs;
+
+    const result = await completeDataset({
+      site: siteEntry?.site,
+      siteFile: this.#shown('site.json'),
+      posts,
+      assets: this.#assets,
+      problems,
+      version: () => version.digest(),
+      modified: newest > 0 ? new Date(Math.floor(newest)) : undefined,
+    });
+    return { ...result, postFiles };
+  }
+
+  /** The entry's post, reused while neither the file nor (for a post that names media) the media changed. */
+  #resolved(entry: Entry): Post | undefined {
+    const record = entry.record;
+    if (!record) return undefined;
+    const namesMedia = record.image !== undefined || record.attachments !== undefined;
+    if (entry.resolvedAt !== undefined && (!namesMedia || entry.resolvedAt === this.#assetsGeneration)) {
+      // Also a post that failed to resolve keeps its problems until the file or the media change.
+      return entry.post;
+    }
+    const resolveProblems: Problem[] = [];
+    const resolved = resolvePost(record, this.#shown(entry.rel), this.#assets, resolveProblems);
+    entry.resolveProblems = resolveProblems;
+    entry.resolvedAt = this.#assetsGeneration;
+    if (!resolved) {
+      delete entry.post;
+      return undefined;
+    }
+    entry.post = resolved;
+    return resolved;
+  }
+
+  /** Gives the event loop a turn once the current slice of work is used up. */
+  async #pause(): Promise<void> {
+    if (performance.now() - this.#sliceStart < this.#sliceMs) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.#sliceStart = performance.now();
+    // A scan of a large folder takes seconds: an edit waiting behind it would be served that much later.
+    if (this.#scanning && this.#loadWaiting) throw SCAN_GIVEN_WAY;
+  }
+}
+
+/**
+ * Reads and validates a data folder once: what `npm run check`, `npm run build:data`, the export and the
+ * notifier use. The server keeps its `DataFolder` to reload incrementally.
+ */
+export function loadDataDir(dir: string, options: DataFolderOptions = {}): Promise<FolderLoadResult> {
+  return new DataFolder(dir, options).load();
+}
+
+/** Reads a file that was a regular file when looked at, refusing anything else it became meanwhile. */
+export function readRegularFile(fs: FileSystem, file: string, maxBytes: number | undefined): { bytes: Buffer } | { problem: string } {
+  let fd: number;
+  try {
+    // O_NONBLOCK: a FIFO swapped in since the look opens at once instead of waiting for a writer.
+    fd = fs.openSync(file, O_READ);
+  } catch (error) {
+    return errorCode(error) === 'ENOENT' ? { problem: 'gone' } : { problem: `cannot be read (${describe(error)})` };
+  }
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile()) return { problem: `${notAFile(stats)}, not a regular file: refused` };
+    if (maxBytes !== undefined && stats.size > maxBytes) {
+      return { problem: `${stats.size} bytes; the limit is ${maxBytes} (${LIMIT_SETTINGS.maxPostBytes})` };
+    }
+    const bytes = Buffer.allocUnsafe(stats.size);
+    let offset = 0;
+    while (offset < stats.size) {
+      const read = fs.readSync(fd, bytes, offset, stats.size - offset, null);
+      if (read === 0) break; // truncated while we read: the watcher brings the rest
+      offset += read;
+    }
+    return { bytes: offset === stats.size ? bytes : bytes.subarray(0, offset) };
+  } catch (error) {
+    return { problem: `cannot be read (${describe(error)})` };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+const toRel = (relative: string) => relative.split(path.sep).join('/');
+const identityOf = (s: Stats) => `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+const isHidden = (rel: string) => rel.split('/').some((part) => part.startsWith('.'));
+const inLayout = (rel: string) =>
+  rel === 'site.json' || rel === 'posts' || rel === 'media' || rel.startsWith('posts/') || rel.startsWith('media/');
+const isInside = (root: string, target: string) => {
+  const relative = path.relative(root, target);
+  return relative === '' || (!relative.startsWith('..') && !path.isAbsolute(relative));
+};
+/** In a full walk everything was looked at; otherwise only what lies below the folders walked. */
+const isBelowAny = (rel: string, folders: readonly string[], full: boolean) =>
+  full || folders.some((folder) => rel === folder || rel.startsWith(`${folder}/`));
+
+function kindOf(rel: string): Kind {
+  if (rel === 'site.json') return 'site';
+  if (rel.startsWith('media/')) return 'media';
+  if (rel.startsWith('posts/') && rel.endsWith('.json')) return 'post';
+  return 'other';
+}
+
+function notAFile(stats: Stats): string {
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return 'a device';
+  return 'not a file or folder';
+}
+
+const errorCode = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code;
+/** The reason in a publisher's words. */
+const READ_ERRORS: Record<string, string> = {
+  ENOENT: 'it does not exist',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EISDIR: 'it is a folder, not a file',
+  ENOTDIR: 'a part of its path is a file, not a folder',
+  ELOOP: 'a link that leads back to itself (ELOOP)',
+  ENAMETOOLONG: 'its path is too long',
+  EMFILE: 'too many open files; try again',
+  ENFILE: 'too many open files; try again',
+  EIO: 'an input/output error from the disk',
+};
+const describe = (error: unknown) => {
+  const code = errorCode(error);
+  if (code) return READ_ERRORS[code] ?? code;
+  return error instanceof Error ? error.message : String(error);
+};
