@@ -26,7 +26,8 @@ import { parseArgs, promisify } from 'node:util';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import autocannon from 'autocannon';
 import { generatePosts } from '../scripts/generate-posts.ts';
-import { freePort, headersFor, nginxMissing, startNginx } from './nginx.ts';
+import { freePort } from './free-port.ts';
+import { headersFor, nginxMissing, startNginx } from './nginx.ts';
 import { plural } from '../src/posts/plural.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

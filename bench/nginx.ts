@@ -112,18 +112,6 @@ export function headersFor(headersFile: string, urlPath: string): { contentType:
   return { contentType, headers };
 }
 
-/** A port free on `host` right now; nginx takes it a moment later. */
-export function freePort(host: string): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, host, () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
-
 /** Resolves once a TCP connection to host:port succeeds; rejects after `timeoutMs` or when `child` exits. */
 function listening(host: string, port: number, child: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -17,7 +17,7 @@ import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_pro
 import { readFileSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import http from 'node:http';
-import net from 'node:net';
+import { freePort } from './free-port.ts';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -36,18 +36,6 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const seconds = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 const mb = (kb: number) => `${Math.round(kb / 1024)} MB`;
 const thousands = (n: number) => n.toLocaleString('en-US');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** One GET on a fresh connection: status, body and latency; undefined when nothing listens. */
 function get(url: string): Promise<{ status: number; body: string; ms: number } | undefined> {
@@ -81,7 +69,7 @@ interface Server {
 
 /** Starts `dist/node.mjs` on the folder and waits for the first 200 of /rss.xml and for the watcher. */
 async function startServer(dataDir: string, timeoutMs: number): Promise<Server> {
-  const port = await freePort();
+  const port = await freePort(HOST);
   const started = performance.now();
   const child = spawn(process.execPath, ['--enable-source-maps', 'dist/node.mjs'], {
     cwd: ROOT,

@@ -10,7 +10,7 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
+import { freePort } from './free-port.ts';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,18 +60,6 @@ interface FloorRun {
 // ---------------------------------------------------------------------------------------------------------
 // One start of the server
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once('error', reject);
-    server.listen(0, HOST, () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /** One GET; resolves with the status once the whole body is in, or undefined when nothing listens yet. */
 function tryGet(url: string): Promise<{ status: number; bytes: number } | undefined> {
   return new Promise((resolve) => {
@@ -110,7 +98,7 @@ function childOf(pid: number): number | undefined {
 }
 
 async function startServerOnce(dataDir: string, timeoutMs: number): Promise<ServerRun> {
-  const port = await freePort();
+  const port = await freePort(HOST);
   const withTime = existsSync(TIME);
   // What `npm start` runs: the bundle `npm run build:node` writes (built once, in main()).
   const nodeArgs = ['--enable-source-maps', 'dist/node.mjs'];

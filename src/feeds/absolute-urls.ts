@@ -1,4 +1,5 @@
 import { decodeEntities } from './plain-text.ts';
+import { srcsetCandidates } from '../posts/srcset.ts';
 
 /** URL-bearing attributes a feed reader would otherwise resolve against its own location, or not at all. */
 const URL_ATTRIBUTES = new Set(['href', 'src', 'poster', 'cite', 'action']);
@@ -26,35 +27,11 @@ export function absoluteUrl(url: string, base: string, siteRoot?: string): strin
 
 const encodeAttribute = (value: string) => value.replace(/&/g, '&amp;').replace(/"/g, '&quot;');
 
-/**
- * `srcset="a.png 1x, b.png 2x"`: each candidate's URL resolved, its descriptors kept. Split the way HTML
- * does ("parse a srcset attribute"): a URL runs to the next whitespace and may itself contain commas
- * (`/upload/w_400,h_300/a.jpg 400w`); commas only separate candidates after a URL or between descriptors.
- */
-function resolveSrcset(srcset: string, base: string, siteRoot: string | undefined): string {
-  const candidates: string[] = [];
-  const separator = /[\s,]*/y;
-  const url = /\S+/y;
-  const descriptors = /(?:[^,(]|\([^)]*\)?)*/y;
-  let position = 0;
-  while (position < srcset.length) {
-    separator.lastIndex = position;
-    separator.exec(srcset);
-    url.lastIndex = separator.lastIndex;
-    const found = url.exec(srcset)?.[0];
-    if (!found) break;
-    position = url.lastIndex;
-    let candidateDescriptors = '';
-    if (!found.endsWith(',')) {
-      descriptors.lastIndex = position;
-      candidateDescriptors = (descriptors.exec(srcset)?.[0] ?? '').trim().replace(/\s+/g, ' ');
-      position = descriptors.lastIndex;
-    }
-    const candidateUrl = found.replace(/,+$/, '');
-    if (candidateUrl) candidates.push([absoluteUrl(candidateUrl, base, siteRoot), candidateDescriptors].filter(Boolean).join(' '));
-  }
-  return candidates.join(', ');
-}
+/** `srcset="a.png 1x, b.png 2x"`: each candidate's URL resolved, its descriptors kept. */
+const resolveSrcset = (srcset: string, base: string, siteRoot: string | undefined): string =>
+  srcsetCandidates(srcset)
+    .map(({ url, descriptors }) => [absoluteUrl(url, base, siteRoot), descriptors].filter(Boolean).join(' '))
+    .join(', ');
 
 /**
  * Makes every `href`, `src`, `srcset`, `poster` (and `cite`, `action`) in an HTML fragment absolute,

@@ -1,6 +1,7 @@
 import type { Asset } from './load.ts';
 import type { Problem } from './problems.ts';
 import type { Post, Site } from './schema.ts';
+import { srcsetCandidates } from './srcset.ts';
 
 /**
  * Links and images that point into the site at something it does not serve: a file missing from
@@ -93,36 +94,8 @@ export function urlsInHtml(html: string): string[] {
     if (html.lastIndexOf('<', match.index) <= html.lastIndexOf('>', match.index)) continue;
     const [, name = '', dq, sq, bare] = match;
     const value = decodeAttribute(dq ?? sq ?? bare ?? '');
-    if (name.toLowerCase() === 'srcset') urls.push(...srcsetUrls(value));
+    if (name.toLowerCase() === 'srcset') urls.push(...srcsetCandidates(value).map((candidate) => candidate.url));
     else urls.push(value);
-  }
-  return urls;
-}
-
-/**
- * `srcset="a.png 1x, b.png 2x"`, split the way HTML does: a URL runs to the next whitespace and may hold
- * commas (`/w_400,h_300/a.jpg 400w`); commas separate candidates only after a URL or its descriptors.
- */
-function srcsetUrls(srcset: string): string[] {
-  const urls: string[] = [];
-  const separator = /[\s,]*/y;
-  const url = /\S+/y;
-  const descriptors = /(?:[^,(]|\([^)]*\)?)*/y;
-  let position = 0;
-  while (position < srcset.length) {
-    separator.lastIndex = position;
-    separator.exec(srcset);
-    url.lastIndex = separator.lastIndex;
-    const found = url.exec(srcset)?.[0];
-    if (!found) break;
-    position = url.lastIndex;
-    if (!found.endsWith(',')) {
-      descriptors.lastIndex = position;
-      descriptors.exec(srcset);
-      position = descriptors.lastIndex;
-    }
-    const candidate = found.replace(/,+$/, '');
-    if (candidate) urls.push(candidate);
   }
   return urls;
 }
