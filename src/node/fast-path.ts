@@ -4,8 +4,11 @@ import type { PreparedPolls } from '../http/poll.ts';
 /**
  * A request target the app sees exactly as sent: @hono/node-server builds the URL by concatenation
  * for such targets, without `new URL`. No dot segments, no percent-encoding, at most a plain query.
+ * Segments are separated by a required `/`, so a target matches or fails in one pass: with the slash
+ * optional, a long run of letters followed by a character the pattern refuses backtracked
+ * exponentially and held the event loop.
  */
-const PLAIN_TARGET = /^\/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*\/?)*(?:\?[A-Za-z0-9._~=&-]*)?$/;
+const PLAIN_TARGET = /^\/(?:[A-Za-z0-9_~-][A-Za-z0-9._~-]*(?:\/[A-Za-z0-9_~-][A-Za-z0-9._~-]*)*\/?)?(?:\?[A-Za-z0-9._~=&-]*)?$/;
 /** A Host header @hono/node-server takes as it is (its own test): lower case, no default port. */
 const PLAIN_HOST = /^[a-z0-9._-]+(?::(?:[1-5]\d{3,4}|[6-9]\d{3}))?$/;
 
