@@ -45,7 +45,7 @@ function browse(snap: Snapshot, kind: ScopeKind): ScopeLink[] {
 
 /** The HTML pages: the home page, each category's and author's page, each post's page, and their stylesheet. */
 export function listRoutes(context: RouteContext): Hono {
-  const { snapshot, serve, safeContent } = context;
+  const { snapshot, serve, safeContent, prepare } = context;
   const app = new Hono();
   const cacheControl = (dataset: Dataset) => ({ 'Cache-Control': cacheControlOf(dataset.site) });
 
@@ -69,7 +69,9 @@ export function listRoutes(context: RouteContext): Hono {
     return serve(c.req.raw, `${key}:page:${named ? named.scope.path : '/'}:${page}`, async () => {
       const paging: ListPaging = { page, pages, urlOf: (n) => `${url}${pageQuery(n, undefined)}` };
       const posts = named ? named.scope.posts.at(at) : index.published.at(at);
-      const items = pageSlice(posts, page, perPage).map((post) => feedItem(post, baseUrl, safeContent));
+      const shown = pageSlice(posts, page, perPage);
+      if (prepare) await prepare(shown);
+      const items = shown.map((post) => feedItem(post, baseUrl, safeContent));
       if (named) {
         const { scope } = named;
         const description = namedFeedScope(site, scope, posts).description;
@@ -120,12 +122,15 @@ export function listRoutes(context: RouteContext): Hono {
     },
     serve: function post(c, { snap, post: found }) {
       const { dataset, baseUrl, key } = snap;
-      return serve(c.req.raw, `${key}:page:/posts/${found.slug}`, async () => ({
-        body: String(await postPage(pageContext(snap), feedItem(found, baseUrl, safeContent))),
-        contentType: HTML,
-        lastModified: lastModifiedOf(dataset, [found]),
-        headers: cacheControl(dataset),
-      }));
+      return serve(c.req.raw, `${key}:page:/posts/${found.slug}`, async () => {
+        if (prepare) await prepare([found]);
+        return {
+          body: String(await postPage(pageContext(snap), feedItem(found, baseUrl, safeContent))),
+          contentType: HTML,
+          lastModified: lastModifiedOf(dataset, [found]),
+          headers: cacheControl(dataset),
+        };
+      });
     },
   });
 
