@@ -27,22 +27,37 @@ export interface PublishTarget {
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
-/** Local writes in flight at once: each is a loopback request to workerd. */
-const LOCAL_CONCURRENCY = 32;
+/**
+ * Objects handed to the local bucket in one request: Miniflare's R2 stores each put on its own, and
+ * a round trip from Node per object tripled the time of a publish.
+ */
+const LOCAL_BATCH = 500;
 
-/** What the publish script uses of Miniflare's R2 bucket (the Workers `R2Bucket`, in Node). */
+/** What the publish script reads of Miniflare's R2 bucket (the Workers `R2Bucket`, in Node). */
 interface LocalBucket {
   get(key: string): Promise<{ text(): Promise<string> } | null>;
-  put(key: string, value: string | Uint8Array, options: { httpMetadata: { contentType: string } }): Promise<unknown>;
 }
 interface MiniflareInstance {
   getR2Bucket(binding: string): Promise<unknown>;
+  dispatchFetch(url: string, init: { method: string; body: string }): Promise<{ status: number; text(): Promise<string> }>;
   dispose(): Promise<void>;
 }
 type MiniflareConstructor = new (options: Record<string, unknown>) => MiniflareInstance;
 
+/** Runs inside Miniflare's workerd: stores a batch of objects, text or base64, all at once. */
+const BATCH_WRITER = `export default {
+  async fetch(request, env) {
+    const objects = await request.json();
+    await Promise.all(objects.map(({ key, contentType, text, base64 }) => {
+      const body = text ?? Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
+      return env.BUCKET.put(key, body, { httpMetadata: { contentType } });
+    }));
+    return new Response(null, { status: 204 });
+  },
+};`;
+
 /**
- * The local bucket `wrangler dev` serves, written the way `wrangler r2 object put --local` writes it:
+ * The local bucket `wrangler dev` serves, written where `wrangler r2 object put --local` writes it:
  * a Miniflare with that bucket and the same persistence root (`<persist-to>/v3`). One Miniflare for
  * the whole publish, instead of one wrangler process per object.
  * @param persistTo - `wrangler dev --persist-to`'s folder; wrangler's default is `.wrangler/state`
@@ -54,7 +69,7 @@ export async function localTarget(bucketName: string, persistTo: string): Promis
   const { Miniflare } = (await import(name)) as { Miniflare: MiniflareConstructor };
   const mf = new Miniflare({
     modules: true,
-    script: 'export default { fetch() { return new Response(null, { status: 404 }); } }',
+    script: BATCH_WRITER,
     defaultPersistRoot: path.join(path.resolve(persistTo), 'v3'),
     r2Buckets: { BUCKET: bucketName },
   });
@@ -65,16 +80,14 @@ export async function localTarget(bucketName: string, persistTo: string): Promis
       return object ? object.text() : undefined;
     },
     async write(objects, progress) {
-      let done = 0;
-      let next = 0;
-      const worker = async () => {
-        while (next < objects.length) {
-          const object = objects[next++] as StoredObject;
-          await bucket.put(object.key, object.body, { httpMetadata: { contentType: object.contentType } });
-          progress?.(++done);
-        }
-      };
-      await Promise.all(Array.from({ length: Math.min(LOCAL_CONCURRENCY, objects.length) }, worker));
+      for (let start = 0; start < objects.length; start += LOCAL_BATCH) {
+        const batch = objects.slice(start, start + LOCAL_BATCH).map(({ key, body, contentType }) =>
+          typeof body === 'string' ? { key, contentType, text: body } : { key, contentType, base64: Buffer.from(body).toString('base64') },
+        );
+        const response = await mf.dispatchFetch('http://publish.local/', { method: 'POST', body: JSON.stringify(batch) });
+        if (response.status !== 204) throw new Error(`the local bucket refused a write (${response.status}): ${await response.text()}`);
+        progress?.(start + batch.length);
+      }
     },
     close: () => mf.dispose(),
   };
