@@ -61,11 +61,11 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
     expect(rss).toContain(`<atom:link href="${SITE_URL}/rss.xml?page=2" rel="next"`);
     const page2 = await (await fetch(`${worker.url}/rss.xml?page=2`)).text();
     expect(page2).toContain('<title>New plant</title>');
-    expect(page2).toContain(`src=&quot;${SITE_URL}/media/plant.png&quot;`);
+    expect(page2).toContain(`&lt;img src="${SITE_URL}/media/plant.png"`);
     expect(page2).not.toMatch(/onclick|steal\(\)/);
     for (const [url, text] of [
-      ['/atom.xml', '<title>Annual report</title>'],
-      ['/feed.json', '"title": "Annual report"'],
+      ['/atom.xml', 'Annual report'],
+      ['/feed.json', 'Annual report'],
       ['/', 'Annual report'],
       ['/?page=2', 'New plant'],
       ['/categories/plant/rss.xml', '<title>Plant tour</title>'],
