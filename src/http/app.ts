@@ -1,6 +1,6 @@
 import { Hono } from 'hono';
 import type { SafeContent } from '../feeds/safe-content.ts';
-import type { Dataset } from '../posts/index.ts';
+import type { Dataset, Post } from '../posts/index.ts';
 import { MAX_HEADER_BYTES, boundedOrigins, rateLimit, requestGuards, type RateLimitOptions, type RequestGuardOptions } from './guards.ts';
 import type { PreparedPolls } from './poll.ts';
 import type { RenderCacheOptions, RenderQueueOptions } from './render-cache.ts';
@@ -21,6 +21,12 @@ export interface DataSource {
   current(): Dataset;
   /** Whether the files on disk are what is served; `degraded` while an edit fails validation. */
   health?(): ReturnType<Health>;
+  /**
+   * Makes ready what the safe content of these posts needs, before a render shows them: a source
+   * whose post bodies live elsewhere (R2) reads them here, since the safe content is synchronous.
+   * Awaited only when a feed or page is rendered, with the posts that render shows.
+   */
+  prepare?(posts: readonly Post[]): Promise<void>;
 }
 
 export interface AppOptions {
@@ -90,6 +96,7 @@ export function createApp(input: AppInput): Hono {
       onRender: options.onRender,
     }),
     safeContent: options.safeContent,
+    ...(source.prepare ? { prepare: source.prepare.bind(source) } : {}),
   };
 
   const app = new Hono();

@@ -1,6 +1,6 @@
 import type { ExecutionContext } from 'hono';
 import type { SafeContent } from '../feeds/safe-content.ts';
-import { createApp } from '../http/app.ts';
+import { createApp, type DataSource } from '../http/app.ts';
 import { chooseEncoding } from '../http/negotiation.ts';
 import { CONTENT_CODINGS, isCompressible, webCompressors, type Compressors } from '../http/representation.ts';
 import { respondFromStored, textResponse } from '../http/respond.ts';
@@ -31,16 +31,15 @@ const KEYED_VARY = new Set(['accept-encoding', ...KEYED_REQUEST_HEADERS.map((nam
 /** Keys this isolate's own render cache has: past this many, forget them all rather than track age. */
 const WARM_KEYS_LIMIT = 2_000;
 
-export interface WorkerOptions {
-  dataset: Dataset;
-  /** Each post's content as `npm run build:data` sanitised it: the worker bundles no sanitiser. */
+export type WorkerOptions = ({ dataset: Dataset } | { source: DataSource }) & {
+  /** Each post's content as `npm run build:data` or `npm run publish` sanitised it: the worker bundles no sanitiser. */
   safeContent: SafeContent;
   /** The clock, injectable so tests can move time past a scheduled post. */
   now?: () => Date;
   /** Where rendered responses are shared between isolates; default `caches.default`, absent on Node. */
   edgeCache?: () => Cache | undefined;
   compressors?: Compressors;
-}
+};
 
 type CfRequest = Request & { cf?: { clientAcceptEncoding?: unknown } };
 
@@ -49,7 +48,7 @@ const defaultEdgeCache = (): Cache | undefined =>
 
 /**
  * The Workers fetch handler, built from a dataset (src/worker/main.ts gives it the bundled one; tests give
- * theirs, with a clock and a cache). Its own module: a Workers entry may export nothing but handlers.
+ * theirs, with a clock and a cache) or from a source whose data changes (src/worker/r2-main.ts: R2). Its own module: a Workers entry may export nothing but handlers.
  *
  * Cloudflare (and wrangler's local proxy) hand the worker `Accept-Encoding: br, gzip` whatever the
  * client sent, keeping the client's own header in `request.cf.clientAcceptEncoding`: the app negotiates
@@ -59,7 +58,7 @@ const defaultEdgeCache = (): Cache | undefined =>
  * base URL: see src/http/snapshot.ts); a miss renders through the app and stores the 200. Either way the 304 is decided by respondFromStored on the same validators.
  */
 export function createWorker(options: WorkerOptions) {
-  const { dataset } = options;
+  const source: DataSource = 'source' in options ? options.source : { current: () => options.dataset };
   const now = options.now ?? (() => new Date());
   const edgeCache = options.edgeCache ?? defaultEdgeCache;
   const compressors = options.compressors ?? webCompressors();
@@ -79,8 +78,8 @@ export function createWorker(options: WorkerOptions) {
           return textResponse('The site is misconfigured: SITE_URL is not an absolute http(s) URL.', 500);
         }
         const siteUrl = configured;
-        app = createApp({ dataset, options: { safeContent: options.safeContent, now, compressors, ...(siteUrl ? { siteUrl } : {}) } });
-        snapshotOf = snapshots({ current: () => dataset, now, siteUrl });
+        app = createApp({ source, options: { safeContent: options.safeContent, now, compressors, ...(siteUrl ? { siteUrl } : {}) } });
+        snapshotOf = snapshots({ current: () => source.current(), now, siteUrl });
       }
       const request = withClientAcceptEncoding(incoming);
       const cache = env.CF_VERSION_METADATA ? edgeCache() : undefined;

@@ -11,11 +11,15 @@ import path from 'node:path';
 import { ROOT, removeDir, run } from '../fixtures.ts';
 
 export const WRANGLER = path.join(ROOT, 'node_modules', '.bin', 'wrangler');
+/** The bucket a copy made with `dataSource: 'r2'` binds, as wrangler.toml's `[env.r2]` does. */
+export const R2_BUCKET = 'pressroom-data';
 /** What wrangler needs to never prompt, nor phone home, in a test. */
 export const QUIET_WRANGLER = { CI: 'true', WRANGLER_SEND_METRICS: 'false', NO_COLOR: '1' };
 
 export interface RunningWorker {
   url: string;
+  /** The copy being served; `wrangler dev` persists its local storage (R2 among it) in `state/` there. */
+  dir: string;
   output: () => string;
   stop: () => Promise<void>;
 }
@@ -59,8 +63,11 @@ async function compatibilityDate(): Promise<string> {
 /**
  * A copy of the project's sources in a temporary folder, with the data module built from `dataDir` by
  * `scripts/build-data.ts` and a wrangler.toml of its own: what `wrangler dev` or `deploy` then bundles.
+ * With `dataSource: 'r2'`, the R2 entry and its binding instead, and no data: `npm run publish` puts it
+ * in the copy's `state/`.
  */
-export async function prepareWorkerCopy(dataDir: string, options: { edgeCache?: boolean } = {}): Promise<string> {
+export async function prepareWorkerCopy(dataDir: string, options: { edgeCache?: boolean; dataSource?: 'bundle' | 'r2' } = {}): Promise<string> {
+  const r2 = options.dataSource === 'r2';
   const dir = await mkdtemp(path.join(tmpdir(), 'pressroom-workerd-'));
   await cp(path.join(ROOT, 'src'), path.join(dir, 'src'), {
     recursive: true,
@@ -69,7 +76,7 @@ export async function prepareWorkerCopy(dataDir: string, options: { edgeCache?: 
   await symlink(path.join(ROOT, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   await cp(path.join(ROOT, 'package.json'), path.join(dir, 'package.json'));
   await mkdir(path.join(dir, 'src', 'generated'), { recursive: true });
-  const built = await run(process.execPath, [
+  const built = r2 ? { code: 0, stderr: '' } : await run(process.execPath, [
     '--import',
     'tsx',
     'scripts/build-data.ts',
@@ -81,10 +88,11 @@ export async function prepareWorkerCopy(dataDir: string, options: { edgeCache?: 
     path.join(dir, 'wrangler.toml'),
     [
       'name = "pressroom-test"',
-      'main = "src/worker/main.ts"',
+      `main = "src/worker/${r2 ? 'r2-main' : 'main'}.ts"`,
       `compatibility_date = "${await compatibilityDate()}"`,
       // The worker uses the Cache API only with a deployment id to key it by: without one, none.
       ...(options.edgeCache === false ? [] : ['[version_metadata]', 'binding = "CF_VERSION_METADATA"']),
+      ...(r2 ? ['[[r2_buckets]]', 'binding = "PRESSROOM_DATA"', `bucket_name = "${R2_BUCKET}"`] : []),
       '',
     ].join('\n'),
   );
@@ -96,9 +104,12 @@ export async function prepareWorkerCopy(dataDir: string, options: { edgeCache?: 
  * it answers. `stop` ends wrangler and workerd and removes the copy.
  */
 export async function startWorker(
-  options: { dataDir: string; vars?: Record<string, string>; timeoutMs?: number; edgeCache?: boolean },
+  options: { dataDir: string; vars?: Record<string, string>; timeoutMs?: number; edgeCache?: boolean; dataSource?: 'bundle' | 'r2' },
 ): Promise<RunningWorker & { pid: number }> {
-  const dir = await prepareWorkerCopy(options.dataDir, options.edgeCache === false ? { edgeCache: false } : {});
+  const dir = await prepareWorkerCopy(options.dataDir, {
+    ...(options.edgeCache === false ? { edgeCache: false } : {}),
+    ...(options.dataSource ? { dataSource: options.dataSource } : {}),
+  });
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ['--var', `${name}:${value}`]);
   const child = spawn(
@@ -132,7 +143,7 @@ export async function startWorker(
     if (/Ready on http/.test(output)) {
       try {
         await fetch(`${url}/healthz`);
-        return { url, output: () => output, stop, pid: child.pid as number };
+        return { url, dir, output: () => output, stop, pid: child.pid as number };
       } catch {
         // listening, not answering yet
       }

@@ -3,7 +3,7 @@ import { pageCount, readPageRequest, type PageRequestResult } from '../../feeds/
 import type { SafeContent } from '../../feeds/safe-content.ts';
 import type { NamedScope, ScopeKind } from '../../feeds/scopes.ts';
 import { slugify } from '../../feeds/slugs.ts';
-import type { Site } from '../../posts/index.ts';
+import type { Post, Site } from '../../posts/index.ts';
 import { plural } from '../../posts/plural.ts';
 import { movedPermanently, textResponse } from '../respond.ts';
 import type { Serve } from '../serve.ts';
@@ -14,6 +14,8 @@ export interface RouteContext {
   snapshot: (c: Context) => Snapshot;
   serve: Serve;
   safeContent: SafeContent;
+  /** Awaited with the posts a render shows, before it runs; see `DataSource.prepare`. Absent: nothing to do. */
+  prepare?: (posts: readonly Post[]) => Promise<void>;
 }
 
 /** `public, max-age=300, stale-while-revalidate=3600`: the site's freshness for feeds and pages. */

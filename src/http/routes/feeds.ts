@@ -12,7 +12,7 @@ import {
   type FeedFormat,
   type FeedModel,
 } from '../../feeds/model.ts';
-import { pageQuery, type PageRelation } from '../../feeds/paging.ts';
+import { pageQuery, pageSlice, type PageRelation } from '../../feeds/paging.ts';
 import { renderRss } from '../../feeds/rss.ts';
 import { SCOPE_FOLDERS, namedFeedScope } from '../../feeds/scopes.ts';
 import { ALLOWED_METHODS } from '../guards.ts';
@@ -68,7 +68,7 @@ const commonLimits = (site: { feedLimit: number; maxLimit: number }) => new Set(
  * shows RSS and Atom in a browser.
  */
 export function feedRoutes(context: RouteContext): Hono {
-  const { snapshot, serve, safeContent } = context;
+  const { snapshot, serve, safeContent, prepare } = context;
   const app = new Hono();
 
   /**
@@ -95,6 +95,7 @@ export function feedRoutes(context: RouteContext): Hono {
     const renderKey = `${key}:feed:${format}:${path}:${page}:${limit ?? ''}:${browserView ? 'browser' : 'reader'}:${negotiated ? name : ''}`;
     return serve(c.req.raw, renderKey, async () => {
       const posts = named ? named.scope.posts.at(at) : index.published.at(at);
+      if (prepare) await prepare(pageSlice(posts, page, perPage));
       const scope = named ? namedFeedScope(site, named.scope, posts) : siteScope(site, posts);
       const model = buildFeedModel(site, scope, {
         baseUrl,

@@ -122,7 +122,7 @@ function browse(snap: Snapshot, kind: ScopeKind): ScopeLink[] {
 
 /** The HTML pages: the home page, each category's and author's page, each post's page, and their stylesheet. */
 export function listRoutes(context: RouteContext, options: ListRoutesOptions = {}): Hono {
-  const { snapshot, serve, safeContent } = context;
+  const { snapshot, serve, safeContent, prepare } = context;
   const preview = options.preview ?? false;
   const app = new Hono();
   const cacheControl = (dataset: Dataset) => ({ 'Cache-Control': cacheControlOf(dataset.site) });
@@ -159,7 +159,9 @@ export function listRoutes(context: RouteContext, options: ListRoutesOptions = {
     return serve(c.req.raw, `${key}:page:${named ? named.scope.path : '/'}:${page}`, async () => {
       const paging: ListPaging = { page, pages, urlOf: (n) => `${url}${pageQuery(n, undefined)}` };
       const posts = named ? named.scope.posts.at(at) : index.published.at(at);
-      const items = pageSlice(posts, page, perPage).map((post) => itemOf(view, post));
+      const shown = pageSlice(posts, page, perPage);
+      if (prepare) await prepare(shown);
+      const items = shown.map((post) => itemOf(view, post));
       if (named) {
         const { scope } = named;
         const description = namedFeedScope(site, scope, posts).description;
@@ -217,12 +219,15 @@ export function listRoutes(context: RouteContext, options: ListRoutesOptions = {
     serve: function post(c, { view, post: found }) {
       const { snap } = view;
       const { dataset, key } = snap;
-      return serve(c.req.raw, `${key}:page:/posts/${found.slug}`, async () => ({
-        body: String(await postPage(pageContext(snap), itemOf(view, found))),
-        contentType: HTML,
-        lastModified: lastModifiedOf(dataset, [found]),
-        headers: cacheControl(dataset),
-      }));
+      return serve(c.req.raw, `${key}:page:/posts/${found.slug}`, async () => {
+        if (prepare) await prepare([found]);
+        return {
+          body: String(await postPage(pageContext(snap), itemOf(view, found))),
+          contentType: HTML,
+          lastModified: lastModifiedOf(dataset, [found]),
+          headers: cacheControl(dataset),
+        };
+      });
     },
   });
 

@@ -1,0 +1,51 @@
+import type { ExecutionContext } from 'hono';
+import { textResponse } from '../http/respond.ts';
+import { createWorker, type Env } from './edge-cache.ts';
+import { RECHECK_MS, r2Data, type DataBucket, type R2Data } from './r2-data.ts';
+
+/** wrangler.toml's `[env.r2]`: the R2 binding, and how often to look for a new publish. */
+export interface R2Env extends Env {
+  /** `[[env.r2.r2_buckets]]`: the bucket `npm run publish` writes. */
+  PRESSROOM_DATA?: DataBucket;
+  /** Seconds between two reads of the `current` pointer; default 10. */
+  DATA_RECHECK_SECONDS?: string;
+}
+
+/**
+ * Cloudflare Workers with the data in R2 (`wrangler dev --env r2`, `wrangler deploy --env r2`): the
+ * same app, its data published by `npm run publish` instead of bundled, so a site is not bounded by
+ * the script size limit and a new post needs no deployment. An entry of its own, not a branch in
+ * main.ts: the bundle would otherwise sit in the script, parsed at start-up, in the mode made to
+ * avoid it. The binding arrives with the first request, so the source is built then, once per isolate.
+ */
+let data: R2Data | undefined;
+let worker: ReturnType<typeof createWorker> | undefined;
+
+export default {
+  async fetch(request: Request, env: R2Env, ctx: ExecutionContext): Promise<Response> {
+    if (!env.PRESSROOM_DATA) {
+      console.error('The PRESSROOM_DATA R2 binding is missing: see [env.r2] in wrangler.toml');
+      return textResponse('The site is misconfigured: its data bucket is not bound.', 500);
+    }
+    if (!data) {
+      const seconds = Number(env.DATA_RECHECK_SECONDS ?? RECHECK_MS / 1000);
+      if (!Number.isFinite(seconds) || seconds < 0) {
+        console.error(`DATA_RECHECK_SECONDS: expected a number of seconds, got ${JSON.stringify(env.DATA_RECHECK_SECONDS)}`);
+        return textResponse('The site is misconfigured: DATA_RECHECK_SECONDS is not a number of seconds.', 500);
+      }
+      data = r2Data({ bucket: env.PRESSROOM_DATA, recheckMs: seconds * 1000 });
+      worker = createWorker({ source: data.source, safeContent: data.safeContent });
+    }
+    try {
+      await data.source.refresh();
+    } catch (error) {
+      // Only before anything was read: once an index is loaded, a failed re-check keeps serving it.
+      console.error('Reading the published data from R2 failed:', error);
+      return textResponse('The site cannot read its data right now; try again shortly.', 503, { 'Retry-After': '10' });
+    }
+    if (!worker || !data.source.loaded()) {
+      return textResponse('Nothing has been published yet: run npm run publish.', 503, { 'Retry-After': '60' });
+    }
+    return worker.fetch(request, env, ctx);
+  },
+};

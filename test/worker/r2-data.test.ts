@@ -1,0 +1,153 @@
+/**
+ * The worker serving from R2 (src/worker/r2-data.ts), on Node over a bucket in memory that
+ * `publishDataset` filled: the same bytes as Node, bodies read only for what a render shows, a new
+ * publish served once the re-check interval has passed on an injected clock.
+ */
+import type { ExecutionContext } from 'hono';
+import { describe, expect, it } from 'vitest';
+import { publishDataset } from '../../scripts/publish.ts';
+import { POINTER_KEY } from '../../src/posts/published-index.ts';
+import { createWorker } from '../../src/worker/edge-cache.ts';
+import { r2Data } from '../../src/worker/r2-data.ts';
+import r2Main from '../../src/worker/r2-main.ts';
+import { dataset, postRecord, siteRecord } from '../fixtures.ts';
+import { createApp } from '../with-safe-content.ts';
+import { MemoryBucket } from './r2-bucket.ts';
+
+const ctx = { waitUntil() {}, passThroughOnException() {}, props: {} } as unknown as ExecutionContext;
+const BASE = 'https://news.example.com';
+const PUBLISHED_AT = () => new Date('2024-06-01T00:00:00Z');
+
+const site = siteRecord({ feedLimit: 2 });
+const posts = {
+  first: postRecord({ title: 'First', content: '<p>First: the body.</p>', published: '2024-01-01', categories: ['Plant'] }),
+  second: postRecord({ title: 'Second', published: '2024-02-01', content: '<p onclick="x()">Second <a href="../media/a.png">a</a></p>' }),
+  third: postRecord({ title: 'Third', content: '<p>Third: the body.</p>', published: '2024-03-01', categories: ['Plant'] }),
+  fourth: postRecord({ title: 'Fourth', content: '<p>Fourth: the body.</p>', published: '2024-04-01', authors: [{ name: 'Anna Berg' }] }),
+  fifth: postRecord({ title: 'Fifth', content: '<p>Fifth: the body.</p>', published: '2024-05-01', categories: ['Board'] }),
+  later: postRecord({ title: 'Later', content: '<p>Later: the body.</p>', published: '2030-01-01T09:00:00Z', categories: ['Plant'] }),
+  hidden: postRecord({ title: 'Hidden', content: '<p>Hidden: the body.</p>', published: '2024-01-02', draft: true }),
+};
+const media = { 'a.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]) };
+
+/** A worker over the bucket, its clocks in the test's hands: the pointer's re-check and "now". */
+function r2Worker(bucket: MemoryBucket, clock: { ms: number; at: Date }) {
+  const data = r2Data({ bucket, now: () => clock.ms, recheckMs: 10_000 });
+  const worker = createWorker({ source: data.source, safeContent: data.safeContent, now: () => clock.at });
+  return {
+    data,
+    async get(path: string) {
+      await data.source.refresh();
+      return worker.fetch(new Request(`${BASE}${path}`), {}, ctx);
+    },
+  };
+}
+
+const bodyReads = (bucket: MemoryBucket) => bucket.gets.filter((key) => key.startsWith('bodies/')).length;
+
+describe('the worker serving data published to R2', () => {
+  it('serves every feed and page with the bytes and validators Node serves, and reads only the bodies a render shows', async () => {
+    const loaded = await dataset({ site, posts, media });
+    const bucket = new MemoryBucket();
+    await publishDataset(loaded, bucket, { now: PUBLISHED_AT });
+    const node = createApp({ dataset: loaded, options: { now: () => new Date('2025-01-01') } });
+    const worker = r2Worker(bucket, { ms: 0, at: new Date('2025-01-01') });
+
+    bucket.reset();
+    const rss = await worker.get('/rss.xml');
+    // The pointer, the index, the one media file; then the two bodies page 1 shows, no more.
+    expect(bucket.gets.filter((key) => !key.startsWith('bodies/'))).toEqual([POINTER_KEY, expect.stringMatching(/^indexes\//), expect.stringMatching(/^media\//)]);
+    expect(bodyReads(bucket)).toBe(2);
+    expect(await rss.text()).toBe(await (await node.request(`${BASE}/rss.xml`)).text());
+
+    for (const path of ['/atom.xml', '/feed.json', '/', '/?page=2', '/rss.xml?page=2', '/categories/plant/rss.xml', '/authors/anna-berg', '/posts/second', '/media/a.png']) {
+      const [fromWorker, fromNode] = await Promise.all([worker.get(path), node.request(`${BASE}${path}`)]);
+      expect(fromWorker.status, path).toBe(200);
+      expect(new Uint8Array(await fromWorker.arrayBuffer()), path).toEqual(new Uint8Array(await fromNode.arrayBuffer()));
+      for (const name of ['content-type', 'etag', 'last-modified', 'link']) expect(fromWorker.headers.get(name), `${path} ${name}`).toBe(fromNode.headers.get(name));
+    }
+    const page = await (await worker.get('/posts/second')).text();
+    expect(page).toContain(`<a href="${BASE}/media/a.png">a</a>`);
+    expect(page).not.toContain('onclick');
+    expect((await worker.get('/posts/hidden')).status).toBe(404);
+    expect((await worker.get('/posts/later')).status).toBe(404);
+  });
+
+  it('keeps the index in the isolate, reads the pointer again only after the interval, and serves a new publish then', async () => {
+    const bucket = new MemoryBucket();
+    await publishDataset(await dataset({ site, posts, media }), bucket, { now: PUBLISHED_AT });
+    const clock = { ms: 0, at: new Date('2025-01-01') };
+    const worker = r2Worker(bucket, clock);
+    expect(await (await worker.get('/posts/fifth')).text()).toContain('Fifth: the body.');
+
+    const changed = await dataset({ site, posts: { ...posts, fifth: { ...posts.fifth, content: '<p>Corrected.</p>' } }, media });
+    bucket.reset();
+    const report = await publishDataset(changed, bucket, { now: PUBLISHED_AT });
+    expect(report.bodies).toEqual({ uploaded: 1, unchanged: 6 });
+    expect(bucket.written).toEqual([expect.stringMatching(/^bodies\//), report.index, POINTER_KEY]);
+
+    bucket.reset();
+    clock.ms = 9_999;
+    expect(await (await worker.get('/posts/fifth')).text()).not.toContain('Corrected.');
+    expect(bucket.gets).toEqual([]);
+    clock.ms = 10_000;
+    expect(await (await worker.get('/posts/fifth')).text()).toContain('<p>Corrected.</p>');
+    // The new index and the one new body; the unchanged bodies and the media file are not read again.
+    expect(bucket.gets).toEqual([POINTER_KEY, report.index, expect.stringMatching(/^media\//), expect.stringMatching(/^bodies\//)]);
+
+    bucket.reset();
+    clock.ms = 20_000;
+    await worker.get('/posts/fifth');
+    expect(bucket.gets).toEqual([POINTER_KEY]);
+  });
+
+  it('shows a scheduled post once it is due, from the same index', async () => {
+    const bucket = new MemoryBucket();
+    await publishDataset(await dataset({ site, posts }), bucket, { now: PUBLISHED_AT });
+    const clock = { ms: 0, at: new Date('2029-12-31T23:59:59Z') };
+    const worker = r2Worker(bucket, clock);
+    expect(await (await worker.get('/rss.xml')).text()).not.toContain('Later');
+    clock.at = new Date('2030-01-01T09:00:00Z');
+    expect(await (await worker.get('/rss.xml')).text()).toContain('<title>Later</title>');
+    expect((await worker.get('/posts/later')).status).toBe(200);
+  });
+
+  it('keeps serving what it read when a re-check fails, and fails loudly on a body nobody prepared', async () => {
+    const bucket = new MemoryBucket();
+    await publishDataset(await dataset({ site, posts }), bucket, { now: PUBLISHED_AT });
+    const clock = { ms: 0, at: new Date('2025-01-01') };
+    const worker = r2Worker(bucket, clock);
+    expect((await worker.get('/rss.xml')).status).toBe(200);
+    bucket.failing.add(POINTER_KEY);
+    clock.ms = 60_000;
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args);
+    try {
+      expect((await worker.get('/atom.xml')).status).toBe(200);
+    } finally {
+      console.error = original;
+    }
+    expect(errors).toHaveLength(1);
+
+    const fresh = r2Data({ bucket: new MemoryBucket() });
+    const prepared = worker.data.source.current().posts.find((post) => post.slug === 'fifth')!;
+    expect(worker.data.safeContent(prepared)).toBe('<p>Fifth: the body.</p>');
+    expect(fresh.source.loaded()).toBe(false);
+    const unprepared = worker.data.source.current().posts.find((post) => post.slug === 'first')!;
+    expect(() => worker.data.safeContent(unprepared)).toThrow('a post reached a feed before its body was read from R2: the route did not prepare it');
+  });
+
+  it('answers 503 until something is published, and 500 without the binding', async () => {
+    const bucket = new MemoryBucket();
+    const request = () => new Request(`${BASE}/rss.xml`);
+    const unbound = await r2Main.fetch(request(), {}, ctx);
+    expect(unbound.status).toBe(500);
+    expect(await unbound.text()).toBe('The site is misconfigured: its data bucket is not bound.\n');
+    const empty = await r2Main.fetch(request(), { PRESSROOM_DATA: bucket, DATA_RECHECK_SECONDS: '0' }, ctx);
+    expect(empty.status).toBe(503);
+    expect(await empty.text()).toBe('Nothing has been published yet: run npm run publish.\n');
+    await publishDataset(await dataset({ site, posts }), bucket, { now: PUBLISHED_AT });
+    expect((await r2Main.fetch(request(), { PRESSROOM_DATA: bucket, DATA_RECHECK_SECONDS: '0' }, ctx)).status).toBe(200);
+  });
+});
