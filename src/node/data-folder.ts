@@ -1,3 +1,6 @@
+// Longer than the house's ~300 lines on purpose: the walk, the identity cache, the refusals and the
+// re-assembly share one invariant (what was read is exactly what the last walk saw), and splitting
+// them would spread that invariant over modules that each hold half of it.
 import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import type { Stats } from 'node:fs';

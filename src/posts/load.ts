@@ -1,3 +1,6 @@
+// Longer than the house's ~300 lines: the per-file steps (parse, resolve, admit) and the cross-file
+// completion are shared by loadDataset and the Node folder reader, and live together so both stay
+// one definition of "valid data".
 import * as v from 'valibot';
 import { DataVersion } from './data-version.ts';
 import { localLinkProblems } from './local-links.ts';
