@@ -24,7 +24,7 @@ import { loadDataDir } from '../src/node/data-folder.ts';
 import { readDataLimits } from '../src/node/data-limits.ts';
 import { normalizeBaseUrl } from '../src/feeds/model.ts';
 import { SITEMAP_PATH } from '../src/feeds/sitemap.ts';
-import { decodeEntities } from '../src/feeds/plain-text.ts';
+import { decodeEntities } from '../src/posts/entities.ts';
 import { sanitizingOncePerPost } from '../src/feeds/sanitize.ts';
 import { createApp } from '../src/http/app.ts';
 import { mediaFilesIn } from '../src/node/media-files.ts';

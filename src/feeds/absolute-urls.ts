@@ -1,4 +1,4 @@
-import { decodeEntities } from './plain-text.ts';
+import { decodeEntities } from '../posts/entities.ts';
 import { srcsetCandidates } from '../posts/srcset.ts';
 
 /** URL-bearing attributes a feed reader would otherwise resolve against its own location, or not at all. */

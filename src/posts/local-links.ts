@@ -2,6 +2,7 @@ import type { Asset } from './load.ts';
 import type { Problem } from './problems.ts';
 import type { Post, Site } from './schema.ts';
 import { srcsetCandidates } from './srcset.ts';
+import { decodeEntities } from './entities.ts';
 
 /**
  * Links and images that point into the site at something it does not serve: a file missing from
@@ -93,17 +94,9 @@ export function urlsInHtml(html: string): string[] {
     // the attribute: a link left unjudged, never a false warning.)
     if (html.lastIndexOf('<', match.index) <= html.lastIndexOf('>', match.index)) continue;
     const [, name = '', dq, sq, bare] = match;
-    const value = decodeAttribute(dq ?? sq ?? bare ?? '');
+    const value = decodeEntities(dq ?? sq ?? bare ?? '');
     if (name.toLowerCase() === 'srcset') urls.push(...srcsetCandidates(value).map((candidate) => candidate.url));
     else urls.push(value);
   }
   return urls;
 }
-
-const decodeAttribute = (value: string) =>
-  value
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;|&apos;/g, "'")
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&amp;/g, '&');

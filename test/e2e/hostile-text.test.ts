@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { renderAtom } from '../../src/feeds/atom.ts';
 import { renderJsonFeed } from '../../src/feeds/json-feed.ts';
 import type { FeedModel } from '../../src/feeds/model.ts';
-import { decodeEntities } from '../../src/feeds/plain-text.ts';
+import { decodeEntities } from '../../src/posts/entities.ts';
 import { renderRss } from '../../src/feeds/rss.ts';
 import { dataset, jsonFeedSchemaErrors, postRecord, pythonWithFeedparser, run, siteRecord, skipped } from '../fixtures.ts';
 import { childrenNamed, NS, only, parseXml, textOf, xmlErrors, type XmlElement } from '../feeds/parse.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decodeEntities, excerpt, htmlToText, textToHtml } from '../../src/feeds/plain-text.ts';
+import { decodeEntities } from '../../src/posts/entities.ts';
+import { excerpt, htmlToText, textToHtml } from '../../src/feeds/plain-text.ts';
 
 describe('decodeEntities', () => {
   it('decodes numeric and common named references', () => {
