@@ -12,7 +12,8 @@ import { mkdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { loadDataDir } from '../src/node/data-folder.ts';
-import { readDataLimits, type DataLimits } from '../src/node/data-limits.ts';
+import type { DataLimits } from '../src/node/data-limits.ts';
+import { dataLimitsOrExit } from './data-limits.ts';
 import { defaultSummary } from '../src/feeds/plain-text.ts';
 import { sanitizeContent } from '../src/feeds/sanitize.ts';
 import { bundleDataset, plural, problemReport } from '../src/posts/index.ts';
@@ -83,11 +84,8 @@ async function writeModule(out: string, text: string): Promise<void> {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const limits = readDataLimits(process.env);
-  for (const problem of limits.problems) console.error(problem);
-  if (limits.problems.length) process.exit(1);
   const built = await buildData({
-    limits: limits.limits,
+    limits: dataLimitsOrExit(),
     dataDir: process.argv[2] ?? process.env.DATA_DIR ?? './data',
     out: process.argv[3] ?? 'src/generated/data.ts',
     serveErrors: process.env.PRESSROOM_SERVE_DATA_ERRORS === '1',

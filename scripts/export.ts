@@ -21,7 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { Hono } from 'hono';
 import { loadDataDir } from '../src/node/data-folder.ts';
-import { readDataLimits } from '../src/node/data-limits.ts';
+import { dataLimitsOrExit } from './data-limits.ts';
 import { normalizeBaseUrl } from '../src/feeds/model.ts';
 import { SITEMAP_PATH } from '../src/feeds/sitemap.ts';
 import { decodeEntities } from '../src/posts/entities.ts';
@@ -244,12 +244,7 @@ async function main(): Promise<void> {
   });
   const dataDir = values.data ?? process.env.DATA_DIR ?? './data';
   // The server's limits, so that the export holds what the server would serve.
-  const limits = readDataLimits(process.env);
-  if (limits.problems.length) {
-    for (const problem of limits.problems) console.error(problem);
-    process.exit(1);
-  }
-  const loaded = await loadDataDir(dataDir, { limits: limits.limits });
+  const loaded = await loadDataDir(dataDir, { limits: dataLimitsOrExit() });
   for (const line of problemReport(loaded.problems, loaded.postFiles)) console.error(line);
   if (!loaded.ok) process.exit(1);
   const siteUrl = values['site-url'] ?? (process.env.SITE_URL || undefined) ?? loaded.dataset.site.url;

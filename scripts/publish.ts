@@ -13,6 +13,7 @@ import { parseArgs } from 'node:util';
 import { defaultSummary } from '../src/feeds/plain-text.ts';
 import { sanitizeContent } from '../src/feeds/sanitize.ts';
 import { loadDataDir } from '../src/node/data-folder.ts';
+import { dataLimitsOrExit } from './data-limits.ts';
 import { plural, problemReport, type Dataset } from '../src/posts/index.ts';
 import {
   INDEX_FORMAT,
@@ -152,7 +153,8 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     process.exit(2);
   }
   const dataDir = positionals[0] ?? process.env.DATA_DIR ?? './data';
-  const result = await loadDataDir(dataDir);
+  // The server's limits, so that what is published is what the server would accept.
+  const result = await loadDataDir(dataDir, { limits: dataLimitsOrExit() });
   for (const line of problemReport(result.problems, result.postFiles)) console.error(line);
   if (!result.ok) process.exit(1);
   console.log(`${dataDir}: ${plural(result.dataset.posts.length, 'post')}, ${plural(result.dataset.assets.size, 'media file')}, version ${result.dataset.version}`);
