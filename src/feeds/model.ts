@@ -1,4 +1,4 @@
-import type { Author, Dataset, Post, Site } from '../posts/index.ts';
+import { newestFirst, type Author, type Dataset, type Post, type Site } from '../posts/index.ts';
 import { absoluteUrl, absoluteUrlsInHtml } from './absolute-urls.ts';
 import { pageCount, pageNeighbours, pageQuery, pageSlice, type PageRelation } from './paging.ts';
 import { defaultSummary } from './plain-text.ts';
@@ -121,6 +121,31 @@ export class PublishedPosts {
 
   constructor(dataset: Pick<Dataset, 'posts'>) {
     this.#candidates = dataset.posts.filter((post) => !post.draft);
+  }
+
+  /** Every post but drafts, scheduled ones included, newest first. */
+  get candidates(): readonly Post[] {
+    return this.#candidates;
+  }
+
+  /**
+   * These posts with `removed` taken out and `added` put in their places: what the constructor gives
+   * for the changed data, in one merge instead of a filter and a sort, and nothing new when neither
+   * touches them. Drafts in `added` are left out, as the constructor leaves them.
+   */
+  changed(removed: Iterable<Post>, added: Iterable<Post>): PublishedPosts {
+    const gone = new Set(removed);
+    const fresh = [...added].filter((post) => !post.draft).sort(newestFirst);
+    if (!fresh.length && !this.#candidates.some((post) => gone.has(post))) return this;
+    const merged: Post[] = [];
+    let next = 0;
+    for (const post of this.#candidates) {
+      if (gone.size && gone.has(post)) continue;
+      while (next < fresh.length && newestFirst(fresh[next]!, post) < 0) merged.push(fresh[next++]!);
+      merged.push(post);
+    }
+    while (next < fresh.length) merged.push(fresh[next++]!);
+    return new PublishedPosts({ posts: merged });
   }
 
   /** How many posts are visible at `now`: the key that changes when a scheduled post becomes due. */

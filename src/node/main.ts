@@ -2,6 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { sanitizingOncePerPost } from '../feeds/sanitize.ts';
 import { createApp } from '../http/app.ts';
 import { PreparedPolls } from '../http/poll.ts';
+import { indexOf } from '../http/snapshot.ts';
 import { plural, problemReport, type Problem } from '../posts/index.ts';
 import { listenFailure } from './client-errors.ts';
 import { nodeCompressors } from './compression.ts';
@@ -35,11 +36,17 @@ const first = await load();
 report(first.problems, first.postFiles);
 if (!first.ok) process.exit(1);
 
-const source = new ReloadingSource(first.dataset, async () => {
-  const result = await load();
-  report(result.problems, result.postFiles);
-  return result;
-});
+// Built now rather than by the first request; each new version's is derived from it before the swap.
+indexOf(first.dataset);
+const source = new ReloadingSource(
+  first.dataset,
+  async () => {
+    const result = await load();
+    report(result.problems, result.postFiles);
+    return result;
+  },
+  { prepare: (next, previous) => void indexOf(next, previous) },
+);
 const reload = async (why: string) => {
   const wasDegraded = source.health().status === 'degraded';
   const outcome = await source.reload();

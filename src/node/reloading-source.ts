@@ -3,6 +3,14 @@ import type { Dataset, LoadResult, Problem } from '../posts/index.ts';
 
 export type Loader = () => Promise<LoadResult>;
 
+export interface ReloadingSourceOptions {
+  /**
+   * Work a new version needs before it serves, done before the swap so no request waits for it: the
+   * server builds the new version's index from the served one's (see `indexOf`).
+   */
+  prepare?: (next: Dataset, previous: Dataset) => void;
+}
+
 /**
  * The data a running server serves, replaced only by a newer version that validated whole. An edit
  * that breaks the data (half-saved JSON, a schema error, a duplicate slug) leaves the last good version
@@ -14,11 +22,15 @@ export class ReloadingSource implements DataSource {
   #loading: Promise<ReloadOutcome> | undefined;
   #again = false;
 
+  readonly #prepare: ReloadingSourceOptions['prepare'];
+
   constructor(
     initial: Dataset,
     private readonly load: Loader,
+    options: ReloadingSourceOptions = {},
   ) {
     this.#dataset = initial;
+    this.#prepare = options.prepare;
   }
 
   current(): Dataset {
@@ -69,7 +81,10 @@ export class ReloadingSource implements DataSource {
     }
     this.#problems = [];
     const changed = result.dataset.version !== this.#dataset.version;
-    if (changed) this.#dataset = result.dataset;
+    if (changed) {
+      this.#prepare?.(result.dataset, this.#dataset);
+      this.#dataset = result.dataset;
+    }
     return { swapped: changed, problems: result.problems };
   }
 }
