@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { DataVersion } from '../posts/data-version.ts';
 import { measureHtml } from '../posts/html-limits.ts';
+import { judgeLocalLinks, postLocalLinks, siteLocalLinks, siteUrlOf, type LocalLink } from '../posts/local-links.ts';
 import { mediaTypeOf } from '../posts/media-types.ts';
 import {
   PostSchema,
@@ -14,6 +14,7 @@ import {
   admitPost,
   completeDataset,
   newPostIndex,
+  newestFirst,
   parseRecord,
   resolvePost,
   withHtmlContent,
@@ -77,6 +78,10 @@ interface Entry {
   post?: Post;
   resolveProblems?: Problem[];
   resolvedAt?: number;
+  /** The post this file has in the order and in the slug and id claims, as of the last assembly. */
+  placed?: Post;
+  /** Its links into the data, found once per post and site address, judged at every assembly. */
+  links?: { post: Post; siteUrl: string | undefined; found: LocalLink[] | undefined };
 }
 
 interface Changes {
@@ -117,6 +122,15 @@ export class DataFolder {
   #assetsGeneration = -1;
   #assets: Map<string, Asset> = new Map();
   #last: FolderLoadResult | undefined;
+  /** Which post files claim each slug and id: a duplicate is known without a pass over every post. */
+  readonly #slugClaims = new Map<string, string | Set<string>>();
+  readonly #idClaims = new Map<string, string | Set<string>>();
+  /** Slugs and ids claimed by more than one file. */
+  #conflicts = 0;
+  /** Every placed post, newest first: patched with what changed rather than sorted again. */
+  #order: readonly Post[] = [];
+  /** Posts placed by files since changed or gone: taken out of the order at the next assembly. */
+  #displaced: Post[] = [];
   #dirty = true;
   #busy: Promise<unknown> = Promise.resolve();
   #sliceStart = 0;
@@ -387,6 +401,7 @@ export class DataFolder {
     const gone = (rel: string) => {
       const entry = this.#entries.get(rel);
       if (!entry) return;
+      this.#release(entry);
       this.#entries.delete(rel);
       if (entry.kind === 'media') this.#mediaGeneration++;
       this.#sortedRels = undefined;
@@ -413,6 +428,7 @@ export class DataFolder {
       if (entry?.identity === found.identity) continue;
       const next = found.type === 'refused' ? this.#refused(rel, found) : this.#read(rel, found);
       if (!entry) this.#sortedRels = undefined;
+      else this.#release(entry);
       if (next.kind === 'media' || entry?.kind === 'media') this.#mediaGeneration++;
       this.#entries.set(rel, next);
       this.#dirty = true;
@@ -424,7 +440,11 @@ export class DataFolder {
     if (!this.#folders.has(rel)) return;
     this.#folders.delete(rel);
     this.#dirty = true;
-    for (const known of [...this.#entries.keys()]) if (known.startsWith(`${rel}/`)) this.#entries.delete(known);
+    for (const [known, entry] of [...this.#entries]) {
+      if (!known.startsWith(`${rel}/`)) continue;
+      this.#release(entry);
+      this.#entries.delete(known);
+    }
     for (const known of [...this.#folders.keys()]) if (known.startsWith(`${rel}/`)) this.#folders.delete(known);
     this.#sortedRels = undefined;
     this.#mediaGeneration++;
@@ -494,16 +514,12 @@ export class DataFolder {
       this.#assetsGeneration = this.#mediaGeneration;
     }
     const siteEntry = this.#entries.get('site.json');
-    const problems: Problem[] = [];
-    if (siteEntry) problems.push(...siteEntry.problems);
-    // Gone, or a link to nothing: its warning alone would leave the refusal unexplained.
-    if (!siteEntry?.site && !siteEntry?.problems.some((p) => p.severity === 'error')) {
-      problems.push({ file: this.#shown('site.json'), message: 'cannot be read (it does not exist)', severity: 'error' });
-    }
+    const problems = this.#siteProblems(siteEntry);
 
-    const posts: Post[] = [];
-    const seen = newPostIndex();
-    const version = new DataVersion(() => createHash('sha256'));
+    // One pass in name order: each file's own problems, its post placed and its slug and id claimed
+    // when it changed, and the version, whose hash takes each file's digest in the same order.
+    const version = createHash('sha256');
+    const added: Post[] = [];
     let newest = 0;
     let postFiles = 0;
     let i = 0;
@@ -512,7 +528,7 @@ export class DataFolder {
       const entry = this.#entries.get(rel);
       if (!entry) continue;
       // Ignored and refused files have no digest: they are not data, and their problems say so.
-      if (entry.digest) version.addDigest(rel, entry.digest);
+      if (entry.digest) version.update(`${rel}\u0000${entry.digest}\u0000`);
       if (entry.mtimeMs > newest) newest = entry.mtimeMs;
       if (entry.kind === 'site') continue;
       if (entry.problems.length) problems.push(...entry.problems);
@@ -520,20 +536,114 @@ export class DataFolder {
       postFiles++;
       const post = this.#resolved(entry);
       if (entry.resolveProblems?.length) problems.push(...entry.resolveProblems);
-      if (post && admitPost(post, seen, problems)) posts.push(post);
+      if (entry.placed !== post) this.#place(entry, post, added);
     }
     for (const mtimeMs of this.#folders.values()) if (mtimeMs > newest) newest = mtimeMs;
+    this.#order = withChanges(this.#order, this.#displaced, added);
+    this.#displaced = [];
+    // Two files claim one slug or id: which keeps it is decided in name order, as a fresh load decides.
+    if (this.#conflicts) return { ...(await this.#assembleWithConflicts(rels, siteEntry)), postFiles };
 
+    const site = siteEntry?.site;
+    const valid = site !== undefined && !problems.some((p) => p.severity === 'error');
+    const localLinks = valid ? await this.#localLinkProblems(rels, site) : [];
     const result = await completeDataset({
-      site: siteEntry?.site,
+      site,
       siteFile: this.#shown('site.json'),
-      posts,
+      posts: [...this.#order],
+      sorted: true,
       assets: this.#assets,
       problems,
-      version: () => version.digest(),
+      version: async () => version.digest('hex').slice(0, 16),
       modified: newest > 0 ? new Date(Math.floor(newest)) : undefined,
+      localLinks: () => localLinks,
     });
     return { ...result, postFiles };
+  }
+
+  /** Every problem in name order, slugs and ids admitted file by file: the verdict is an error. */
+  async #assembleWithConflicts(rels: readonly string[], siteEntry: Entry | undefined): Promise<LoadResult> {
+    const problems = this.#siteProblems(siteEntry);
+    const seen = newPostIndex();
+    let i = 0;
+    for (const rel of rels) {
+      if (++i % 1024 === 0) await this.#pause();
+      const entry = this.#entries.get(rel);
+      if (!entry || entry.kind === 'site') continue;
+      if (entry.problems.length) problems.push(...entry.problems);
+      if (entry.kind !== 'post') continue;
+      if (entry.resolveProblems?.length) problems.push(...entry.resolveProblems);
+      if (entry.placed) admitPost(entry.placed, seen, problems);
+    }
+    return { ok: false, problems };
+  }
+
+  #siteProblems(siteEntry: Entry | undefined): Problem[] {
+    const problems = [...(siteEntry?.problems ?? [])];
+    // Gone, or a link to nothing: its warning alone would leave the refusal unexplained.
+    if (!siteEntry?.site && !siteEntry?.problems.some((p) => p.severity === 'error')) {
+      problems.push({ file: this.#shown('site.json'), message: 'cannot be read (it does not exist)', severity: 'error' });
+    }
+    return problems;
+  }
+
+  /** Takes the entry's post out of the order and its claims back (the file changed, or is gone). */
+  #release(entry: Entry): void {
+    const post = entry.placed;
+    if (!post) return;
+    this.#unclaim(this.#slugClaims, post.slug, entry.rel);
+    if (post.id !== undefined) this.#unclaim(this.#idClaims, post.id, entry.rel);
+    this.#displaced.push(post);
+    delete entry.placed;
+  }
+
+  #place(entry: Entry, post: Post | undefined, added: Post[]): void {
+    this.#release(entry);
+    if (!post) return;
+    this.#claim(this.#slugClaims, post.slug, entry.rel);
+    if (post.id !== undefined) this.#claim(this.#idClaims, post.id, entry.rel);
+    entry.placed = post;
+    added.push(post);
+  }
+
+  #claim(claims: Map<string, string | Set<string>>, key: string, rel: string): void {
+    const owners = claims.get(key);
+    if (owners === undefined) claims.set(key, rel);
+    else if (typeof owners === 'string') {
+      claims.set(key, new Set([owners, rel]));
+      this.#conflicts++;
+    } else owners.add(rel);
+  }
+
+  #unclaim(claims: Map<string, string | Set<string>>, key: string, rel: string): void {
+    const owners = claims.get(key);
+    if (owners === rel) claims.delete(key);
+    else if (owners instanceof Set && owners.delete(rel) && owners.size === 1) {
+      claims.set(key, owners.values().next().value as string);
+      this.#conflicts--;
+    }
+  }
+
+  /**
+   * The local-link warnings, in name order: each post's links are found once per post object (the
+   * costly part: its HTML searched, each URL parsed) and judged again against this version's slugs and
+   * media, so a post that a deleted post's link pointed at, or a media file gone, is still noticed.
+   */
+  async #localLinkProblems(rels: readonly string[], site: Site): Promise<Problem[]> {
+    const siteUrl = siteUrlOf(site);
+    const links = siteLocalLinks(site, this.#shown('site.json'));
+    let i = 0;
+    for (const rel of rels) {
+      if (++i % 1024 === 0) await this.#pause();
+      const entry = this.#entries.get(rel);
+      const post = entry?.placed;
+      if (!post) continue;
+      if (entry.links?.post !== post || entry.links.siteUrl !== site.url) {
+        entry.links = { post, siteUrl: site.url, found: postLocalLinks(post, siteUrl) };
+      }
+      if (entry.links.found) links.push(...entry.links.found);
+    }
+    return judgeLocalLinks(links, { has: (slug) => this.#slugClaims.has(slug) }, this.#assets);
   }
 
   /** The entry's post, reused while neither the file nor (for a post that names media) the media changed. */
@@ -573,6 +683,22 @@ export class DataFolder {
  */
 export function loadDataDir(dir: string, options: DataFolderOptions = {}): Promise<FolderLoadResult> {
   return new DataFolder(dir, options).load();
+}
+
+/** `order` (newest first) without `removed` and with `added`, by one merge; the same array when neither has any. */
+function withChanges(order: readonly Post[], removed: readonly Post[], added: Post[]): readonly Post[] {
+  if (!removed.length && !added.length) return order;
+  const gone = new Set(removed);
+  added.sort(newestFirst);
+  const merged: Post[] = [];
+  let next = 0;
+  for (const post of order) {
+    if (gone.size && gone.has(post)) continue;
+    while (next < added.length && newestFirst(added[next]!, post) < 0) merged.push(added[next++]!);
+    merged.push(post);
+  }
+  while (next < added.length) merged.push(added[next++]!);
+  return merged;
 }
 
 /** Reads a file that was a regular file when looked at, refusing anything else it became meanwhile. */

@@ -133,6 +133,10 @@ export interface ReadDataset {
   /** Asked for only when the data is valid. */
   version: () => Promise<string>;
   modified?: Date | undefined;
+  /** The posts are newest first already (a reader that keeps the order between loads). */
+  sorted?: boolean;
+  /** The local-link warnings, when the reader keeps what it found in each post between loads. */
+  localLinks?: () => Problem[];
 }
 
 /**
@@ -144,8 +148,8 @@ export async function completeDataset(read: ReadDataset): Promise<LoadResult> {
   const { site, posts, assets, problems } = read;
   if (!site || problems.some((p) => p.severity === 'error')) return { ok: false, problems };
   // Only once every post loaded: a link to a post that failed would otherwise read as a link to nothing.
-  problems.push(...localLinkProblems({ site, siteFile: read.siteFile, posts, assets }));
-  posts.sort(newestFirst);
+  problems.push(...(read.localLinks ? read.localLinks() : localLinkProblems({ site, siteFile: read.siteFile, posts, assets })));
+  if (!read.sorted) posts.sort(newestFirst);
   const version = await read.version();
   const warnings = problems.filter((p) => p.severity === 'warning');
   const modified = read.modified;
