@@ -117,7 +117,7 @@ export const feedUrlsAt = (baseUrl: string, scopePath: string, page = 1, limit?:
  * post appears as soon as its time comes, with no reload.
  */
 export class PublishedPosts {
-  readonly #candidates: readonly Post[];
+  #candidates: readonly Post[];
 
   constructor(dataset: Pick<Dataset, 'posts'>) {
     this.#candidates = dataset.posts.filter((post) => !post.draft);
@@ -134,18 +134,12 @@ export class PublishedPosts {
    * touches them. Drafts in `added` are left out, as the constructor leaves them.
    */
   changed(removed: Iterable<Post>, added: Iterable<Post>): PublishedPosts {
-    const gone = new Set(removed);
-    const fresh = [...added].filter((post) => !post.draft).sort(newestFirst);
-    if (!fresh.length && !this.#candidates.some((post) => gone.has(post))) return this;
-    const merged: Post[] = [];
-    let next = 0;
-    for (const post of this.#candidates) {
-      if (gone.size && gone.has(post)) continue;
-      while (next < fresh.length && newestFirst(fresh[next]!, post) < 0) merged.push(fresh[next++]!);
-      merged.push(post);
-    }
-    while (next < fresh.length) merged.push(fresh[next++]!);
-    return new PublishedPosts({ posts: merged });
+    const next = withChanges(this.#candidates, [...removed], [...added].filter((post) => !post.draft));
+    if (next === this.#candidates) return this;
+    // Drafts are out already: no second pass to filter them.
+    const published = new PublishedPosts({ posts: [] });
+    published.#candidates = next;
+    return published;
   }
 
   /** How many posts are visible at `now`: the key that changes when a scheduled post becomes due. */
@@ -174,6 +168,62 @@ export class PublishedPosts {
     }
     return low;
   }
+}
+
+/**
+ * `order` (newest first, as `newestFirst` sorts) without `removed` and with `added` in their places:
+ * a new array, or `order` itself when nothing in it changes. A few changes are spliced in at the places
+ * a binary search finds (copies done natively, however long the list); many are merged in one pass.
+ */
+export function withChanges(order: readonly Post[], removed: readonly Post[], added: readonly Post[]): readonly Post[] {
+  const fresh = [...added].sort(newestFirst);
+  if (removed.length + fresh.length > SPLICED_CHANGES) return merged(order, new Set(removed), fresh);
+  let next: Post[] | undefined;
+  for (const post of removed) {
+    const at = positionOf(next ?? order, post);
+    if (at < 0) continue;
+    next ??= order.slice();
+    next.splice(at, 1);
+  }
+  if (!fresh.length) return next ?? order;
+  next ??= order.slice();
+  for (const post of fresh) next.splice(insertionPoint(next, post), 0, post);
+  return next;
+}
+
+/** Past this many changes, one merge over the whole list beats a splice each. */
+const SPLICED_CHANGES = 64;
+
+/** The first place where `post` sorts no earlier than what is there. */
+function insertionPoint(order: readonly Post[], post: Post): number {
+  let low = 0;
+  let high = order.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (newestFirst(order[middle]!, post) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Where `post` itself is, or -1; posts that sort alike (two files with one slug) are told apart by identity. */
+function positionOf(order: readonly Post[], post: Post): number {
+  for (let at = insertionPoint(order, post); at < order.length && newestFirst(order[at]!, post) === 0; at++) {
+    if (order[at] === post) return at;
+  }
+  return -1;
+}
+
+function merged(order: readonly Post[], gone: ReadonlySet<Post>, fresh: readonly Post[]): Post[] {
+  const out: Post[] = [];
+  let next = 0;
+  for (const post of order) {
+    if (gone.has(post)) continue;
+    while (next < fresh.length && newestFirst(fresh[next]!, post) < 0) out.push(fresh[next++]!);
+    out.push(post);
+  }
+  while (next < fresh.length) out.push(fresh[next++]!);
+  return out;
 }
 
 /** Which posts a feed covers and what it is called: the whole newsroom, or a category or author. */

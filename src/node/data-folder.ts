@@ -6,7 +6,7 @@ import * as nodeFs from 'node:fs';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { measureHtml } from '../posts/html-limits.ts';
-import { judgeLocalLinks, postLocalLinks, siteLocalLinks, siteUrlOf, type LocalLink } from '../posts/local-links.ts';
+import { judgeLocalLinks, linkedSlug, postLocalLinks, siteLocalLinks, siteUrlOf, type LocalLink } from '../posts/local-links.ts';
 import { mediaTypeOf } from '../posts/media-types.ts';
 import {
   PostSchema,
@@ -14,7 +14,6 @@ import {
   admitPost,
   completeDataset,
   newPostIndex,
-  newestFirst,
   parseRecord,
   resolvePost,
   withHtmlContent,
@@ -25,6 +24,7 @@ import {
   type Problem,
   type Site,
 } from '../posts/index.ts';
+import { withChanges } from '../feeds/model.ts';
 import { DEFAULT_DATA_LIMITS, LIMIT_SETTINGS, type DataLimits } from './data-limits.ts';
 
 /** The file-system calls the folder makes: node:fs, or a stand-in in tests (errors root cannot cause). */
@@ -80,7 +80,7 @@ interface Entry {
   resolvedAt?: number;
   /** The post this file has in the order and in the slug and id claims, as of the last assembly. */
   placed?: Post;
-  /** Its links into the data, found once per post and site address, judged at every assembly. */
+  /** Its links into the data, found once per post and site address. */
   links?: { post: Post; siteUrl: string | undefined; found: LocalLink[] | undefined };
 }
 
@@ -131,6 +131,14 @@ export class DataFolder {
   #order: readonly Post[] = [];
   /** Posts placed by files since changed or gone: taken out of the order at the next assembly. */
   #displaced: Post[] = [];
+  /** Each post file's local-link warnings, where it has any, as last judged. */
+  readonly #linkWarnings = new Map<string, Problem[]>();
+  #linkWarningRels: string[] | undefined;
+  /** Post files that link to `/posts/<slug>`, by slug: judged again when that slug comes or goes. */
+  readonly #linkersOf = new Map<string, Set<string>>();
+  /** Post files whose links are to be judged again; all of them when `#linksJudged` no longer matches. */
+  readonly #linksStale = new Set<string>();
+  #linksJudged: { site: Site; assets: ReadonlyMap<string, Asset> } | undefined;
   #dirty = true;
   #busy: Promise<unknown> = Promise.resolve();
   #sliceStart = 0;
@@ -591,59 +599,106 @@ export class DataFolder {
   #release(entry: Entry): void {
     const post = entry.placed;
     if (!post) return;
-    this.#unclaim(this.#slugClaims, post.slug, entry.rel);
+    if (this.#unclaim(this.#slugClaims, post.slug, entry.rel)) this.#slugCameOrWent(post.slug);
     if (post.id !== undefined) this.#unclaim(this.#idClaims, post.id, entry.rel);
     this.#displaced.push(post);
     delete entry.placed;
+    this.#forgetLinks(entry);
   }
 
   #place(entry: Entry, post: Post | undefined, added: Post[]): void {
     this.#release(entry);
     if (!post) return;
-    this.#claim(this.#slugClaims, post.slug, entry.rel);
+    if (this.#claim(this.#slugClaims, post.slug, entry.rel)) this.#slugCameOrWent(post.slug);
     if (post.id !== undefined) this.#claim(this.#idClaims, post.id, entry.rel);
     entry.placed = post;
     added.push(post);
+    this.#linksStale.add(entry.rel);
   }
 
-  #claim(claims: Map<string, string | Set<string>>, key: string, rel: string): void {
+  /** Claims `key` for `rel`; true when no file claimed it before. */
+  #claim(claims: Map<string, string | Set<string>>, key: string, rel: string): boolean {
     const owners = claims.get(key);
-    if (owners === undefined) claims.set(key, rel);
-    else if (typeof owners === 'string') {
+    if (owners === undefined) {
+      claims.set(key, rel);
+      return true;
+    }
+    if (typeof owners === 'string') {
       claims.set(key, new Set([owners, rel]));
       this.#conflicts++;
     } else owners.add(rel);
+    return false;
   }
 
-  #unclaim(claims: Map<string, string | Set<string>>, key: string, rel: string): void {
+  /** Gives `key` back for `rel`; true when no file claims it any more. */
+  #unclaim(claims: Map<string, string | Set<string>>, key: string, rel: string): boolean {
     const owners = claims.get(key);
-    if (owners === rel) claims.delete(key);
-    else if (owners instanceof Set && owners.delete(rel) && owners.size === 1) {
+    if (owners === rel) return claims.delete(key);
+    if (owners instanceof Set && owners.delete(rel) && owners.size === 1) {
       claims.set(key, owners.values().next().value as string);
       this.#conflicts--;
     }
+    return false;
+  }
+
+  /** A link to `/posts/<slug>` is missing or not depending on this alone. */
+  #slugCameOrWent(slug: string): void {
+    for (const rel of this.#linkersOf.get(slug) ?? []) this.#linksStale.add(rel);
+  }
+
+  #forgetLinks(entry: Entry): void {
+    for (const link of entry.links?.found ?? []) {
+      const slug = linkedSlug(link.path);
+      const linkers = slug === undefined ? undefined : this.#linkersOf.get(slug);
+      if (!linkers) continue;
+      linkers.delete(entry.rel);
+      if (!linkers.size) this.#linkersOf.delete(slug!);
+    }
+    delete entry.links;
+    if (this.#linkWarnings.delete(entry.rel)) this.#linkWarningRels = undefined;
   }
 
   /**
-   * The local-link warnings, in name order: each post's links are found once per post object (the
-   * costly part: its HTML searched, each URL parsed) and judged again against this version's slugs and
-   * media, so a post that a deleted post's link pointed at, or a media file gone, is still noticed.
+   * The local-link warnings, in name order. Each post's links are found once per post object (the
+   * costly part: its HTML searched, each URL parsed) and judged when the post changes or a slug it
+   * links to comes or goes; everything is judged again when the site or the media change.
    */
   async #localLinkProblems(rels: readonly string[], site: Site): Promise<Problem[]> {
     const siteUrl = siteUrlOf(site);
-    const links = siteLocalLinks(site, this.#shown('site.json'));
-    let i = 0;
-    for (const rel of rels) {
-      if (++i % 1024 === 0) await this.#pause();
+    const slugs = { has: (slug: string) => this.#slugClaims.has(slug) };
+    const everything = this.#linksJudged?.site !== site || this.#linksJudged.assets !== this.#assets;
+    const judge = (rel: string) => {
       const entry = this.#entries.get(rel);
       const post = entry?.placed;
-      if (!post) continue;
+      if (!post) return;
       if (entry.links?.post !== post || entry.links.siteUrl !== site.url) {
+        this.#forgetLinks(entry);
         entry.links = { post, siteUrl: site.url, found: postLocalLinks(post, siteUrl) };
+        for (const link of entry.links.found ?? []) {
+          const slug = linkedSlug(link.path);
+          if (slug === undefined) continue;
+          const linkers = this.#linkersOf.get(slug);
+          if (linkers) linkers.add(rel);
+          else this.#linkersOf.set(slug, new Set([rel]));
+        }
       }
-      if (entry.links.found) links.push(...entry.links.found);
+      const warnings = entry.links.found ? judgeLocalLinks(entry.links.found, slugs, this.#assets) : [];
+      const had = this.#linkWarnings.has(rel);
+      if (warnings.length) this.#linkWarnings.set(rel, warnings);
+      else this.#linkWarnings.delete(rel);
+      if (had !== warnings.length > 0) this.#linkWarningRels = undefined;
+    };
+    let i = 0;
+    for (const rel of everything ? rels : this.#linksStale) {
+      if (++i % 256 === 0) await this.#pause();
+      judge(rel);
     }
-    return judgeLocalLinks(links, { has: (slug) => this.#slugClaims.has(slug) }, this.#assets);
+    this.#linksStale.clear();
+    this.#linksJudged = { site, assets: this.#assets };
+    this.#linkWarningRels ??= [...this.#linkWarnings.keys()].sort();
+    const problems = judgeLocalLinks(siteLocalLinks(site, this.#shown('site.json')), slugs, this.#assets);
+    for (const rel of this.#linkWarningRels) problems.push(...(this.#linkWarnings.get(rel) ?? []));
+    return problems;
   }
 
   /** The entry's post, reused while neither the file nor (for a post that names media) the media changed. */
@@ -683,22 +738,6 @@ export class DataFolder {
  */
 export function loadDataDir(dir: string, options: DataFolderOptions = {}): Promise<FolderLoadResult> {
   return new DataFolder(dir, options).load();
-}
-
-/** `order` (newest first) without `removed` and with `added`, by one merge; the same array when neither has any. */
-function withChanges(order: readonly Post[], removed: readonly Post[], added: Post[]): readonly Post[] {
-  if (!removed.length && !added.length) return order;
-  const gone = new Set(removed);
-  added.sort(newestFirst);
-  const merged: Post[] = [];
-  let next = 0;
-  for (const post of order) {
-    if (gone.size && gone.has(post)) continue;
-    while (next < added.length && newestFirst(added[next]!, post) < 0) merged.push(added[next++]!);
-    merged.push(post);
-  }
-  while (next < added.length) merged.push(added[next++]!);
-  return merged;
 }
 
 /** Reads a file that was a regular file when looked at, refusing anything else it became meanwhile. */

@@ -107,9 +107,14 @@ function sitePath(url: string, base: string, siteUrl: URL | undefined): string |
 
 function whatIsMissing(path: string, slugs: { has: (slug: string) => boolean }, assets: ReadonlyMap<string, Asset>): string | undefined {
   if (path.startsWith('/media/')) return assets.has(decodePath(path)) ? undefined : 'no file under media/';
-  if (path.startsWith('/posts/')) return slugs.has(path.slice('/posts/'.length).replace(/\/$/, '')) ? undefined : 'no post';
+  const slug = linkedSlug(path);
+  if (slug !== undefined) return slugs.has(slug) ? undefined : 'no post';
   return undefined;
 }
+
+/** The slug a `/posts/…` path names: whether it is missing changes only when that slug comes or goes. */
+export const linkedSlug = (path: string): string | undefined =>
+  path.startsWith('/posts/') ? path.slice('/posts/'.length).replace(/\/$/, '') : undefined;
 
 /** `/media/a%20b.png` names the file `media/a b.png`; a stray `%` names a file with a `%` in it. */
 function decodePath(pathname: string): string {
