@@ -86,6 +86,27 @@ describe('DataFolder reloads', () => {
     await Promise.all(dirs.map(removeDir));
   });
 
+  it('judge a link to a post again when the post it names comes, goes or takes the slug', async () => {
+    const dir = await makeDataDir({ posts: { a: postRecord({ content: '<p><a href="/posts/b">B</a></p>' }) } });
+    dirs.push(dir);
+    const folder = new DataFolder(dir, { cwd: dir });
+    const warnings = async (...changed: string[]) => {
+      folder.changed(changed.map((name) => path.join(dir, 'posts', `${name}.json`)));
+      const result = await folder.load();
+      return result.ok ? result.dataset.warnings.map((w) => `${w.file}: ${w.message}`) : ['not ok'];
+    };
+    const missing = 'posts/a.json: "/posts/b" resolves to /posts/b, which is no post';
+    expect(await warnings()).toEqual([missing]);
+    await writeFile(path.join(dir, 'posts', 'b.json'), text({ title: 'First', published: '2024-01-01', draft: false, slug: undefined, id: undefined, categories: undefined, link: undefined, image: undefined }));
+    expect(await warnings('b')).toEqual([]);
+    await writeFile(path.join(dir, 'posts', 'b.json'), text({ title: 'First', published: '2024-01-01', draft: false, slug: 'other', id: undefined, categories: undefined, link: undefined, image: undefined }));
+    expect(await warnings('b')).toEqual([missing]);
+    await writeFile(path.join(dir, 'posts', 'c.json'), `${JSON.stringify(postRecord({ slug: 'b' }))}\n`);
+    expect(await warnings('c')).toEqual([]);
+    await rm(path.join(dir, 'posts', 'c.json'));
+    expect(await warnings('c')).toEqual([missing]);
+  });
+
   it('say what a fresh load says, edit after edit, whether told which files changed or scanning', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(fc.array(edit, { minLength: 1, maxLength: 3 }), { minLength: 1, maxLength: 6 }), fc.boolean(), async (steps, scanning) => {
