@@ -46,6 +46,8 @@ export type FolderLoadResult = LoadResult & { postFiles: number };
 
 /** Thrown inside a scan to stop it when a load is waiting. */
 const SCAN_GIVEN_WAY = Symbol('scan given way to a load');
+/** Files per block of the version's input: a changed file costs writing one block's lines again. */
+const VERSION_BLOCK = 1024;
 /** Folders below `posts/` or `media/` deeper than this are refused: the walk is bounded whatever the disk holds. */
 const MAX_FOLDER_DEPTH = 64;
 const O_READ = nodeFs.constants.O_RDONLY | (nodeFs.constants.O_NONBLOCK ?? 0) | (nodeFs.constants.O_NOFOLLOW ?? 0);
@@ -129,6 +131,17 @@ export class DataFolder {
   #conflicts = 0;
   /** Every placed post, newest first: patched with what changed rather than sorted again. */
   #order: readonly Post[] = [];
+  /** Files added, changed or gone since the last assembly: what it looks at, unless the media changed. */
+  readonly #touched = new Set<string>();
+  /** Files with problems of their own or from resolving their post, and those in name order. */
+  readonly #troubled = new Set<string>();
+  #troubledRels: string[] | undefined;
+  #postFiles = 0;
+  /** The newest modification time among the files; looked for again when the file that had it changed. */
+  #newest = 0;
+  #newestGone = false;
+  /** The version's input, `name NUL digest NUL` per file in name order, in blocks of `VERSION_BLOCK` files. */
+  #versionBlocks: (Buffer | undefined)[] = [];
   /** Posts placed by files since changed or gone: taken out of the order at the next assembly. */
   #displaced: Post[] = [];
   /** Each post file's local-link warnings, where it has any, as last judged. */
@@ -406,15 +419,7 @@ export class DataFolder {
         this.#dirty = true;
       }
     }
-    const gone = (rel: string) => {
-      const entry = this.#entries.get(rel);
-      if (!entry) return;
-      this.#release(entry);
-      this.#entries.delete(rel);
-      if (entry.kind === 'media') this.#mediaGeneration++;
-      this.#sortedRels = undefined;
-      this.#dirty = true;
-    };
+    const gone = (rel: string) => this.#replace(rel, undefined);
     if (changes.walked.length) {
       for (const rel of [...this.#entries.keys()]) {
         if (!changes.found.has(rel) && isBelowAny(rel, changes.walked, changes.full)) gone(rel);
@@ -434,25 +439,50 @@ export class DataFolder {
       }
       const entry = this.#entries.get(rel);
       if (entry?.identity === found.identity) continue;
-      const next = found.type === 'refused' ? this.#refused(rel, found) : this.#read(rel, found);
-      if (!entry) this.#sortedRels = undefined;
-      else this.#release(entry);
-      if (next.kind === 'media' || entry?.kind === 'media') this.#mediaGeneration++;
-      this.#entries.set(rel, next);
-      this.#dirty = true;
+      this.#replace(rel, found.type === 'refused' ? this.#refused(rel, found) : this.#read(rel, found));
       await this.#pause();
     }
+  }
+
+  /** Puts `next` where `rel`'s entry was, or nothing: what is kept between assemblies hears of it here. */
+  #replace(rel: string, next: Entry | undefined): void {
+    const entry = this.#entries.get(rel);
+    if (!entry && !next) return;
+    if (entry) {
+      this.#release(entry);
+      if (entry.kind === 'post') this.#postFiles--;
+      if (entry.mtimeMs >= this.#newest) this.#newestGone = true;
+    }
+    if (next) {
+      this.#entries.set(rel, next);
+      if (next.kind === 'post') this.#postFiles++;
+      this.#newest = Math.max(this.#newest, next.mtimeMs);
+    } else this.#entries.delete(rel);
+    if (!entry || !next) this.#sortedRels = undefined;
+    else this.#versionBlocks[this.#blockOf(rel)] = undefined;
+    if (entry?.kind === 'media' || next?.kind === 'media') this.#mediaGeneration++;
+    this.#touched.add(rel);
+    this.#dirty = true;
+  }
+
+  /** The version block that holds `rel`'s line (the file list's order is unchanged when this is asked). */
+  #blockOf(rel: string): number {
+    const rels = this.#sortedRels ?? [];
+    let low = 0;
+    let high = rels.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (rels[middle]! < rel) low = middle + 1;
+      else high = middle;
+    }
+    return Math.floor(low / VERSION_BLOCK);
   }
 
   #forgetFolder(rel: string): void {
     if (!this.#folders.has(rel)) return;
     this.#folders.delete(rel);
     this.#dirty = true;
-    for (const [known, entry] of [...this.#entries]) {
-      if (!known.startsWith(`${rel}/`)) continue;
-      this.#release(entry);
-      this.#entries.delete(known);
-    }
+    for (const known of [...this.#entries.keys()]) if (known.startsWith(`${rel}/`)) this.#replace(known, undefined);
     for (const known of [...this.#folders.keys()]) if (known.startsWith(`${rel}/`)) this.#folders.delete(known);
     this.#sortedRels = undefined;
     this.#mediaGeneration++;
@@ -509,9 +539,14 @@ export class DataFolder {
   // What spans files
 
   async #assemble(): Promise<FolderLoadResult> {
-    this.#sortedRels ??= [...this.#entries.keys()].sort();
+    if (!this.#sortedRels) {
+      this.#sortedRels = [...this.#entries.keys()].sort();
+      this.#versionBlocks = [];
+    }
     const rels = this.#sortedRels;
-    if (this.#assetsGeneration !== this.#mediaGeneration) {
+    // New media: every post that names one is resolved again (see `#resolved`).
+    const everything = this.#assetsGeneration !== this.#mediaGeneration;
+    if (everything) {
       this.#assets = new Map();
       for (const rel of rels) {
         const entry = this.#entries.get(rel);
@@ -524,34 +559,37 @@ export class DataFolder {
     const siteEntry = this.#entries.get('site.json');
     const problems = this.#siteProblems(siteEntry);
 
-    // One pass in name order: each file's own problems, its post placed and its slug and id claimed
-    // when it changed, and the version, whose hash takes each file's digest in the same order.
-    const version = createHash('sha256');
+    // The files that changed: each post placed, and its slug and id claimed, again.
     const added: Post[] = [];
-    let newest = 0;
-    let postFiles = 0;
     let i = 0;
-    for (const rel of rels) {
+    for (const rel of everything ? rels : this.#touched) {
       if (++i % 1024 === 0) await this.#pause();
       const entry = this.#entries.get(rel);
-      if (!entry) continue;
-      // Ignored and refused files have no digest: they are not data, and their problems say so.
-      if (entry.digest) version.update(`${rel}\u0000${entry.digest}\u0000`);
-      if (entry.mtimeMs > newest) newest = entry.mtimeMs;
-      if (entry.kind === 'site') continue;
-      if (entry.problems.length) problems.push(...entry.problems);
-      if (entry.kind !== 'post') continue;
-      postFiles++;
-      const post = this.#resolved(entry);
-      if (entry.resolveProblems?.length) problems.push(...entry.resolveProblems);
-      if (entry.placed !== post) this.#place(entry, post, added);
+      let troubled = false;
+      if (entry && entry.kind !== 'site') {
+        if (entry.kind === 'post') {
+          const post = this.#resolved(entry);
+          if (entry.placed !== post) this.#place(entry, post, added);
+        }
+        troubled = entry.problems.length > 0 || (entry.resolveProblems?.length ?? 0) > 0;
+      }
+      if (troubled === this.#troubled.has(rel)) continue;
+      if (troubled) this.#troubled.add(rel);
+      else this.#troubled.delete(rel);
+      this.#troubledRels = undefined;
     }
-    for (const mtimeMs of this.#folders.values()) if (mtimeMs > newest) newest = mtimeMs;
+    this.#touched.clear();
     this.#order = withChanges(this.#order, this.#displaced, added);
     this.#displaced = [];
     // Two files claim one slug or id: which keeps it is decided in name order, as a fresh load decides.
-    if (this.#conflicts) return { ...(await this.#assembleWithConflicts(rels, siteEntry)), postFiles };
+    if (this.#conflicts) return { ...(await this.#assembleWithConflicts(rels, siteEntry)), postFiles: this.#postFiles };
 
+    this.#troubledRels ??= [...this.#troubled].sort();
+    for (const rel of this.#troubledRels) {
+      const entry = this.#entries.get(rel);
+      if (entry?.problems.length) problems.push(...entry.problems);
+      if (entry?.resolveProblems?.length) problems.push(...entry.resolveProblems);
+    }
     const site = siteEntry?.site;
     const valid = site !== undefined && !problems.some((p) => p.severity === 'error');
     const localLinks = valid ? await this.#localLinkProblems(rels, site) : [];
@@ -562,11 +600,47 @@ export class DataFolder {
       sorted: true,
       assets: this.#assets,
       problems,
-      version: async () => version.digest('hex').slice(0, 16),
-      modified: newest > 0 ? new Date(Math.floor(newest)) : undefined,
+      version: () => this.#version(rels),
+      modified: this.#modified(),
       localLinks: () => localLinks,
     });
-    return { ...result, postFiles };
+    return { ...result, postFiles: this.#postFiles };
+  }
+
+  /**
+   * SHA-256 over `name NUL digest NUL` for each file in name order (see `DataVersion`, which this
+   * matches): the lines are kept in blocks, and only the block of a changed file is written again.
+   */
+  async #version(rels: readonly string[]): Promise<string> {
+    const hash = createHash('sha256');
+    for (let block = 0; block * VERSION_BLOCK < rels.length; block++) {
+      let bytes = this.#versionBlocks[block];
+      if (!bytes) {
+        let lines = '';
+        for (let i = block * VERSION_BLOCK; i < Math.min(rels.length, (block + 1) * VERSION_BLOCK); i++) {
+          const rel = rels[i]!;
+          // Ignored and refused files have no digest: they are not data, and their problems say so.
+          const digest = this.#entries.get(rel)?.digest;
+          if (digest) lines += `${rel}\u0000${digest}\u0000`;
+        }
+        this.#versionBlocks[block] = bytes = Buffer.from(lines);
+        await this.#pause();
+      }
+      hash.update(bytes);
+    }
+    return hash.digest('hex').slice(0, 16);
+  }
+
+  /** The newest modification time among the files and folders: when the data last changed. */
+  #modified(): Date | undefined {
+    if (this.#newestGone) {
+      this.#newest = 0;
+      for (const entry of this.#entries.values()) if (entry.mtimeMs > this.#newest) this.#newest = entry.mtimeMs;
+      this.#newestGone = false;
+    }
+    let newest = this.#newest;
+    for (const mtimeMs of this.#folders.values()) if (mtimeMs > newest) newest = mtimeMs;
+    return newest > 0 ? new Date(Math.floor(newest)) : undefined;
   }
 
   /** Every problem in name order, slugs and ids admitted file by file: the verdict is an error. */
