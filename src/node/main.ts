@@ -90,7 +90,7 @@ server.listen(port, host, () => {
   console.log(`Pressroom serves ${plural(first.dataset.posts.length, 'post')} from ${dataDir} on http://${shownHost}:${info.port}`);
 });
 
-// chokidar events, a periodic stat-only scan for lost events, and SIGHUP (see watcher.ts).
+// Folder watches, a periodic stat-only scan for lost events, and SIGHUP (see watcher.ts).
 const freshness = keepFresh(dataDir, { folder, reload, watch: config.watch });
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
