@@ -69,6 +69,7 @@ export class ReloadingSource implements DataSource {
     let result: LoadResult;
     try {
       result = await this.load();
+      if (result.ok && result.dataset.version !== this.#dataset.version) this.#prepare?.(result.dataset, this.#dataset);
     } catch (error) {
       // A bug of ours while loading must not take the feeds down either: keep serving, report it.
       const message = error instanceof Error ? error.message : String(error);
@@ -81,10 +82,7 @@ export class ReloadingSource implements DataSource {
     }
     this.#problems = [];
     const changed = result.dataset.version !== this.#dataset.version;
-    if (changed) {
-      this.#prepare?.(result.dataset, this.#dataset);
-      this.#dataset = result.dataset;
-    }
+    if (changed) this.#dataset = result.dataset;
     return { swapped: changed, problems: result.problems };
   }
 }
