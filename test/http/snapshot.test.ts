@@ -1,12 +1,15 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { buildIndex, deriveIndex, indexOf, type DatasetIndex } from '../../src/http/snapshot.ts';
+import { lastModifiedOf, type PublishedPosts } from '../../src/feeds/model.ts';
 import { newestFirst, type Dataset, type Post } from '../../src/posts/index.ts';
 import { dataset, postRecord } from '../fixtures.ts';
 
 /** What a post may be in these tests: few days, few names (some colliding as slugs), drafts. */
 const postShape = fc.record({
   day: fc.integer({ min: 0, max: 4 }),
+  /** Days between publishing and the last update. */
+  late: fc.integer({ min: 0, max: 6 }),
   categories: fc.option(fc.subarray(['News', 'news', 'News!', 'Ça va', 'Company News']), { nil: undefined }),
   authors: fc.option(fc.subarray(['Anna Berg', 'anna berg', 'Bo']), { nil: undefined }),
   draft: fc.boolean(),
@@ -30,7 +33,7 @@ describe('deriveIndex', () => {
       slug,
       file: `posts/${slug}.json`,
       published: new Date(Date.UTC(2024, 0, 1 + shape.day)),
-      updated: new Date(Date.UTC(2024, 0, 1 + shape.day)),
+      updated: new Date(Date.UTC(2024, 0, 1 + shape.day + shape.late)),
       ...(shape.categories ? { categories: shape.categories } : { categories: undefined }),
       ...(shape.authors ? { authors: shape.authors.map((name) => ({ name })) } : { authors: undefined }),
       draft: shape.draft,
@@ -46,7 +49,7 @@ describe('deriveIndex', () => {
           current.posts.forEach((p, i) => {
             const what = fate[i] ?? 'keep';
             if (what === 'keep') posts.push(p);
-            else if (what === 'replace') posts.push(post(replacements[i % Math.max(1, replacements.length)] ?? { day: 0, categories: undefined, authors: undefined, draft: false }, p.slug));
+            else if (what === 'replace') posts.push(post(replacements[i % Math.max(1, replacements.length)] ?? { day: 0, late: 0, categories: undefined, authors: undefined, draft: false }, p.slug));
           });
           for (const shape of added) posts.push(post(shape));
           const next = version(posts);
@@ -79,11 +82,18 @@ function shown(index: DatasetIndex, data: Dataset) {
     return `${post.slug}#${ids.get(post)}`;
   };
   data.posts.forEach(id);
+  // Before and after some posts are due, and when all are: the list a feed shows and its newest change.
+  const shownAt = (posts: PublishedPosts) =>
+    [Date.UTC(2023, 0, 1), Date.UTC(2024, 0, 3), Date.UTC(2030, 0, 1)].map((ms) => {
+      const list = posts.at(new Date(ms));
+      return [list.map(id), lastModifiedOf({}, list)?.getTime()];
+    });
   return {
     published: index.published.candidates.map(id),
+    publishedAt: shownAt(index.published),
     bySlug: [...new Set(data.posts.map((p) => p.slug)), 'missing'].map((slug) => [slug, id(index.bySlug.get(slug))]),
     scopes: (['category', 'author'] as const).map((kind) => ({
-      bySlug: [...index.scopes.bySlug[kind]].map(([slug, s]) => [slug, s.name, s.slug, s.path, s.kind, s.posts.candidates.map(id)]),
+      bySlug: [...index.scopes.bySlug[kind]].map(([slug, s]) => [slug, s.name, s.slug, s.path, s.kind, s.posts.candidates.map(id), shownAt(s.posts)]),
       byName: [...index.scopes.byName[kind]].map(([name, s]) => [name, s.slug]),
     })),
   };
