@@ -451,7 +451,8 @@ export class DataFolder {
     if (entry) {
       this.#release(entry);
       if (entry.kind === 'post') this.#postFiles--;
-      if (entry.mtimeMs >= this.#newest) this.#newestGone = true;
+      // The newest file gone, or written back older (a restore): look for the newest again.
+      if (entry.mtimeMs >= this.#newest && !(next && next.mtimeMs >= entry.mtimeMs)) this.#newestGone = true;
     }
     if (next) {
       this.#entries.set(rel, next);
