@@ -81,15 +81,48 @@ export function buildIndex(dataset: Dataset): DatasetIndex {
  * `buildIndex(next)`; a changed site, or a change to most posts, builds from nothing.
  */
 export function deriveIndex(before: DatasetIndex, previous: Dataset, next: Dataset): DatasetIndex {
+  const steps = derivation(before, previous, next);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/**
+ * Makes `next`'s index from the served `previous`'s, giving the event loop a turn every few
+ * milliseconds of it, so requests are answered meanwhile: what a server calls before it swaps.
+ * @example
+ * await prepareIndex(loaded, source.current());
+ */
+export async function prepareIndex(next: Dataset, previous: Dataset): Promise<void> {
+  if (indexes.has(next)) return;
+  const before = indexes.get(previous);
+  if (!before) {
+    indexes.set(next, buildIndex(next));
+    return;
+  }
+  const steps = derivation(before, previous, next);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) {
+      indexes.set(next, step.value);
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+/** `deriveIndex` in steps: it yields where a server may let requests in. */
+function* derivation(before: DatasetIndex, previous: Dataset, next: Dataset): Generator<void, DatasetIndex> {
   if (previous.site !== next.site) return buildIndex(next);
-  const changes = postChanges(previous.posts, next.posts);
+  const changes = yield* postChangesIn(previous.posts, next.posts);
   if (changes === undefined) return buildIndex(next);
   if (!changes.removed.length && !changes.added.length) return before;
-  return {
-    published: before.published.changed(changes.removed, changes.added),
-    bySlug: before.bySlug.changed(changes),
-    scopes: deriveScopes(before.scopes, next.site, changes),
-  };
+  const published = before.published.changed(changes.removed, changes.added);
+  yield;
+  const bySlug = before.bySlug.changed(changes);
+  yield;
+  return { published, bySlug, scopes: deriveScopes(before.scopes, next.site, changes) };
 }
 
 /**
@@ -97,12 +130,25 @@ export function deriveIndex(before: DatasetIndex, previous: Dataset, next: Datas
  * too many for deriving to pay.
  */
 export function postChanges(before: readonly Post[], after: readonly Post[]): PostChanges | undefined {
+  const steps = postChangesIn(before, after);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
+}
+
+/** Posts compared between two yields. */
+const COMPARED_PER_STEP = 16_384;
+
+function* postChangesIn(before: readonly Post[], after: readonly Post[]): Generator<void, PostChanges | undefined> {
   const removed: Post[] = [];
   const added: Post[] = [];
   const most = Math.max(MAX_LAID_OVER, after.length / 4);
   let i = 0;
   let j = 0;
+  let compared = 0;
   while (i < before.length || j < after.length) {
+    if (++compared % COMPARED_PER_STEP === 0) yield;
     const old = before[i];
     const now = after[j];
     if (old === now) {

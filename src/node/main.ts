@@ -2,7 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { sanitizingOncePerPost } from '../feeds/sanitize.ts';
 import { createApp } from '../http/app.ts';
 import { PreparedPolls } from '../http/poll.ts';
-import { indexOf } from '../http/snapshot.ts';
+import { indexOf, prepareIndex } from '../http/snapshot.ts';
 import { plural, problemReport, type Problem } from '../posts/index.ts';
 import { listenFailure } from './client-errors.ts';
 import { nodeCompressors } from './compression.ts';
@@ -45,7 +45,7 @@ const source = new ReloadingSource(
     report(result.problems, result.postFiles);
     return result;
   },
-  { prepare: (next, previous) => void indexOf(next, previous) },
+  { prepare: prepareIndex },
 );
 const reload = async (why: string) => {
   const wasDegraded = source.health().status === 'degraded';

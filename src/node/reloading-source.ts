@@ -8,7 +8,7 @@ export interface ReloadingSourceOptions {
    * Work a new version needs before it serves, done before the swap so no request waits for it: the
    * server builds the new version's index from the served one's (see `indexOf`).
    */
-  prepare?: (next: Dataset, previous: Dataset) => void;
+  prepare?: (next: Dataset, previous: Dataset) => void | Promise<void>;
 }
 
 /**
@@ -69,7 +69,7 @@ export class ReloadingSource implements DataSource {
     let result: LoadResult;
     try {
       result = await this.load();
-      if (result.ok && result.dataset.version !== this.#dataset.version) this.#prepare?.(result.dataset, this.#dataset);
+      if (result.ok && result.dataset.version !== this.#dataset.version) await this.#prepare?.(result.dataset, this.#dataset);
     } catch (error) {
       // A bug of ours while loading must not take the feeds down either: keep serving, report it.
       const message = error instanceof Error ? error.message : String(error);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildIndex, deriveIndex, indexOf, type DatasetIndex } from '../../src/http/snapshot.ts';
+import { buildIndex, deriveIndex, indexOf, prepareIndex, type DatasetIndex } from '../../src/http/snapshot.ts';
 import { lastModifiedOf, type PublishedPosts } from '../../src/feeds/model.ts';
 import { newestFirst, type Dataset, type Post } from '../../src/posts/index.ts';
 import { dataset, postRecord } from '../fixtures.ts';
@@ -61,6 +61,15 @@ describe('deriveIndex', () => {
       }),
       { numRuns: 300 },
     );
+  });
+
+  it('is what prepareIndex makes, in turns, for the version that replaces one with an index', async () => {
+    const before = await dataset({ posts: { a: postRecord({ categories: ['News'] }) } });
+    const after: Dataset = { ...before, posts: [...before.posts, { ...before.posts[0]!, slug: 'b', categories: ['Sport'] }].sort(newestFirst) };
+    indexOf(before);
+    await prepareIndex(after, before);
+    expect(shown(indexOf(after), after)).toEqual(shown(buildIndex(after), after));
+    expect(indexOf(after).scopes.byName.category.get('News')).toBe(indexOf(before).scopes.byName.category.get('News'));
   });
 
   it('is what indexOf gives a version when it is told the one before', async () => {

@@ -128,10 +128,16 @@ describe('ReloadingSource', () => {
     const initial = await dataset(one('First'));
     const seen: [string, string, string][] = [];
     const source: ReloadingSource = new ReloadingSource(initial, () => load(one('Second')), {
-      prepare: (next, previous) => seen.push([next.posts[0]!.title, previous.posts[0]!.title, source.current().posts[0]!.title]),
+      prepare: async (next, previous) => {
+        seen.push([next.posts[0]!.title, previous.posts[0]!.title, source.current().posts[0]!.title]);
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        // Still the old one while preparing: requests meanwhile see a whole version.
+        seen.push([next.posts[0]!.title, previous.posts[0]!.title, source.current().posts[0]!.title]);
+      },
     });
     expect((await source.reload()).swapped).toBe(true);
-    expect(seen).toEqual([['Second', 'First', 'First']]);
+    expect(seen).toEqual([['Second', 'First', 'First'], ['Second', 'First', 'First']]);
+    expect(source.current().posts[0]!.title).toBe('Second');
 
     const failing = new ReloadingSource(initial, () => load(one('Second')), {
       prepare: () => {
