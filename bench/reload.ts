@@ -198,16 +198,18 @@ async function editsCase(count: number, edits: number, timeoutMs: number, dir = 
     console.log(`${thousands(count)} posts: started in ${seconds(server.startupMs)}`);
     await sleep(2000); // let start-up garbage go before calling memory steady
     const steadyKb = vmKb(pid, 'VmRSS');
-    // The same poll with nothing changing, as long as an edit's round takes: what the machine and the
-    // collector cost a poll anyway, beside what a reload adds.
-    const idle = steadyPoll(`${server.url}/rss.xml`, true);
-    await sleep(3000);
-    const idlePoll = await idle.stop();
-    console.log(`  no edit: worst /rss.xml ${Math.round(idlePoll.worstMs)} ms over ${idlePoll.requests} polls`);
+    const idleWorstMs: number[] = [];
     const servedMs: number[] = [];
     const worstPollMs: number[] = [];
     const peakKb: number[] = [];
     for (let i = 1; i <= edits; i++) {
+      // The same poll with nothing changing, before each edit: what the machine and the collector cost
+      // a poll anyway (a busy machine, the periodic scan), beside what a reload adds.
+      const idle = steadyPoll(`${server.url}/rss.xml`, true);
+      await sleep(3000);
+      const idlePoll = await idle.stop();
+      idleWorstMs.push(idlePoll.worstMs);
+      console.log(`  before edit ${i}, no change: worst /rss.xml ${Math.round(idlePoll.worstMs)} ms over ${idlePoll.requests} polls`);
       const memory = sampleMemory(pid);
       const poll = steadyPoll(`${server.url}/rss.xml`, true);
       const ms = await saveAndWait(server, file, slug, original, `Edited for the benchmark, round ${i}`, timeoutMs);
@@ -240,7 +242,7 @@ async function editsCase(count: number, edits: number, timeoutMs: number, dir = 
       {
         what: `${thousands(count)} posts: worst conditional /rss.xml poll during a reload`,
         value: `${Math.round(worstPoll)} ms`,
-        against: `${Math.round(idlePoll.worstMs)} ms over 3 s with no edit`,
+        against: `${Math.round(Math.max(...idleWorstMs))} ms in 3 s with no change before each`,
         target: '≤ 100 ms',
         met: worstPoll <= 100,
       },
