@@ -1,4 +1,5 @@
-import { newestFirst, type Author, type Dataset, type Post, type Site } from '../posts/index.ts';
+import type { Author, Dataset, Post, Site } from '../posts/index.ts';
+import { newestFirst } from '../posts/order.ts';
 import { absoluteUrl, absoluteUrlsInHtml } from './absolute-urls.ts';
 import { pageCount, pageNeighbours, pageQuery, pageSlice, type PageRelation } from './paging.ts';
 import { defaultSummary } from './plain-text.ts';

@@ -1,4 +1,5 @@
-import { newestFirst, type Dataset, type Post, type Site } from '../posts/index.ts';
+import type { Dataset, Post, Site } from '../posts/index.ts';
+import { newestFirst } from '../posts/order.ts';
 import { PublishedPosts, type FeedScope } from './model.ts';
 import { assignSlugs } from './slugs.ts';
 import { dropNonXmlChars } from './xml-escape.ts';

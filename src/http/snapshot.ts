@@ -1,6 +1,7 @@
 import { PublishedPosts, normalizeBaseUrl } from '../feeds/model.ts';
 import { buildScopes, deriveScopes, type PostChanges, type Scopes } from '../feeds/scopes.ts';
-import { newestFirst, type Dataset, type Post } from '../posts/index.ts';
+import type { Dataset, Post } from '../posts/index.ts';
+import { newestFirst } from '../posts/order.ts';
 import { targetStart } from './guards.ts';
 
 /**

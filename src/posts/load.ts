@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import { DataVersion } from './data-version.ts';
 import { localLinkProblems } from './local-links.ts';
 import { renderMarkdown } from './markdown.ts';
+import { newestFirst } from './order.ts';
 import { mediaTypeOf } from './media-types.ts';
 import { describeValue, type Problem } from './problems.ts';
 import {
@@ -180,8 +181,7 @@ export function admitPost(post: Post, seen: PostIndex, problems: Problem[]): boo
   return true;
 }
 
-export const newestFirst = (a: Post, b: Post) =>
-  b.published.getTime() - a.published.getTime() || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0);
+export { newestFirst };
 
 const error = (file: string, path: string | undefined, message: string): Problem =>
   path ? { file, path, message, severity: 'error' } : { file, message, severity: 'error' };
