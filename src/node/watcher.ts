@@ -204,6 +204,11 @@ export interface KeepFreshOptions {
   reload: (why: string) => Promise<void>;
   /** Watch the folder (`WATCH=1`); SIGHUP and the periodic scan work either way. */
   watch: boolean;
+  /**
+   * Started before the folder's first load: a change during it is a hint for the next load already,
+   * so the watcher needs no full scan when it is ready.
+   */
+  beforeFirstLoad?: boolean;
   log?: { log: (line: string) => void; error: (line: string) => void };
 }
 
@@ -235,7 +240,7 @@ export function keepFresh(dir: string, options: KeepFreshOptions): { close: () =
   // What changed between the first load and the watcher's start was seen by no one: look once.
   void watcher?.ready.then(async () => {
     log.log(`Watching ${dir} for changes.`);
-    await scan('changed while the watcher started');
+    if (!options.beforeFirstLoad) await scan('changed while the watcher started');
   });
   const onHangUp = () => {
     folder.rescanAll();
