@@ -100,7 +100,9 @@ interface Changes {
  * A data folder loaded incrementally. Each file's validated record is kept under its identity (path,
  * device, inode, size, modification and change times); a load re-reads only the files whose identity
  * changed (those the watcher names, or all on a full scan), then redoes what spans files — media links,
- * duplicate slugs and ids, local links, order, version — reusing every unchanged `Post`. A post's
+ * duplicate slugs and ids, local links, order, version — from what it kept of the last load, patched
+ * with the files that changed (a change of media resolves every post that names one again), reusing
+ * every unchanged `Post`: a reload's cost follows what changed, not the size of the folder. A post's
  * Markdown is rendered and its HTML measured when its file changes, never again while it is unchanged.
  * Content is kept as written: the app sanitises it on first use, once per `Post` object, so a post that
  * is reused across reloads is sanitised once however often the data changes around it.
