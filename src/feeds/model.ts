@@ -1,4 +1,5 @@
 import type { Author, Dataset, Post, Site } from '../posts/index.ts';
+import { newestFirst } from '../posts/order.ts';
 import { absoluteUrl, absoluteUrlsInHtml } from './absolute-urls.ts';
 import { pageCount, pageNeighbours, pageQuery, pageSlice, type PageRelation } from './paging.ts';
 import { defaultSummary } from './plain-text.ts';
@@ -117,10 +118,61 @@ export const feedUrlsAt = (baseUrl: string, scopePath: string, page = 1, limit?:
  * post appears as soon as its time comes, with no reload.
  */
 export class PublishedPosts {
-  readonly #candidates: readonly Post[];
+  #candidates: readonly Post[];
+  /**
+   * Each candidate's `updated` (ms), in the same order, and the newest of them from each place to the
+   * end: a feed's date without visiting 100,000 posts scattered over the heap at every new version.
+   * Made on first use, then carried through `changed` by the same splices as the posts.
+   */
+  #updated: Float64Array | undefined;
+  #newestFrom: Float64Array | undefined;
+  /** The last list `at` gave, by where it starts: the same array while no scheduled post comes due. */
+  #shown: { first: number; posts: readonly Post[] } | undefined;
 
   constructor(dataset: Pick<Dataset, 'posts'>) {
-    this.#candidates = dataset.posts.filter((post) => !post.draft);
+    const candidates: Post[] = [];
+    const updated: number[] = [];
+    // One visit to each post for both: at 100,000 posts a visit is what costs, not the arithmetic.
+    for (const post of dataset.posts) {
+      if (post.draft) continue;
+      candidates.push(post);
+      updated.push(post.updated.getTime());
+    }
+    this.#candidates = candidates;
+    this.#updated = Float64Array.from(updated);
+  }
+
+  /** Every post but drafts, scheduled ones included, newest first. */
+  get candidates(): readonly Post[] {
+    return this.#candidates;
+  }
+
+  /**
+   * These posts with `removed` taken out and `added` put in their places: what the constructor gives
+   * for the changed data, in one merge instead of a filter and a sort, and nothing new when neither
+   * touches them. Drafts in `added` are left out, as the constructor leaves them.
+   */
+  changed(removed: Iterable<Post>, added: Iterable<Post>): PublishedPosts {
+    const { order, edits } = spliced(this.#candidates, [...removed], [...added].filter((post) => !post.draft));
+    if (order === this.#candidates) return this;
+    // Drafts are out already: no second pass to filter them.
+    const published = new PublishedPosts({ posts: [] });
+    published.#candidates = order;
+    published.#updated = undefined;
+    if (this.#updated && edits) {
+      let updated = this.#updated;
+      for (const edit of edits) {
+        const next = new Float64Array(updated.length + (edit.post ? 1 : -1));
+        next.set(updated.subarray(0, edit.at));
+        if (edit.post) {
+          next[edit.at] = edit.post.updated.getTime();
+          next.set(updated.subarray(edit.at), edit.at + 1);
+        } else next.set(updated.subarray(edit.at + 1), edit.at);
+        updated = next;
+      }
+      published.#updated = updated;
+    }
+    return published;
   }
 
   /** How many posts are visible at `now`: the key that changes when a scheduled post becomes due. */
@@ -129,13 +181,32 @@ export class PublishedPosts {
   }
 
   at(now: Date): readonly Post[] {
-    return this.#candidates.slice(this.#firstDue(now.getTime()));
+    const first = this.#firstDue(now.getTime());
+    if (this.#shown?.first !== first) {
+      const posts = this.#candidates.slice(first);
+      newestOfList.set(posts, this.#newestAt(first));
+      this.#shown = { first, posts };
+    }
+    return this.#shown.posts;
   }
 
   /** The next time a scheduled post becomes due, if any. */
   nextDueAfter(now: Date): Date | undefined {
     const first = this.#firstDue(now.getTime());
     return first > 0 ? this.#candidates[first - 1]?.published : undefined;
+  }
+
+  /** The newest `updated` among the candidates from `first` on, in ms; -Infinity when there are none. */
+  #newestAt(first: number): number {
+    this.#updated ??= Float64Array.from(this.#candidates, (post) => post.updated.getTime());
+    if (!this.#newestFrom) {
+      const updated = this.#updated;
+      const newest = new Float64Array(updated.length + 1);
+      newest[updated.length] = -Infinity;
+      for (let i = updated.length - 1; i >= 0; i--) newest[i] = Math.max(updated[i]!, newest[i + 1]!);
+      this.#newestFrom = newest;
+    }
+    return this.#newestFrom[first] ?? -Infinity;
   }
 
   /** Candidates are newest first, so the due ones are a suffix: binary search for where it starts. */
@@ -149,6 +220,80 @@ export class PublishedPosts {
     }
     return low;
   }
+}
+
+/** The newest `updated` (ms) of each list `PublishedPosts.at` gave, so a feed's date costs no pass over it. */
+const newestOfList = new WeakMap<readonly Post[], number>();
+
+/** One step of `spliced`: a post taken out at `at`, or `post` put in at `at`. */
+interface Edit {
+  at: number;
+  post?: Post;
+}
+
+/**
+ * `order` (newest first, as `newestFirst` sorts) without `removed` and with `added` in their places:
+ * a new array, or `order` itself when nothing in it changes. A few changes are spliced in at the places
+ * a binary search finds (copies done natively, however long the list); many are merged in one pass.
+ */
+export const withChanges = (order: readonly Post[], removed: readonly Post[], added: readonly Post[]): readonly Post[] =>
+  spliced(order, removed, added).order;
+
+/** `withChanges`, with the splices made in order when there were few, so lists kept beside it can follow. */
+function spliced(order: readonly Post[], removed: readonly Post[], added: readonly Post[]): { order: readonly Post[]; edits?: Edit[] } {
+  const fresh = [...added].sort(newestFirst);
+  if (removed.length + fresh.length > SPLICED_CHANGES) return { order: merged(order, new Set(removed), fresh) };
+  const edits: Edit[] = [];
+  let next: Post[] | undefined;
+  for (const post of removed) {
+    const at = positionOf(next ?? order, post);
+    if (at < 0) continue;
+    next ??= order.slice();
+    next.splice(at, 1);
+    edits.push({ at });
+  }
+  for (const post of fresh) {
+    next ??= order.slice();
+    const at = insertionPoint(next, post);
+    next.splice(at, 0, post);
+    edits.push({ at, post });
+  }
+  return { order: next ?? order, edits };
+}
+
+/** Past this many changes, one merge over the whole list beats a splice each. */
+const SPLICED_CHANGES = 64;
+
+/** The first place where `post` sorts no earlier than what is there. */
+function insertionPoint(order: readonly Post[], post: Post): number {
+  let low = 0;
+  let high = order.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (newestFirst(order[middle]!, post) < 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Where `post` itself is, or -1; posts that sort alike (two files with one slug) are told apart by identity. */
+function positionOf(order: readonly Post[], post: Post): number {
+  for (let at = insertionPoint(order, post); at < order.length && newestFirst(order[at]!, post) === 0; at++) {
+    if (order[at] === post) return at;
+  }
+  return -1;
+}
+
+function merged(order: readonly Post[], gone: ReadonlySet<Post>, fresh: readonly Post[]): Post[] {
+  const out: Post[] = [];
+  let next = 0;
+  for (const post of order) {
+    if (gone.has(post)) continue;
+    while (next < fresh.length && newestFirst(fresh[next]!, post) < 0) out.push(fresh[next++]!);
+    out.push(post);
+  }
+  while (next < fresh.length) out.push(fresh[next++]!);
+  return out;
 }
 
 /** Which posts a feed covers and what it is called: the whole newsroom, or a category or author. */
@@ -227,8 +372,9 @@ export function buildFeedModel(site: Site, scope: FeedScope, options: FeedModelO
   const posts = pageSlice(scope.posts, page, perPage);
   const neighbours = Object.entries(pageNeighbours(page, pageCount(scope.posts.length, perPage))) as [PageRelation, number][];
   // Every page shares the newest change of the whole feed: a new post moves every item one place on.
-  let newest = 0;
-  for (const post of scope.posts) newest = Math.max(newest, post.updated.getTime());
+  const known = newestOfList.get(scope.posts);
+  let newest = known === undefined ? 0 : Math.max(0, known);
+  if (known === undefined) for (const post of scope.posts) newest = Math.max(newest, post.updated.getTime());
   return {
     id: scope.path === '' ? home : `${baseUrl}${scope.path}`,
     title: cleanText(scope.title),
@@ -264,6 +410,8 @@ export const siteScope = (site: Site, posts: readonly Post[]): FeedScope => ({
 
 /** The newest `updated` among the first `end` posts (all by default); undefined when there are none. */
 function newestChange(posts: readonly Post[], end = posts.length): Date | undefined {
+  const known = end >= posts.length ? newestOfList.get(posts) : undefined;
+  if (known !== undefined) return Number.isFinite(known) ? new Date(known) : undefined;
   let newest = -Infinity;
   for (let i = 0; i < Math.min(end, posts.length); i++) newest = Math.max(newest, posts[i]!.updated.getTime());
   return Number.isFinite(newest) ? new Date(newest) : undefined;

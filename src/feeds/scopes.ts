@@ -1,4 +1,5 @@
 import type { Dataset, Post, Site } from '../posts/index.ts';
+import { newestFirst } from '../posts/order.ts';
 import { PublishedPosts, type FeedScope } from './model.ts';
 import { assignSlugs } from './slugs.ts';
 import { dropNonXmlChars } from './xml-escape.ts';
@@ -68,6 +69,74 @@ export function buildScopes(dataset: Pick<Dataset, 'site' | 'posts'>): Scopes {
   };
   const categories = build('category', categoriesOf);
   const authors = build('author', (post) => authorsOf(post, dataset.site));
+  return {
+    bySlug: { category: categories.bySlug, author: authors.bySlug },
+    byName: { category: categories.byName, author: authors.byName },
+  };
+}
+
+/** What changed between two versions of the posts: the posts of the old one that are gone, and the new ones. */
+export interface PostChanges {
+  removed: readonly Post[];
+  added: readonly Post[];
+}
+
+/**
+ * What `buildScopes` gives for the changed data, from the scopes before the change: only the names the
+ * changed posts carry get new post lists; the order of first use and the slugs are worked out again
+ * over the names alone (a sort of the names by their oldest post), so they come out as a full build
+ * gives them, and every scope whose slug and posts stay is the same object as before.
+ * @param site - the same site as before: a post naming no author counts as the site's authors
+ */
+export function deriveScopes(before: Scopes, site: Site, changes: PostChanges): Scopes {
+  const derive = (kind: ScopeKind, namesOf: (post: Post) => string[]) => {
+    const removedBy = new Map<string, Post[]>();
+    const addedBy = new Map<string, Post[]>();
+    const note = (into: Map<string, Post[]>, post: Post) => {
+      if (post.draft) return;
+      for (const name of new Set(namesOf(post))) {
+        const list = into.get(name);
+        if (list) list.push(post);
+        else into.set(name, [post]);
+      }
+    };
+    for (const post of changes.removed) note(removedBy, post);
+    for (const post of changes.added) note(addedBy, post);
+    const postsOf = new Map<string, PublishedPosts>();
+    for (const [name, scope] of before.byName[kind]) postsOf.set(name, scope.posts);
+    for (const name of new Set([...removedBy.keys(), ...addedBy.keys()])) {
+      const previous = postsOf.get(name) ?? new PublishedPosts({ posts: [] });
+      const next = previous.changed(removedBy.get(name) ?? [], addedBy.get(name) ?? []);
+      if (next.candidates.length) postsOf.set(name, next);
+      else postsOf.delete(name);
+    }
+    // Order of first use: by each name's oldest post, oldest first; names first used by the same post
+    // in the order that post lists them.
+    const firstUse = new Map<string, { post: Post; at: number }>();
+    for (const [name, posts] of postsOf) {
+      const oldest = posts.candidates[posts.candidates.length - 1]!;
+      firstUse.set(name, { post: oldest, at: [...new Set(namesOf(oldest))].indexOf(name) });
+    }
+    const ordered = [...postsOf.keys()].sort((a, b) => {
+      const x = firstUse.get(a)!;
+      const y = firstUse.get(b)!;
+      return x.post === y.post ? x.at - y.at : newestFirst(y.post, x.post);
+    });
+    const { slugOf } = assignSlugs(ordered);
+    const bySlug = new Map<string, NamedScope>();
+    const byName = new Map<string, NamedScope>();
+    for (const name of ordered) {
+      const slug = slugOf.get(name)!;
+      const posts = postsOf.get(name)!;
+      const old = before.byName[kind].get(name);
+      const scope: NamedScope = old && old.slug === slug && old.posts === posts ? old : { kind, name, slug, path: scopePath(kind, slug), posts };
+      bySlug.set(slug, scope);
+      byName.set(name, scope);
+    }
+    return { bySlug, byName };
+  };
+  const categories = derive('category', categoriesOf);
+  const authors = derive('author', (post) => authorsOf(post, site));
   return {
     bySlug: { category: categories.bySlug, author: authors.bySlug },
     byName: { category: categories.byName, author: authors.byName },

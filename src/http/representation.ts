@@ -62,9 +62,17 @@ export interface RepresentOptions {
 export async function represent(body: string | Uint8Array, options: RepresentOptions): Promise<Representation> {
   const bytes = typeof body === 'string' ? encoder.encode(body) : body;
   const identity: Variant = { bytes, etag: await entityTag(bytes) };
-  const encoded: Partial<Record<ContentCoding, Variant>> = {};
+  let encoded: Partial<Record<ContentCoding, Variant>> = {};
   let size = bytes.byteLength;
-  if (bytes.byteLength >= COMPRESSION_THRESHOLD && isCompressible(options.contentType)) {
+  // A new data version renders most bodies again byte for byte (an edit changes one post's pages):
+  // their compressed variants are the ones made before, found by the identity's tag.
+  const compressors = options.compressors;
+  const compressedKey = `${options.contentType}\n${identity.etag}`;
+  const known = compressors && compressedBefore.get(compressors)?.get(compressedKey);
+  if (known) {
+    encoded = known;
+    for (const variant of Object.values(known)) size += variant.bytes.byteLength;
+  } else if (bytes.byteLength >= COMPRESSION_THRESHOLD && isCompressible(options.contentType)) {
     for (const coding of CONTENT_CODINGS) {
       const compress = options.compressors?.[coding];
       if (!compress) continue;
@@ -74,6 +82,7 @@ export async function represent(body: string | Uint8Array, options: RepresentOpt
       encoded[coding] = { bytes: compressed, etag: await entityTag(compressed) };
       size += compressed.byteLength;
     }
+    if (compressors) remember(compressors, compressedKey, encoded, size - bytes.byteLength);
   }
   return {
     contentType: options.contentType,
@@ -82,4 +91,42 @@ export async function represent(body: string | Uint8Array, options: RepresentOpt
     encoded,
     size,
   };
+}
+
+/**
+ * Compressed variants by the content type and the tag of the bytes they were made from, per set of compressors (the same
+ * bytes compress alike): the most recent ones, up to `COMPRESSED_KEPT_BYTES` of compressed bytes.
+ */
+const compressedBefore = new WeakMap<Compressors, { get: (etag: string) => Partial<Record<ContentCoding, Variant>> | undefined; set: (etag: string, encoded: Partial<Record<ContentCoding, Variant>>, bytes: number) => void }>();
+const COMPRESSED_KEPT_BYTES = 16 * 1024 * 1024;
+
+function remember(compressors: Compressors, etag: string, encoded: Partial<Record<ContentCoding, Variant>>, bytes: number): void {
+  if (bytes > COMPRESSED_KEPT_BYTES / 4) return;
+  let kept = compressedBefore.get(compressors);
+  if (!kept) {
+    const entries = new Map<string, { encoded: Partial<Record<ContentCoding, Variant>>; bytes: number }>();
+    let total = 0;
+    kept = {
+      get: (tag) => {
+        const entry = entries.get(tag);
+        if (!entry) return undefined;
+        // Most recently used last: the oldest go first.
+        entries.delete(tag);
+        entries.set(tag, entry);
+        return entry.encoded;
+      },
+      set: (tag, value, size) => {
+        if (entries.has(tag)) return;
+        entries.set(tag, { encoded: value, bytes: size });
+        total += size;
+        for (const [oldest, entry] of entries) {
+          if (total <= COMPRESSED_KEPT_BYTES) break;
+          entries.delete(oldest);
+          total -= entry.bytes;
+        }
+      },
+    };
+    compressedBefore.set(compressors, kept);
+  }
+  kept.set(etag, encoded, bytes);
 }

@@ -5,8 +5,8 @@ import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
-import { DataVersion } from '../posts/data-version.ts';
 import { measureHtml } from '../posts/html-limits.ts';
+import { judgeLocalLinks, linkedSlug, postLocalLinks, siteLocalLinks, siteUrlOf, type LocalLink } from '../posts/local-links.ts';
 import { mediaTypeOf } from '../posts/media-types.ts';
 import {
   PostSchema,
@@ -24,6 +24,7 @@ import {
   type Problem,
   type Site,
 } from '../posts/index.ts';
+import { withChanges } from '../feeds/model.ts';
 import { DEFAULT_DATA_LIMITS, LIMIT_SETTINGS, type DataLimits } from './data-limits.ts';
 
 /** The file-system calls the folder makes: node:fs, or a stand-in in tests (errors root cannot cause). */
@@ -45,6 +46,8 @@ export type FolderLoadResult = LoadResult & { postFiles: number };
 
 /** Thrown inside a scan to stop it when a load is waiting. */
 const SCAN_GIVEN_WAY = Symbol('scan given way to a load');
+/** Files per block of the version's input: a changed file costs writing one block's lines again. */
+const VERSION_BLOCK = 1024;
 /** Folders below `posts/` or `media/` deeper than this are refused: the walk is bounded whatever the disk holds. */
 const MAX_FOLDER_DEPTH = 64;
 const O_READ = nodeFs.constants.O_RDONLY | (nodeFs.constants.O_NONBLOCK ?? 0) | (nodeFs.constants.O_NOFOLLOW ?? 0);
@@ -77,6 +80,10 @@ interface Entry {
   post?: Post;
   resolveProblems?: Problem[];
   resolvedAt?: number;
+  /** The post this file has in the order and in the slug and id claims, as of the last assembly. */
+  placed?: Post;
+  /** Its links into the data, found once per post and site address. */
+  links?: { post: Post; siteUrl: string | undefined; found: LocalLink[] | undefined };
 }
 
 interface Changes {
@@ -93,7 +100,9 @@ interface Changes {
  * A data folder loaded incrementally. Each file's validated record is kept under its identity (path,
  * device, inode, size, modification and change times); a load re-reads only the files whose identity
  * changed (those the watcher names, or all on a full scan), then redoes what spans files — media links,
- * duplicate slugs and ids, local links, order, version — reusing every unchanged `Post`. A post's
+ * duplicate slugs and ids, local links, order, version — from what it kept of the last load, patched
+ * with the files that changed (a change of media resolves every post that names one again), reusing
+ * every unchanged `Post`: a reload's cost follows what changed, not the size of the folder. A post's
  * Markdown is rendered and its HTML measured when its file changes, never again while it is unchanged.
  * Content is kept as written: the app sanitises it on first use, once per `Post` object, so a post that
  * is reused across reloads is sanitised once however often the data changes around it.
@@ -117,6 +126,34 @@ export class DataFolder {
   #assetsGeneration = -1;
   #assets: Map<string, Asset> = new Map();
   #last: FolderLoadResult | undefined;
+  /** Which post files claim each slug and id: a duplicate is known without a pass over every post. */
+  readonly #slugClaims = new Map<string, string | Set<string>>();
+  readonly #idClaims = new Map<string, string | Set<string>>();
+  /** Slugs and ids claimed by more than one file. */
+  #conflicts = 0;
+  /** Every placed post, newest first: patched with what changed rather than sorted again. */
+  #order: readonly Post[] = [];
+  /** Files added, changed or gone since the last assembly: what it looks at, unless the media changed. */
+  readonly #touched = new Set<string>();
+  /** Files with problems of their own or from resolving their post, and those in name order. */
+  readonly #troubled = new Set<string>();
+  #troubledRels: string[] | undefined;
+  #postFiles = 0;
+  /** The newest modification time among the files; looked for again when the file that had it changed. */
+  #newest = 0;
+  #newestGone = false;
+  /** The version's input, `name NUL digest NUL` per file in name order, in blocks of `VERSION_BLOCK` files. */
+  #versionBlocks: (Buffer | undefined)[] = [];
+  /** Posts placed by files since changed or gone: taken out of the order at the next assembly. */
+  #displaced: Post[] = [];
+  /** Each post file's local-link warnings, where it has any, as last judged. */
+  readonly #linkWarnings = new Map<string, Problem[]>();
+  #linkWarningRels: string[] | undefined;
+  /** Post files that link to `/posts/<slug>`, by slug: judged again when that slug comes or goes. */
+  readonly #linkersOf = new Map<string, Set<string>>();
+  /** Post files whose links are to be judged again; all of them when `#linksJudged` no longer matches. */
+  readonly #linksStale = new Set<string>();
+  #linksJudged: { site: Site; assets: ReadonlyMap<string, Asset> } | undefined;
   #dirty = true;
   #busy: Promise<unknown> = Promise.resolve();
   #sliceStart = 0;
@@ -384,14 +421,7 @@ export class DataFolder {
         this.#dirty = true;
       }
     }
-    const gone = (rel: string) => {
-      const entry = this.#entries.get(rel);
-      if (!entry) return;
-      this.#entries.delete(rel);
-      if (entry.kind === 'media') this.#mediaGeneration++;
-      this.#sortedRels = undefined;
-      this.#dirty = true;
-    };
+    const gone = (rel: string) => this.#replace(rel, undefined);
     if (changes.walked.length) {
       for (const rel of [...this.#entries.keys()]) {
         if (!changes.found.has(rel) && isBelowAny(rel, changes.walked, changes.full)) gone(rel);
@@ -411,20 +441,51 @@ export class DataFolder {
       }
       const entry = this.#entries.get(rel);
       if (entry?.identity === found.identity) continue;
-      const next = found.type === 'refused' ? this.#refused(rel, found) : this.#read(rel, found);
-      if (!entry) this.#sortedRels = undefined;
-      if (next.kind === 'media' || entry?.kind === 'media') this.#mediaGeneration++;
-      this.#entries.set(rel, next);
-      this.#dirty = true;
+      this.#replace(rel, found.type === 'refused' ? this.#refused(rel, found) : this.#read(rel, found));
       await this.#pause();
     }
+  }
+
+  /** Puts `next` where `rel`'s entry was, or nothing: what is kept between assemblies hears of it here. */
+  #replace(rel: string, next: Entry | undefined): void {
+    const entry = this.#entries.get(rel);
+    if (!entry && !next) return;
+    if (entry) {
+      this.#release(entry);
+      if (entry.kind === 'post') this.#postFiles--;
+      // The newest file gone, or written back older (a restore): look for the newest again.
+      if (entry.mtimeMs >= this.#newest && !(next && next.mtimeMs >= entry.mtimeMs)) this.#newestGone = true;
+    }
+    if (next) {
+      this.#entries.set(rel, next);
+      if (next.kind === 'post') this.#postFiles++;
+      this.#newest = Math.max(this.#newest, next.mtimeMs);
+    } else this.#entries.delete(rel);
+    if (!entry || !next) this.#sortedRels = undefined;
+    else this.#versionBlocks[this.#blockOf(rel)] = undefined;
+    if (entry?.kind === 'media' || next?.kind === 'media') this.#mediaGeneration++;
+    this.#touched.add(rel);
+    this.#dirty = true;
+  }
+
+  /** The version block that holds `rel`'s line (the file list's order is unchanged when this is asked). */
+  #blockOf(rel: string): number {
+    const rels = this.#sortedRels ?? [];
+    let low = 0;
+    let high = rels.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (rels[middle]! < rel) low = middle + 1;
+      else high = middle;
+    }
+    return Math.floor(low / VERSION_BLOCK);
   }
 
   #forgetFolder(rel: string): void {
     if (!this.#folders.has(rel)) return;
     this.#folders.delete(rel);
     this.#dirty = true;
-    for (const known of [...this.#entries.keys()]) if (known.startsWith(`${rel}/`)) this.#entries.delete(known);
+    for (const known of [...this.#entries.keys()]) if (known.startsWith(`${rel}/`)) this.#replace(known, undefined);
     for (const known of [...this.#folders.keys()]) if (known.startsWith(`${rel}/`)) this.#folders.delete(known);
     this.#sortedRels = undefined;
     this.#mediaGeneration++;
@@ -481,9 +542,14 @@ export class DataFolder {
   // What spans files
 
   async #assemble(): Promise<FolderLoadResult> {
-    this.#sortedRels ??= [...this.#entries.keys()].sort();
+    if (!this.#sortedRels) {
+      this.#sortedRels = [...this.#entries.keys()].sort();
+      this.#versionBlocks = [];
+    }
     const rels = this.#sortedRels;
-    if (this.#assetsGeneration !== this.#mediaGeneration) {
+    // New media: every post that names one is resolved again (see `#resolved`).
+    const everything = this.#assetsGeneration !== this.#mediaGeneration;
+    if (everything) {
       this.#assets = new Map();
       for (const rel of rels) {
         const entry = this.#entries.get(rel);
@@ -494,46 +560,222 @@ export class DataFolder {
       this.#assetsGeneration = this.#mediaGeneration;
     }
     const siteEntry = this.#entries.get('site.json');
-    const problems: Problem[] = [];
-    if (siteEntry) problems.push(...siteEntry.problems);
-    // Gone, or a link to nothing: its warning alone would leave the refusal unexplained.
-    if (!siteEntry?.site && !siteEntry?.problems.some((p) => p.severity === 'error')) {
-      problems.push({ file: this.#shown('site.json'), message: 'cannot be read (it does not exist)', severity: 'error' });
-    }
+    const problems = this.#siteProblems(siteEntry);
 
-    const posts: Post[] = [];
+    // The files that changed: each post placed, and its slug and id claimed, again.
+    const added: Post[] = [];
+    let i = 0;
+    for (const rel of everything ? rels : this.#touched) {
+      if (++i % 1024 === 0) await this.#pause();
+      const entry = this.#entries.get(rel);
+      let troubled = false;
+      if (entry && entry.kind !== 'site') {
+        if (entry.kind === 'post') {
+          const post = this.#resolved(entry);
+          if (entry.placed !== post) this.#place(entry, post, added);
+        }
+        troubled = entry.problems.length > 0 || (entry.resolveProblems?.length ?? 0) > 0;
+      }
+      if (troubled === this.#troubled.has(rel)) continue;
+      if (troubled) this.#troubled.add(rel);
+      else this.#troubled.delete(rel);
+      this.#troubledRels = undefined;
+    }
+    this.#touched.clear();
+    this.#order = withChanges(this.#order, this.#displaced, added);
+    this.#displaced = [];
+    // Two files claim one slug or id: which keeps it is decided in name order, as a fresh load decides.
+    if (this.#conflicts) return { ...(await this.#assembleWithConflicts(rels, siteEntry)), postFiles: this.#postFiles };
+
+    this.#troubledRels ??= [...this.#troubled].sort();
+    for (const rel of this.#troubledRels) {
+      const entry = this.#entries.get(rel);
+      if (entry?.problems.length) problems.push(...entry.problems);
+      if (entry?.resolveProblems?.length) problems.push(...entry.resolveProblems);
+    }
+    const site = siteEntry?.site;
+    const valid = site !== undefined && !problems.some((p) => p.severity === 'error');
+    const localLinks = valid ? await this.#localLinkProblems(rels, site) : [];
+    const result = await completeDataset({
+      site,
+      siteFile: this.#shown('site.json'),
+      posts: [...this.#order],
+      sorted: true,
+      assets: this.#assets,
+      problems,
+      version: () => this.#version(rels),
+      modified: this.#modified(),
+      localLinks: () => localLinks,
+    });
+    return { ...result, postFiles: this.#postFiles };
+  }
+
+  /**
+   * SHA-256 over `name NUL digest NUL` for each file in name order (see `DataVersion`, which this
+   * matches): the lines are kept in blocks, and only the block of a changed file is written again.
+   */
+  async #version(rels: readonly string[]): Promise<string> {
+    const hash = createHash('sha256');
+    for (let block = 0; block * VERSION_BLOCK < rels.length; block++) {
+      let bytes = this.#versionBlocks[block];
+      if (!bytes) {
+        let lines = '';
+        for (let i = block * VERSION_BLOCK; i < Math.min(rels.length, (block + 1) * VERSION_BLOCK); i++) {
+          const rel = rels[i]!;
+          // Ignored and refused files have no digest: they are not data, and their problems say so.
+          const digest = this.#entries.get(rel)?.digest;
+          if (digest) lines += `${rel}\u0000${digest}\u0000`;
+        }
+        this.#versionBlocks[block] = bytes = Buffer.from(lines);
+        await this.#pause();
+      }
+      hash.update(bytes);
+    }
+    return hash.digest('hex').slice(0, 16);
+  }
+
+  /** The newest modification time among the files and folders: when the data last changed. */
+  #modified(): Date | undefined {
+    if (this.#newestGone) {
+      this.#newest = 0;
+      for (const entry of this.#entries.values()) if (entry.mtimeMs > this.#newest) this.#newest = entry.mtimeMs;
+      this.#newestGone = false;
+    }
+    let newest = this.#newest;
+    for (const mtimeMs of this.#folders.values()) if (mtimeMs > newest) newest = mtimeMs;
+    return newest > 0 ? new Date(Math.floor(newest)) : undefined;
+  }
+
+  /** Every problem in name order, slugs and ids admitted file by file: the verdict is an error. */
+  async #assembleWithConflicts(rels: readonly string[], siteEntry: Entry | undefined): Promise<LoadResult> {
+    const problems = this.#siteProblems(siteEntry);
     const seen = newPostIndex();
-    const version = new DataVersion(() => createHash('sha256'));
-    let newest = 0;
-    let postFiles = 0;
     let i = 0;
     for (const rel of rels) {
       if (++i % 1024 === 0) await this.#pause();
       const entry = this.#entries.get(rel);
-      if (!entry) continue;
-      // Ignored and refused files have no digest: they are not data, and their problems say so.
-      if (entry.digest) version.addDigest(rel, entry.digest);
-      if (entry.mtimeMs > newest) newest = entry.mtimeMs;
-      if (entry.kind === 'site') continue;
+      if (!entry || entry.kind === 'site') continue;
       if (entry.problems.length) problems.push(...entry.problems);
       if (entry.kind !== 'post') continue;
-      postFiles++;
-      const post = this.#resolved(entry);
       if (entry.resolveProblems?.length) problems.push(...entry.resolveProblems);
-      if (post && admitPost(post, seen, problems)) posts.push(post);
+      if (entry.placed) admitPost(entry.placed, seen, problems);
     }
-    for (const mtimeMs of this.#folders.values()) if (mtimeMs > newest) newest = mtimeMs;
+    return { ok: false, problems };
+  }
 
-    const result = await completeDataset({
-      site: siteEntry?.site,
-      siteFile: this.#shown('site.json'),
-      posts,
-      assets: this.#assets,
-      problems,
-      version: () => version.digest(),
-      modified: newest > 0 ? new Date(Math.floor(newest)) : undefined,
-    });
-    return { ...result, postFiles };
+  #siteProblems(siteEntry: Entry | undefined): Problem[] {
+    const problems = [...(siteEntry?.problems ?? [])];
+    // Gone, or a link to nothing: its warning alone would leave the refusal unexplained.
+    if (!siteEntry?.site && !siteEntry?.problems.some((p) => p.severity === 'error')) {
+      problems.push({ file: this.#shown('site.json'), message: 'cannot be read (it does not exist)', severity: 'error' });
+    }
+    return problems;
+  }
+
+  /** Takes the entry's post out of the order and its claims back (the file changed, or is gone). */
+  #release(entry: Entry): void {
+    const post = entry.placed;
+    if (!post) return;
+    if (this.#unclaim(this.#slugClaims, post.slug, entry.rel)) this.#slugCameOrWent(post.slug);
+    if (post.id !== undefined) this.#unclaim(this.#idClaims, post.id, entry.rel);
+    this.#displaced.push(post);
+    delete entry.placed;
+    this.#forgetLinks(entry);
+  }
+
+  #place(entry: Entry, post: Post | undefined, added: Post[]): void {
+    this.#release(entry);
+    if (!post) return;
+    if (this.#claim(this.#slugClaims, post.slug, entry.rel)) this.#slugCameOrWent(post.slug);
+    if (post.id !== undefined) this.#claim(this.#idClaims, post.id, entry.rel);
+    entry.placed = post;
+    added.push(post);
+    this.#linksStale.add(entry.rel);
+  }
+
+  /** Claims `key` for `rel`; true when no file claimed it before. */
+  #claim(claims: Map<string, string | Set<string>>, key: string, rel: string): boolean {
+    const owners = claims.get(key);
+    if (owners === undefined) {
+      claims.set(key, rel);
+      return true;
+    }
+    if (typeof owners === 'string') {
+      claims.set(key, new Set([owners, rel]));
+      this.#conflicts++;
+    } else owners.add(rel);
+    return false;
+  }
+
+  /** Gives `key` back for `rel`; true when no file claims it any more. */
+  #unclaim(claims: Map<string, string | Set<string>>, key: string, rel: string): boolean {
+    const owners = claims.get(key);
+    if (owners === rel) return claims.delete(key);
+    if (owners instanceof Set && owners.delete(rel) && owners.size === 1) {
+      claims.set(key, owners.values().next().value as string);
+      this.#conflicts--;
+    }
+    return false;
+  }
+
+  /** A link to `/posts/<slug>` is missing or not depending on this alone. */
+  #slugCameOrWent(slug: string): void {
+    for (const rel of this.#linkersOf.get(slug) ?? []) this.#linksStale.add(rel);
+  }
+
+  #forgetLinks(entry: Entry): void {
+    for (const link of entry.links?.found ?? []) {
+      const slug = linkedSlug(link.path);
+      const linkers = slug === undefined ? undefined : this.#linkersOf.get(slug);
+      if (!linkers) continue;
+      linkers.delete(entry.rel);
+      if (!linkers.size) this.#linkersOf.delete(slug!);
+    }
+    delete entry.links;
+    if (this.#linkWarnings.delete(entry.rel)) this.#linkWarningRels = undefined;
+  }
+
+  /**
+   * The local-link warnings, in name order. Each post's links are found once per post object (the
+   * costly part: its HTML searched, each URL parsed) and judged when the post changes or a slug it
+   * links to comes or goes; everything is judged again when the site or the media change.
+   */
+  async #localLinkProblems(rels: readonly string[], site: Site): Promise<Problem[]> {
+    const siteUrl = siteUrlOf(site);
+    const slugs = { has: (slug: string) => this.#slugClaims.has(slug) };
+    const everything = this.#linksJudged?.site !== site || this.#linksJudged.assets !== this.#assets;
+    const judge = (rel: string) => {
+      const entry = this.#entries.get(rel);
+      const post = entry?.placed;
+      if (!post) return;
+      if (entry.links?.post !== post || entry.links.siteUrl !== site.url) {
+        this.#forgetLinks(entry);
+        entry.links = { post, siteUrl: site.url, found: postLocalLinks(post, siteUrl) };
+        for (const link of entry.links.found ?? []) {
+          const slug = linkedSlug(link.path);
+          if (slug === undefined) continue;
+          const linkers = this.#linkersOf.get(slug);
+          if (linkers) linkers.add(rel);
+          else this.#linkersOf.set(slug, new Set([rel]));
+        }
+      }
+      const warnings = entry.links.found ? judgeLocalLinks(entry.links.found, slugs, this.#assets) : [];
+      const had = this.#linkWarnings.has(rel);
+      if (warnings.length) this.#linkWarnings.set(rel, warnings);
+      else this.#linkWarnings.delete(rel);
+      if (had !== warnings.length > 0) this.#linkWarningRels = undefined;
+    };
+    let i = 0;
+    for (const rel of everything ? rels : this.#linksStale) {
+      if (++i % 256 === 0) await this.#pause();
+      judge(rel);
+    }
+    this.#linksStale.clear();
+    this.#linksJudged = { site, assets: this.#assets };
+    this.#linkWarningRels ??= [...this.#linkWarnings.keys()].sort();
+    const problems = judgeLocalLinks(siteLocalLinks(site, this.#shown('site.json')), slugs, this.#assets);
+    for (const rel of this.#linkWarningRels) problems.push(...(this.#linkWarnings.get(rel) ?? []));
+    return problems;
   }
 
   /** The entry's post, reused while neither the file nor (for a post that names media) the media changed. */

@@ -2,6 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { sanitizingOncePerPost } from '../feeds/sanitize.ts';
 import { createApp } from '../http/app.ts';
 import { PreparedPolls } from '../http/poll.ts';
+import { indexOf, prepareIndex } from '../http/snapshot.ts';
 import { plural, problemReport, type Problem } from '../posts/index.ts';
 import { listenFailure } from './client-errors.ts';
 import { nodeCompressors } from './compression.ts';
@@ -30,16 +31,32 @@ const report = (problems: readonly Problem[], postFiles: number) => {
 
 // Incremental: each load re-reads only what changed since the last (see data-folder.ts).
 const folder = new DataFolder(dataDir, { limits: config.dataLimits });
+// Folder watches, a periodic stat-only scan for lost events, and SIGHUP (see watcher.ts). Started
+// before the first load: a change during it is a hint for the next, and no full scan is needed to
+// find it afterwards. Reloads wait until the server serves.
+let reloadWhenServing: ((why: string) => Promise<void>) | undefined;
+const freshness = keepFresh(dataDir, {
+  folder,
+  reload: async (why) => reloadWhenServing?.(why),
+  watch: config.watch,
+  beforeFirstLoad: true,
+});
 const load = () => folder.load();
 const first = await load();
 report(first.problems, first.postFiles);
 if (!first.ok) process.exit(1);
 
-const source = new ReloadingSource(first.dataset, async () => {
-  const result = await load();
-  report(result.problems, result.postFiles);
-  return result;
-});
+// Built now rather than by the first request; each new version's is derived from it before the swap.
+indexOf(first.dataset);
+const source = new ReloadingSource(
+  first.dataset,
+  async () => {
+    const result = await load();
+    report(result.problems, result.postFiles);
+    return result;
+  },
+  { prepare: prepareIndex },
+);
 const reload = async (why: string) => {
   const wasDegraded = source.health().status === 'degraded';
   const outcome = await source.reload();
@@ -83,8 +100,9 @@ server.listen(port, host, () => {
   console.log(`Pressroom serves ${plural(first.dataset.posts.length, 'post')} from ${dataDir} on http://${shownHost}:${info.port}`);
 });
 
-// chokidar events, a periodic stat-only scan for lost events, and SIGHUP (see watcher.ts).
-const freshness = keepFresh(dataDir, { folder, reload, watch: config.watch });
+// Serving now: whatever changed during the first load is loaded (nothing to do when nothing did).
+reloadWhenServing = reload;
+void reload('changed while starting');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -3,6 +3,14 @@ import type { Dataset, LoadResult, Problem } from '../posts/index.ts';
 
 export type Loader = () => Promise<LoadResult>;
 
+export interface ReloadingSourceOptions {
+  /**
+   * Work a new version needs before it serves, done before the swap so no request waits for it: the
+   * server builds the new version's index from the served one's (see `indexOf`).
+   */
+  prepare?: (next: Dataset, previous: Dataset) => void | Promise<void>;
+}
+
 /**
  * The data a running server serves, replaced only by a newer version that validated whole. An edit
  * that breaks the data (half-saved JSON, a schema error, a duplicate slug) leaves the last good version
@@ -14,11 +22,15 @@ export class ReloadingSource implements DataSource {
   #loading: Promise<ReloadOutcome> | undefined;
   #again = false;
 
+  readonly #prepare: ReloadingSourceOptions['prepare'];
+
   constructor(
     initial: Dataset,
     private readonly load: Loader,
+    options: ReloadingSourceOptions = {},
   ) {
     this.#dataset = initial;
+    this.#prepare = options.prepare;
   }
 
   current(): Dataset {
@@ -57,6 +69,7 @@ export class ReloadingSource implements DataSource {
     let result: LoadResult;
     try {
       result = await this.load();
+      if (result.ok && result.dataset.version !== this.#dataset.version) await this.#prepare?.(result.dataset, this.#dataset);
     } catch (error) {
       // A bug of ours while loading must not take the feeds down either: keep serving, report it.
       const message = error instanceof Error ? error.message : String(error);

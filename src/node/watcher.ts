@@ -1,4 +1,5 @@
-import { watch as chokidarWatch, type FSWatcher } from 'chokidar';
+import * as fs from 'node:fs';
+import type { Dirent, FSWatcher, Stats } from 'node:fs';
 import path from 'node:path';
 
 /** Editors save in bursts (write, rename, touch): wait until the files have been quiet this long. */
@@ -96,11 +97,19 @@ export interface DataWatcher {
   close: () => Promise<void>;
 }
 
+/** Folders below the data folder deeper than this are not watched (the folder reader refuses them too). */
+const MAX_WATCHED_DEPTH = 65;
+
 /**
- * Watches a data folder with chokidar: edits, atomic saves (a temporary file renamed over the post),
- * renames, new and deleted files and folders, whole folders copied in. Hidden files and folders are
- * not watched; links are not followed (a link's target outside the folder is not ours to watch, and the
- * periodic scan sees a changed target). `onChanges` gets each burst's paths, debounced.
+ * Watches a data folder: one `fs.watch` per folder (the data folder, `posts/`, `media/` and every folder
+ * below them), never one per file. A folder's watch names each child that is created, written,
+ * deleted or renamed, so an atomic save (a temporary file renamed over the post) is seen every time,
+ * which a watch on the file itself (following its inode) sees once at most; and 100,000 posts cost a
+ * handful of watches, not 100,000, nor a re-read of a folder of 100,000 names at every change. A
+ * folder that appears (created, or copied in whole) is watched with everything below it, and reported:
+ * the folder reader walks it. Hidden files and folders are not watched; links are not followed (a
+ * link's target outside the folder is not ours to watch, and the periodic scan sees a changed target).
+ * `onChanges` gets each burst's paths, debounced.
  */
 export function watchDataFolder(
   dir: string,
@@ -109,42 +118,102 @@ export function watchDataFolder(
 ): DataWatcher {
   const root = path.resolve(dir);
   const burst = debounceChanges(onChanges, options);
-  const hidden = (file: string) => path.relative(root, file).split(path.sep).some((part) => part.startsWith('.'));
-  const watcher: FSWatcher = chokidarWatch(root, { ignoreInitial: true, followSymlinks: false, ignored: hidden });
-  for (const event of ['add', 'change', 'unlink', 'addDir', 'unlinkDir'] as const) {
-    watcher.on(event, (file: string) => burst.add(file));
-  }
-  // chokidar drops a second `change` of a path within 50 ms of the first: the raw events of the
-  // underlying fs.watch handles still name it. A hint is only where to look, so a stray one costs a stat.
-  watcher.on('raw', (_event, name, details) => {
-    const watched = (details as { watchedPath?: unknown } | undefined)?.watchedPath;
-    if (typeof watched !== 'string' || !name) return;
-    const file = path.basename(watched) === name ? watched : path.join(watched, name);
-    if (!hidden(file)) burst.add(file);
-  });
-  watcher.on('error', (error) => options.onError?.(error instanceof Error ? error : new Error(String(error))));
-  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  /** Each watched folder, with the inode watched: a folder renamed over it is another folder. */
+  const watches = new Map<string, { watch: FSWatcher; ino: number }>();
+  let closed = false;
+  const fail = (error: unknown) => options.onError?.(error instanceof Error ? error : new Error(String(error)));
+  const depthOf = (folder: string) => (folder === root ? 0 : path.relative(root, folder).split(path.sep).length);
+  const unwatch = (folder: string) => {
+    for (const [watched, { watch }] of watches) {
+      if (watched !== folder && !watched.startsWith(`${folder}${path.sep}`)) continue;
+      watch.close();
+      watches.delete(watched);
+    }
+  };
+  /** Watches `folder` and every folder below it; what is found below is not reported (the reader walks it). */
+  const watchTree = async (folder: string, ino?: number): Promise<void> => {
+    if (closed || watches.has(folder) || depthOf(folder) > MAX_WATCHED_DEPTH) return;
+    let watch: FSWatcher;
+    try {
+      ino ??= fs.statSync(folder).ino;
+      watch = fs.watch(folder, { persistent: false }, (_event, name) => void changed(folder, name));
+    } catch (error) {
+      // Gone already (nothing to watch), or out of watches: said once per folder, the scan still looks.
+      if (errorCode(error) !== 'ENOENT' && errorCode(error) !== 'ENOTDIR') fail(error);
+      return;
+    }
+    watch.on('error', (error) => {
+      unwatch(folder);
+      if (errorCode(error) !== 'ENOENT' && errorCode(error) !== 'EPERM') fail(error);
+    });
+    watches.set(folder, { watch, ino });
+    let children: Dirent[];
+    try {
+      children = await fs.promises.readdir(folder, { withFileTypes: true });
+    } catch {
+      return; // gone meanwhile: its parent's watch reports it
+    }
+    for (const child of children) {
+      if (child.isDirectory() && !child.name.startsWith('.') && (folder !== root || TOP_FOLDERS.has(child.name))) {
+        await watchTree(path.join(folder, child.name));
+      }
+    }
+  };
+  /** One event in a watched folder: the path it names is the hint; a folder that appeared is watched too. */
+  const changed = async (folder: string, name: string | Buffer | null) => {
+    if (closed) return;
+    if (name === null) {
+      burst.add(folder); // the platform did not say which child: the reader walks the folder
+      return;
+    }
+    const child = String(name);
+    if (child.split(path.sep).some((part) => part.startsWith('.'))) return;
+    const file = path.join(folder, child);
+    burst.add(file);
+    if (folder === root && !TOP_FOLDERS.has(child)) return;
+    let stats: Stats | undefined;
+    try {
+      stats = await fs.promises.lstat(file);
+    } catch {
+      stats = undefined;
+    }
+    if (stats?.isDirectory() && watches.get(file)?.ino === stats.ino) return;
+    if (watches.has(file)) unwatch(file);
+    if (stats?.isDirectory()) await watchTree(file, stats.ino);
+  };
+  const ready = watchTree(root);
   return {
     ready,
     close: async () => {
+      closed = true;
       burst.cancel();
-      await watcher.close();
+      await ready;
+      unwatch(root);
     },
   };
 }
+
+/** The data folder's own folders; anything else at its top is not data (`site.json` is a file). */
+const TOP_FOLDERS = new Set(['posts', 'media']);
+const errorCode = (error: unknown) => (error as NodeJS.ErrnoException | undefined)?.code;
 
 export interface KeepFreshOptions {
   /** The folder as loaded: told what changed, and asked to scan. */
   folder: { changed: (paths: Iterable<string>) => void; scan: () => Promise<string[]>; rescanAll: () => void };
   /** Validates and serves what changed; `why` is for the log line. */
   reload: (why: string) => Promise<void>;
-  /** Watch with chokidar (`WATCH=1`); SIGHUP and the periodic scan work either way. */
+  /** Watch the folder (`WATCH=1`); SIGHUP and the periodic scan work either way. */
   watch: boolean;
+  /**
+   * Started before the folder's first load: a change during it is a hint for the next load already,
+   * so the watcher needs no full scan when it is ready.
+   */
+  beforeFirstLoad?: boolean;
   log?: { log: (line: string) => void; error: (line: string) => void };
 }
 
 /**
- * Keeps the served data in step with the folder: chokidar events (debounced, their paths passed on as
+ * Keeps the served data in step with the folder: the watcher's events (debounced, their paths passed on as
  * the hint of what to re-read), a stat-only scan now and then as a safety net for lost events, and
  * SIGHUP for a full look. Returns what stops them.
  */
@@ -171,7 +240,7 @@ export function keepFresh(dir: string, options: KeepFreshOptions): { close: () =
   // What changed between the first load and the watcher's start was seen by no one: look once.
   void watcher?.ready.then(async () => {
     log.log(`Watching ${dir} for changes.`);
-    await scan('changed while the watcher started');
+    if (!options.beforeFirstLoad) await scan('changed while the watcher started');
   });
   const onHangUp = () => {
     folder.rescanAll();
@@ -190,8 +259,8 @@ export function keepFresh(dir: string, options: KeepFreshOptions): { close: () =
 function startWatcher(dir: string, onChanges: (paths: Set<string>) => void, log: { error: (line: string) => void }): DataWatcher | undefined {
   try {
     return watchDataFolder(dir, onChanges, {
-      // chokidar reports an error per path it could not watch (out of inotify watches, a file gone
-      // meanwhile) and keeps watching the rest: say what happened, never that watching stopped.
+      // An error is per folder (out of inotify watches, a folder gone meanwhile); the others are still
+      // watched: say what happened, never that watching stopped.
       onError: (error) =>
         log.error(`Watching ${dir}: ${error.message}. Changes there may be seen only by the periodic scan or SIGHUP.`),
     });

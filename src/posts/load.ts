@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import { DataVersion } from './data-version.ts';
 import { localLinkProblems } from './local-links.ts';
 import { renderMarkdown } from './markdown.ts';
+import { newestFirst } from './order.ts';
 import { mediaTypeOf } from './media-types.ts';
 import { describeValue, type Problem } from './problems.ts';
 import {
@@ -133,6 +134,10 @@ export interface ReadDataset {
   /** Asked for only when the data is valid. */
   version: () => Promise<string>;
   modified?: Date | undefined;
+  /** The posts are newest first already (a reader that keeps the order between loads). */
+  sorted?: boolean;
+  /** The local-link warnings, when the reader keeps what it found in each post between loads. */
+  localLinks?: () => Problem[];
 }
 
 /**
@@ -144,8 +149,8 @@ export async function completeDataset(read: ReadDataset): Promise<LoadResult> {
   const { site, posts, assets, problems } = read;
   if (!site || problems.some((p) => p.severity === 'error')) return { ok: false, problems };
   // Only once every post loaded: a link to a post that failed would otherwise read as a link to nothing.
-  problems.push(...localLinkProblems({ site, siteFile: read.siteFile, posts, assets }));
-  posts.sort(newestFirst);
+  problems.push(...(read.localLinks ? read.localLinks() : localLinkProblems({ site, siteFile: read.siteFile, posts, assets })));
+  if (!read.sorted) posts.sort(newestFirst);
   const version = await read.version();
   const warnings = problems.filter((p) => p.severity === 'warning');
   const modified = read.modified;
@@ -176,8 +181,7 @@ export function admitPost(post: Post, seen: PostIndex, problems: Problem[]): boo
   return true;
 }
 
-export const newestFirst = (a: Post, b: Post) =>
-  b.published.getTime() - a.published.getTime() || (a.slug < b.slug ? -1 : a.slug > b.slug ? 1 : 0);
+export { newestFirst };
 
 const error = (file: string, path: string | undefined, message: string): Problem =>
   path ? { file, path, message, severity: 'error' } : { file, message, severity: 'error' };

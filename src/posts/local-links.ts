@@ -21,28 +21,68 @@ export function localLinkProblems(input: {
 }): Problem[] {
   const { site, siteFile, posts, assets } = input;
   const slugs = new Set(posts.map((post) => post.slug));
-  const siteUrl = site.url === undefined ? undefined : new URL(site.url);
+  const links = siteLocalLinks(site, siteFile);
+  const siteUrl = siteUrlOf(site);
+  for (const post of posts) links.push(...(postLocalLinks(post, siteUrl) ?? []));
+  return judgeLocalLinks(links, slugs, assets);
+}
+
+/**
+ * A URL of the data that names a path the data decides (`/media/…`, `/posts/…`): found once per post
+ * (the parsing is the costly part), judged against the slugs and media of each version.
+ */
+export interface LocalLink {
+  file: string;
+  field: string;
+  url: string;
+  path: string;
+}
+
+/** The site's own URLs resolve against its root, as the app reads them. */
+export function siteLocalLinks(site: Site, siteFile: string): LocalLink[] {
+  const links: LocalLink[] = [];
+  if (site.icon !== undefined) collect(links, siteFile, 'icon', site.icon, `${LOCAL}/`, siteUrlOf(site));
+  return links;
+}
+
+/**
+ * A post's links into the data (image, attachments, content, in that order); undefined when it has none.
+ * @param siteUrl - `siteUrlOf(site)`
+ */
+export function postLocalLinks(post: Post, siteUrl: URL | undefined): LocalLink[] | undefined {
+  const links: LocalLink[] = [];
+  const base = `${LOCAL}/posts/${post.slug}`;
+  if (post.image) collect(links, post.file, 'image.url', post.image.url, base, siteUrl);
+  post.attachments?.forEach((attachment, i) => collect(links, post.file, `attachments.${i}.url`, attachment.url, base, siteUrl));
+  for (const url of new Set(urlsInHtml(post.content))) collect(links, post.file, 'content', url, base, siteUrl);
+  return links.length ? links : undefined;
+}
+
+/** The links that point at nothing the site serves, as warnings, in the order given. */
+export function judgeLocalLinks(
+  links: Iterable<LocalLink>,
+  slugs: { has: (slug: string) => boolean },
+  assets: ReadonlyMap<string, Asset>,
+): Problem[] {
   const problems: Problem[] = [];
-  const judge = (file: string, field: string, url: string, base: string) => {
-    const path = sitePath(url, base, siteUrl);
-    if (path === undefined) return;
+  for (const { file, field, url, path } of links) {
     const missing = whatIsMissing(path, slugs, assets);
-    if (!missing) return;
+    if (!missing) continue;
     const inMedia = path.indexOf('/media/');
     const suggestion = inMedia > 0 && assets.has(decodePath(path.slice(inMedia))) ? path.slice(inMedia) : undefined;
     const hint = suggestion ? ` (did you mean "${suggestion}"?)` : '';
     problems.push({ file, path: field, message: `"${url}" resolves to ${path}, which is ${missing}${hint}`, severity: 'warning' });
-  };
-
-  // The site's own URLs resolve against its root, as the app reads them.
-  if (site.icon !== undefined) judge(siteFile, 'icon', site.icon, `${LOCAL}/`);
-  for (const post of posts) {
-    const base = `${LOCAL}/posts/${post.slug}`;
-    if (post.image) judge(post.file, 'image.url', post.image.url, base);
-    post.attachments?.forEach((attachment, i) => judge(post.file, `attachments.${i}.url`, attachment.url, base));
-    for (const url of new Set(urlsInHtml(post.content))) judge(post.file, 'content', url, base);
   }
   return problems;
+}
+
+/** The site's `url`, parsed: absolute links below it are local too. */
+export const siteUrlOf = (site: Pick<Site, 'url'>) => (site.url === undefined ? undefined : new URL(site.url));
+
+function collect(links: LocalLink[], file: string, field: string, url: string, base: string, siteUrl: URL | undefined): void {
+  const path = sitePath(url, base, siteUrl);
+  // Only the paths the data decides can be missing; the app's own routes are the app's business.
+  if (path !== undefined && (path.startsWith('/media/') || path.startsWith('/posts/'))) links.push({ file, field, url, path });
 }
 
 /** A host no real URL has: what a relative URL resolves to below it is a path of the site. */
@@ -65,11 +105,16 @@ function sitePath(url: string, base: string, siteUrl: URL | undefined): string |
   return resolved.pathname.startsWith(`${root}/`) ? resolved.pathname.slice(root.length) : undefined;
 }
 
-function whatIsMissing(path: string, slugs: ReadonlySet<string>, assets: ReadonlyMap<string, Asset>): string | undefined {
+function whatIsMissing(path: string, slugs: { has: (slug: string) => boolean }, assets: ReadonlyMap<string, Asset>): string | undefined {
   if (path.startsWith('/media/')) return assets.has(decodePath(path)) ? undefined : 'no file under media/';
-  if (path.startsWith('/posts/')) return slugs.has(path.slice('/posts/'.length).replace(/\/$/, '')) ? undefined : 'no post';
+  const slug = linkedSlug(path);
+  if (slug !== undefined) return slugs.has(slug) ? undefined : 'no post';
   return undefined;
 }
+
+/** The slug a `/posts/…` path names: whether it is missing changes only when that slug comes or goes. */
+export const linkedSlug = (path: string): string | undefined =>
+  path.startsWith('/posts/') ? path.slice('/posts/'.length).replace(/\/$/, '') : undefined;
 
 /** `/media/a%20b.png` names the file `media/a b.png`; a stray `%` names a file with a `%` in it. */
 function decodePath(pathname: string): string {

@@ -593,18 +593,16 @@ describe('CORS and links', () => {
 
 describe('the bounded render cache, through the app', () => {
   it('renders again what was pushed out, and only that', async () => {
-    const { compressors, rendersOf } = countingCompressors(nodeCompressors);
-    const app = await appFor({ compressors, cache: { maxEntries: 2 } });
+    // Counted where the app renders: a page rendered again is the same bytes, which are not compressed again.
+    const rendered: string[] = [];
+    const app = await appFor({ compressors: nodeCompressors, cache: { maxEntries: 2 }, onRender: (key) => rendered.push(key) });
+    const rendersOf = (slug: string) => rendered.filter((key) => key.includes(`/posts/${slug}`) || key.includes(`:${slug}`)).length;
     const visit = async (slug: string) => {
       const res = await get(app, `/posts/${slug}`);
       expect(res.status).toBe(200);
       return res.headers.get('etag')!;
     };
-    const renders = () => ({
-      a: rendersOf('<h1>Board meeting'),
-      b: rendersOf('<h1>New plant'),
-      c: rendersOf('<h1>Annual report'),
-    });
+    const renders = () => ({ a: rendersOf('board-meeting'), b: rendersOf('new-plant'), c: rendersOf('annual-report') });
 
     const firstTag = await visit('board-meeting'); // [a]
     await visit('new-plant'); // [a, b]

@@ -136,4 +136,18 @@ describe('represent', () => {
     expect(decode(gunzipSync(representation.encoded.gzip!.bytes))).toBe(body);
     expect(representation.encoded.br).toBeUndefined();
   });
+  it('compresses the same bytes of the same type once, as a new data version renders an unchanged page again', async () => {
+    const { compressors, calls } = countingCompressors();
+    const body = text(4096);
+    const first = await represent(body, { contentType: FEED_TYPE, compressors });
+    const again = await represent(body, { contentType: FEED_TYPE, lastModified: new Date(0), compressors });
+    expect(calls.map((c) => c.coding)).toEqual(['br', 'gzip']);
+    expect(again.encoded).toEqual(first.encoded);
+    expect(again.size).toBe(first.size);
+    expect(again.lastModified).toEqual(new Date(0));
+    // Other bytes, or the same bytes as a type not worth compressing, are judged afresh.
+    await represent(`${body}!`, { contentType: FEED_TYPE, compressors });
+    expect(calls).toHaveLength(4);
+    expect((await represent(body, { contentType: 'image/png', compressors })).encoded).toEqual({});
+  });
 });

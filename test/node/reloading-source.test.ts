@@ -124,4 +124,28 @@ describe('ReloadingSource', () => {
     await Promise.all([a, b]);
     expect(source.current().posts.map((p) => p.title)).toEqual(['Fresh']);
   });
+  it('prepares a new version before it serves, and keeps the old one when preparing fails', async () => {
+    const initial = await dataset(one('First'));
+    const seen: [string, string, string][] = [];
+    const source: ReloadingSource = new ReloadingSource(initial, () => load(one('Second')), {
+      prepare: async (next, previous) => {
+        seen.push([next.posts[0]!.title, previous.posts[0]!.title, source.current().posts[0]!.title]);
+        await new Promise((resolve) => setTimeout(resolve, 0));
+        // Still the old one while preparing: requests meanwhile see a whole version.
+        seen.push([next.posts[0]!.title, previous.posts[0]!.title, source.current().posts[0]!.title]);
+      },
+    });
+    expect((await source.reload()).swapped).toBe(true);
+    expect(seen).toEqual([['Second', 'First', 'First'], ['Second', 'First', 'First']]);
+    expect(source.current().posts[0]!.title).toBe('Second');
+
+    const failing = new ReloadingSource(initial, () => load(one('Second')), {
+      prepare: () => {
+        throw new Error('index broke');
+      },
+    });
+    expect((await failing.reload()).swapped).toBe(false);
+    expect(failing.current()).toBe(initial);
+    expect(failing.health().problems.map((p) => p.message)).toEqual(['could not load the data: index broke']);
+  });
 });

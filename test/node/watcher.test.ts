@@ -110,6 +110,25 @@ describe('watchDataFolder', () => {
     }
   });
 
+  it('watches a folder copied in, down to its subfolders, and one deleted and made again', async () => {
+    const { dir, waitFor } = await watched();
+    const staging = path.join(dir, '.staging');
+    await mkdir(path.join(staging, 'deep'), { recursive: true });
+    await rename(staging, path.join(dir, 'posts', '2024'));
+    await waitFor(path.join(dir, 'posts', '2024'));
+    const deep = path.join(dir, 'posts', '2024', 'deep', 'a.json');
+    await writeFile(deep, JSON.stringify(postRecord()));
+    await waitFor(deep);
+    await rm(path.join(dir, 'posts'), { recursive: true });
+    await waitFor(path.join(dir, 'posts'));
+    await mkdir(path.join(dir, 'posts'));
+    await waitFor(path.join(dir, 'posts'));
+    await writeFile(path.join(dir, 'posts', 'b.json'), JSON.stringify(postRecord()));
+    await waitFor(path.join(dir, 'posts', 'b.json'));
+    await writeFile(path.join(dir, 'site.json'), '{}');
+    await waitFor(path.join(dir, 'site.json'));
+  });
+
   it('sees a folder copied in, with the files inside it, and a deletion', async () => {
     const { dir, waitFor } = await watched();
     const staging = path.join(dir, '.staging');
