@@ -4,8 +4,12 @@
  * - the floor: a plain node script that only reads and `JSON.parse`s the same files and keeps them;
  * - the fixed cost: the server with no posts at all (node, module loading, listening, one render).
  *
+ * The server runs as `npm start` does, watching its folder (`--watch 0` turns that off): the watcher's
+ * start counts wherever it falls. Besides the first 200 the run waits for the "Watching … for changes."
+ * line, and reports the peak memory at both moments, so what the watcher costs after ready shows too.
+ *
  * Data folders are generated once into the system's temporary folder and reused while the count matches.
- * Options: --counts 1000,10000,100000 --runs 2 --timeout 180
+ * Options: --counts 1000,10000,100000 --runs 2 --timeout 180 --watch 1
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -44,7 +48,12 @@ interface ServerRun {
   readyMs: number;
   /** Spawn to the "… on http://" line. */
   listeningMs: number;
+  /** At the first 200. */
   peakKb: number;
+  /** Spawn to the "Watching … for changes." line; NaN when not watching. */
+  watchingMs: number;
+  /** Once watching (the process's peak so far, so never below `peakKb`); NaN when not watching. */
+  watchingPeakKb: number;
   /** Where the peak figure came from. */
   peakFrom: string;
 }
@@ -97,7 +106,7 @@ function childOf(pid: number): number | undefined {
   }
 }
 
-async function startServerOnce(dataDir: string, timeoutMs: number): Promise<ServerRun> {
+async function startServerOnce(dataDir: string, timeoutMs: number, watch: boolean): Promise<ServerRun> {
   const port = await freePort(HOST);
   const withTime = existsSync(TIME);
   // What `npm start` runs: the bundle `npm run build:node` writes (built once, in main()).
@@ -105,14 +114,16 @@ async function startServerOnce(dataDir: string, timeoutMs: number): Promise<Serv
   const started = performance.now();
   const child = spawn(withTime ? TIME : process.execPath, withTime ? ['-v', process.execPath, ...nodeArgs] : nodeArgs, {
     cwd: ROOT,
-    env: { ...process.env, DATA_DIR: dataDir, HOST, PORT: String(port), WATCH: '0' },
+    env: { ...process.env, DATA_DIR: dataDir, HOST, PORT: String(port), WATCH: watch ? '1' : '0' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
   let listeningMs = NaN;
+  let watchingMs = NaN;
   const onData = (chunk: Buffer) => {
     output += chunk.toString();
     if (Number.isNaN(listeningMs) && / on http:\/\//.test(output)) listeningMs = performance.now() - started;
+    if (Number.isNaN(watchingMs) && /^Watching .* for changes\.$/m.test(output)) watchingMs = performance.now() - started;
   };
   child.stdout?.on('data', onData);
   child.stderr?.on('data', onData);
@@ -151,13 +162,18 @@ async function startServerOnce(dataDir: string, timeoutMs: number): Promise<Serv
 
   const nodePid = withTime ? childOf(child.pid ?? -1) : child.pid;
   const hwm = nodePid === undefined ? undefined : vmHwmKb(nodePid);
+  let watchingPeakKb = NaN;
+  if (watch) {
+    while (Number.isNaN(watchingMs) && !exited(child) && performance.now() - started < timeoutMs) await sleep(POLL_MS);
+    if (!Number.isNaN(watchingMs)) watchingPeakKb = (nodePid === undefined ? undefined : vmHwmKb(nodePid)) ?? NaN;
+  }
   await stopServer(nodePid);
   const timed = /Maximum resident set size \(kbytes\): (\d+)/.exec(output)?.[1];
   const fromTime = timed === undefined ? undefined : Number(timed);
   const peakKb = Math.max(hwm ?? 0, fromTime ?? 0);
   if (!peakKb) throw new Error('could not read the peak memory: neither /proc nor /usr/bin/time answered');
   const peakFrom = [hwm !== undefined ? 'VmHWM' : '', fromTime !== undefined ? 'time -v' : ''].filter(Boolean).join(' + ');
-  return { readyMs, listeningMs, peakKb, peakFrom };
+  return { readyMs, listeningMs, peakKb, peakFrom, watchingMs, watchingPeakKb };
 }
 
 function floorOnce(dataDir: string, timeoutMs: number): Promise<FloorRun> {
@@ -195,13 +211,18 @@ interface Row {
   readyMs: number;
   listeningMs: number;
   peakKb: number;
+  watchingMs: number;
+  watchingPeakKb: number;
   floorMs: number;
   floorReadParseMs: number;
   floorKb: number;
 }
 
 function printTable(rows: Row[]): void {
-  const header = ['posts', 'ready s', 'listening s', 'floor s', 'ready ÷ floor', 'peak MB', 'floor MB', 'peak ÷ floor', 'server MB per 1k posts'];
+  const header = [
+    'posts', 'ready s', 'listening s', 'floor s', 'ready ÷ floor', 'peak MB', 'floor MB', 'peak ÷ floor', 'server MB per 1k posts',
+    'watching s', 'peak watching MB',
+  ];
   const empty = rows.find((r) => r.count === 0);
   const body = rows.map((r) => [
     thousands(r.count),
@@ -213,6 +234,8 @@ function printTable(rows: Row[]): void {
     mb(r.floorKb),
     `${(r.peakKb / r.floorKb).toFixed(1)}×`,
     empty && r.count > 0 ? ((r.peakKb - empty.peakKb) / 1024 / (r.count / 1000)).toFixed(1) : '',
+    Number.isNaN(r.watchingMs) ? '–' : seconds(r.watchingMs),
+    Number.isNaN(r.watchingPeakKb) ? '–' : mb(r.watchingPeakKb),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  ');
@@ -222,7 +245,8 @@ function printTable(rows: Row[]): void {
   console.log(
     '\nready: spawn to the first complete 200 of /rss.xml (polled every 20 ms); listening: spawn to the "on http://" line;\n' +
       'floor: spawn to exit of a plain node script that reads and JSON.parses the same files (readdirSync, readFileSync).\n' +
-      'peak: the resident set high-water mark (VmHWM) once the first 200 was answered; the floor\'s at its end.',
+      'peak: the resident set high-water mark (VmHWM) once the first 200 was answered; the floor\'s at its end.\n' +
+      'watching: spawn to the "Watching … for changes." line, and the high-water mark then (– when not watching).',
   );
 }
 
@@ -245,6 +269,11 @@ function printSummary(rows: Row[]): void {
   }
   const hundred = at(100_000);
   if (hundred) console.log(`  100,000 posts ready < 10 s: ${seconds(hundred.readyMs)} s — ${verdict(hundred.readyMs < 10_000)}`);
+  for (const r of rows) {
+    if (r.count < 10_000) continue;
+    const ratio = r.readyMs / r.floorMs;
+    console.log(`  ${thousands(r.count)} posts ready within 2× the floor: ${ratio.toFixed(2)}× — ${verdict(ratio <= 2)}`);
+  }
   const sized = rows.filter((r) => r.count > 0).sort((a, b) => a.count - b.count);
   for (let i = 1; i < sized.length; i++) {
     const [a, b] = [sized[i - 1] as Row, sized[i] as Row];
@@ -264,6 +293,7 @@ async function main(): Promise<void> {
       counts: { type: 'string', default: '1000,10000,100000' },
       runs: { type: 'string', default: '2' },
       timeout: { type: 'string', default: '180' },
+      watch: { type: 'string', default: '1' },
     },
   });
   const counts = [0, ...values.counts.split(',').map(Number)];
@@ -272,6 +302,8 @@ async function main(): Promise<void> {
   if (counts.some((n) => !Number.isInteger(n) || n < 0 || n > 1_000_000)) throw new Error('--counts must be whole numbers up to 1,000,000');
   if (!Number.isInteger(runs) || runs < 1 || runs > 10) throw new Error('--runs must be from 1 to 10');
   if (!(timeoutMs > 0 && timeoutMs <= 600_000)) throw new Error('--timeout must be from 1 to 600 seconds');
+  if (values.watch !== '0' && values.watch !== '1') throw new Error('--watch must be 1 (as npm start) or 0');
+  const watch = values.watch === '1';
 
   execFileSync('npm', ['run', 'build:node', '--silent'], { cwd: ROOT, stdio: 'inherit' });
   const dirs = new Map<number, string>();
@@ -282,7 +314,10 @@ async function main(): Promise<void> {
     if (!generated.reused) console.log(`generated ${thousands(count)} posts in ${out} (${seconds(performance.now() - started)} s)`);
     dirs.set(count, out);
   }
-  console.log(`${plural(runs, 'run')} of each, medians reported; peak memory from ${existsSync(TIME) ? `${TIME} -v and ` : ''}/proc VmHWM.`);
+  console.log(
+    `${plural(runs, 'run')} of each, medians reported; peak memory from ${existsSync(TIME) ? `${TIME} -v and ` : ''}/proc VmHWM; ` +
+      `the server ${watch ? 'watches its folder (WATCH=1, as npm start)' : 'does not watch (WATCH=0)'}.`,
+  );
 
   const server = new Map<number, ServerRun[]>();
   const floor = new Map<number, FloorRun[]>();
@@ -290,13 +325,14 @@ async function main(): Promise<void> {
   for (let run = 1; run <= runs; run++) {
     for (const count of counts) {
       const dir = dirs.get(count) as string;
-      const s = await startServerOnce(dir, timeoutMs);
+      const s = await startServerOnce(dir, timeoutMs, watch);
       const f = await floorOnce(dir, timeoutMs);
       server.set(count, [...(server.get(count) ?? []), s]);
       floor.set(count, [...(floor.get(count) ?? []), f]);
       console.log(
         `  run ${run}, ${thousands(count)} posts: ready ${seconds(s.readyMs)} s, peak ${mb(s.peakKb)} MB (${s.peakFrom}); ` +
-          `floor ${seconds(f.totalMs)} s, ${mb(f.peakKb)} MB`,
+          `floor ${seconds(f.totalMs)} s, ${mb(f.peakKb)} MB` +
+          (watch ? `; watching ${seconds(s.watchingMs)} s, peak then ${mb(s.watchingPeakKb)} MB` : ''),
       );
     }
   }
@@ -309,6 +345,8 @@ async function main(): Promise<void> {
       readyMs: median(s.map((r) => r.readyMs)),
       listeningMs: median(s.map((r) => r.listeningMs)),
       peakKb: median(s.map((r) => r.peakKb)),
+      watchingMs: median(s.map((r) => r.watchingMs)),
+      watchingPeakKb: median(s.map((r) => r.watchingPeakKb)),
       floorMs: median(f.map((r) => r.totalMs)),
       floorReadParseMs: median(f.map((r) => r.readParseMs)),
       floorKb: median(f.map((r) => r.peakKb)),
