@@ -107,6 +107,7 @@ export class DataFolder {
   readonly #limits: DataLimits;
   readonly #fs: FileSystem;
   readonly #cwd: string;
+  #relativeDir: string | undefined;
   readonly #sliceMs: number;
   readonly #entries = new Map<string, Entry>();
   readonly #folders = new Map<string, number>();
@@ -122,6 +123,8 @@ export class DataFolder {
   #sliceStart = 0;
   #scanning = false;
   #loadWaiting = false;
+  /** What files are read into, one after the other; a larger file gets a buffer of its own. */
+  readonly #scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
   constructor(dir: string, options: DataFolderOptions = {}) {
     this.dir = path.resolve(dir);
@@ -218,9 +221,9 @@ export class DataFolder {
   // Looking: lstat, realpath, stat; never open
 
   #shown(rel: string): string {
-    const file = path.join(this.dir, rel);
-    const relative = path.relative(this.#cwd, file);
-    return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+    // The folder relative to cwd once, not every file's path: a path below it adds only `rel`.
+    const relative = path.join((this.#relativeDir ??= path.relative(this.#cwd, this.dir)), rel);
+    return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : path.join(this.dir, rel);
   }
 
   #realRoot(): string {
@@ -450,7 +453,8 @@ export class DataFolder {
       entry.size = found.size;
       return entry;
     }
-    const read = readRegularFile(this.#fs, found.open, this.#limits.maxPostBytes);
+    // Into one buffer reused file after file: what is kept is the text and the digest, never the bytes.
+    const read = readRegularFile(this.#fs, found.open, this.#limits.maxPostBytes, this.#scratch);
     if ('problem' in read) return read.problem === 'gone' ? problem('deleted while it was read', 'warning') : problem(read.problem);
     entry.digest = createHash('sha256').update(read.bytes).digest('hex');
     const text = read.bytes.toString('utf8');
@@ -575,8 +579,17 @@ export function loadDataDir(dir: string, options: DataFolderOptions = {}): Promi
   return new DataFolder(dir, options).load();
 }
 
-/** Reads a file that was a regular file when looked at, refusing anything else it became meanwhile. */
-export function readRegularFile(fs: FileSystem, file: string, maxBytes: number | undefined): { bytes: Buffer } | { problem: string } {
+/**
+ * Reads a file that was a regular file when looked at, refusing anything else it became meanwhile.
+ * @param [into] - a buffer to read into when the file fits; the bytes returned are then a view of it,
+ *   valid until it is read into again
+ */
+export function readRegularFile(
+  fs: FileSystem,
+  file: string,
+  maxBytes: number | undefined,
+  into?: Buffer,
+): { bytes: Buffer } | { problem: string } {
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO swapped in since the look opens at once instead of waiting for a writer.
@@ -590,14 +603,14 @@ export function readRegularFile(fs: FileSystem, file: string, maxBytes: number |
     if (maxBytes !== undefined && stats.size > maxBytes) {
       return { problem: `${stats.size} bytes; the limit is ${maxBytes} (${LIMIT_SETTINGS.maxPostBytes})` };
     }
-    const bytes = Buffer.allocUnsafe(stats.size);
+    const bytes = into && into.length >= stats.size ? into : Buffer.allocUnsafe(stats.size);
     let offset = 0;
     while (offset < stats.size) {
       const read = fs.readSync(fd, bytes, offset, stats.size - offset, null);
       if (read === 0) break; // truncated while we read: the watcher brings the rest
       offset += read;
     }
-    return { bytes: offset === stats.size ? bytes : bytes.subarray(0, offset) };
+    return { bytes: offset === bytes.length ? bytes : bytes.subarray(0, offset) };
   } catch (error) {
     return { problem: `cannot be read (${describe(error)})` };
   } finally {
