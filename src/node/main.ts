@@ -83,12 +83,32 @@ server.listen(port, host, () => {
   console.log(`Pressroom serves ${plural(first.dataset.posts.length, 'post')} from ${dataDir} on http://${shownHost}:${info.port}`);
 });
 
-// chokidar events, a periodic stat-only scan for lost events, and SIGHUP (see watcher.ts).
-const freshness = keepFresh(dataDir, { folder, reload, watch: config.watch });
+// chokidar events, a periodic stat-only scan for lost events, and SIGHUP (see watcher.ts). Started once
+// the first answer is out (or a second after listening, if no request comes): chokidar's start stats
+// every file, which for a large folder costs more than the load itself, and would otherwise hold up the
+// first requests. Nothing is missed meanwhile: once watching, a scan compares every file's identity
+// with the load's, and a SIGHUP that came before is honoured then.
+let freshness: { close: () => Promise<void> } | undefined;
+let hungUpEarly = false;
+const earlyHangUp = () => {
+  hungUpEarly = true;
+};
+process.on('SIGHUP', earlyHangUp);
+const startFreshness = () => {
+  if (freshness) return;
+  process.off('SIGHUP', earlyHangUp);
+  freshness = keepFresh(dataDir, { folder, reload, watch: config.watch });
+  if (hungUpEarly) {
+    folder.rescanAll();
+    void reload('SIGHUP');
+  }
+};
+server.once('request', (_request, response) => response.once('close', startFreshness));
+server.once('listening', () => setTimeout(startFreshness, 1000).unref());
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    void freshness.close();
+    void freshness?.close();
     publishing.close();
     server.close(() => process.exit(0));
     // Keep-alive clients may hold the server open: give them a moment, then go anyway.
