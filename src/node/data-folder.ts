@@ -221,8 +221,10 @@ export class DataFolder {
   // Looking: lstat, realpath, stat; never open
 
   #shown(rel: string): string {
-    // The folder relative to cwd once, not every file's path: a path below it adds only `rel`.
-    const relative = path.join((this.#relativeDir ??= path.relative(this.#cwd, this.dir)), rel);
+    // The folder relative to cwd once, not every file's path: a path below it adds only `rel`, which
+    // every walk and hint gives normalised (no empty, `.` or `..` parts).
+    const folder = (this.#relativeDir ??= path.relative(this.#cwd, this.dir));
+    const relative = folder === '' ? rel : path.sep === '/' ? `${folder}/${rel}` : path.join(folder, rel);
     return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : path.join(this.dir, rel);
   }
 

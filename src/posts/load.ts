@@ -303,13 +303,15 @@ export function resolvePost(
     ok = false;
   }
   const postPath = `/posts/${slug}`;
+  // With a valid slug, what a URL names below /media/ is the same from every post (see `mediaPathOf`).
+  const validSlug = record.slug !== undefined || (SLUG_PATTERN.test(slug) && slug.length <= SLUG_MAX_LENGTH);
   const localAsset = (url: string, path: string): Asset | undefined | false => {
-    const resolved = new URL(url, `http://site.invalid${postPath}`);
-    if (resolved.host !== 'site.invalid' || !resolved.pathname.startsWith('/media/')) return undefined;
-    const assetPath = decodePath(resolved.pathname);
+    const pathname = validSlug ? mediaPathOf(url) : mediaPath(url, postPath);
+    if (pathname === undefined) return undefined;
+    const assetPath = decodePath(pathname);
     const asset = assets.get(assetPath);
     if (asset) return asset;
-    problems.push(error(file, path, `no file at "${resolved.pathname}" (expected it in the data folder as ${assetPath.slice(1)})`));
+    problems.push(error(file, path, `no file at "${pathname}" (expected it in the data folder as ${assetPath.slice(1)})`));
     return false;
   };
 
@@ -347,6 +349,27 @@ export function resolvePost(
     ...(image ? { image } : {}),
     ...(record.attachments ? { attachments } : {}),
   };
+}
+
+/** The path below /media/ that `url` names, read on the post's page `postPath`; undefined when it names none. */
+function mediaPath(url: string, postPath: string): string | undefined {
+  const resolved = new URL(url, `http://site.invalid${postPath}`);
+  return resolved.host === 'site.invalid' && resolved.pathname.startsWith('/media/') ? resolved.pathname : undefined;
+}
+
+const mediaPaths = new Map<string, string | undefined>();
+/**
+ * `mediaPath` for a post whose slug is valid, remembered by URL: the same image names the same file in
+ * thousands of posts. A slug of lowercase letters, digits and hyphens makes every post's page
+ * `/posts/<slug>`, against which a URL resolves alike but for a query or fragment alone, which names
+ * the page itself, never a file below /media/.
+ */
+function mediaPathOf(url: string): string | undefined {
+  if (mediaPaths.has(url)) return mediaPaths.get(url);
+  if (mediaPaths.size >= 4096) mediaPaths.clear();
+  const pathname = mediaPath(url, '/posts/x');
+  mediaPaths.set(url, pathname);
+  return pathname;
 }
 
 /** `/media/a%20b.png` names the file `media/a b.png`; a stray `%` names a file with a `%` in it. */
