@@ -27,6 +27,14 @@ const HOST = '127.0.0.1';
 const TIME = '/usr/bin/time';
 const POLL_MS = 20;
 const FEED_LIMIT = 20;
+/** Units of /proc/<pid>/stat's times. */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100; // what Linux uses everywhere
+  }
+})();
 
 /** The floor: read and parse every file the server reads, keep the results, report the peak resident set. */
 const FLOOR_SCRIPT = `
@@ -40,7 +48,8 @@ const ms = performance.now() - started;
 // VmHWM, not getrusage: Linux carries ru_maxrss across fork and exec, so it would start at the parent's size.
 let hwm;
 try { hwm = Number(/^VmHWM:\\s+(\\d+) kB/m.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1]); } catch { hwm = undefined; }
-console.log(JSON.stringify({ posts: posts.length, site: Boolean(site), ms, maxRssKb: hwm ?? process.resourceUsage().maxRSS }));
+const cpu = process.cpuUsage();
+console.log(JSON.stringify({ posts: posts.length, site: Boolean(site), ms, maxRssKb: hwm ?? process.resourceUsage().maxRSS, cpuMs: (cpu.user + cpu.system) / 1000 }));
 `;
 
 interface ServerRun {
@@ -56,6 +65,8 @@ interface ServerRun {
   watchingPeakKb: number;
   /** Where the peak figure came from. */
   peakFrom: string;
+  /** CPU time (user + system, all threads) spent by the first 200; NaN without /proc. */
+  cpuMs: number;
 }
 
 interface FloorRun {
@@ -64,6 +75,8 @@ interface FloorRun {
   /** Inside the script: readdir, readFile and JSON.parse only. */
   readParseMs: number;
   peakKb: number;
+  /** CPU time (user + system, all threads) of the whole script. */
+  cpuMs: number;
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -93,6 +106,17 @@ function vmHwmKb(pid: number): number | undefined {
     return match?.[1] ? Number(match[1]) : undefined;
   } catch {
     return undefined; // no /proc on this system, or the process is gone: the caller has another source
+  }
+}
+
+/** CPU time a live process has used so far, user and system, all threads (ms), or NaN without /proc. */
+function cpuMsOf(pid: number): number {
+  try {
+    // Fields after the command's closing parenthesis; utime and stime are the 14th and 15th of the line.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
   }
 }
 
@@ -162,18 +186,21 @@ async function startServerOnce(dataDir: string, timeoutMs: number, watch: boolea
 
   const nodePid = withTime ? childOf(child.pid ?? -1) : child.pid;
   const hwm = nodePid === undefined ? undefined : vmHwmKb(nodePid);
-  let watchingPeakKb = NaN;
+  const cpuMs = nodePid === undefined ? NaN : cpuMsOf(nodePid);
+  let watchingHwm: number | undefined;
   if (watch) {
     while (Number.isNaN(watchingMs) && !exited(child) && performance.now() - started < timeoutMs) await sleep(POLL_MS);
-    if (!Number.isNaN(watchingMs)) watchingPeakKb = (nodePid === undefined ? undefined : vmHwmKb(nodePid)) ?? NaN;
+    if (!Number.isNaN(watchingMs) && nodePid !== undefined) watchingHwm = vmHwmKb(nodePid);
   }
   await stopServer(nodePid);
   const timed = /Maximum resident set size \(kbytes\): (\d+)/.exec(output)?.[1];
+  // `time -v` sees the whole life, watcher included: the peak at the first 200 only without /proc.
   const fromTime = timed === undefined ? undefined : Number(timed);
-  const peakKb = Math.max(hwm ?? 0, fromTime ?? 0);
+  const peakKb = hwm ?? fromTime ?? 0;
   if (!peakKb) throw new Error('could not read the peak memory: neither /proc nor /usr/bin/time answered');
-  const peakFrom = [hwm !== undefined ? 'VmHWM' : '', fromTime !== undefined ? 'time -v' : ''].filter(Boolean).join(' + ');
-  return { readyMs, listeningMs, peakKb, peakFrom, watchingMs, watchingPeakKb };
+  const peakFrom = hwm !== undefined ? 'VmHWM' : 'time -v, whole run';
+  const watchingPeakKb = watch && !Number.isNaN(watchingMs) ? Math.max(watchingHwm ?? 0, fromTime ?? 0) || NaN : NaN;
+  return { readyMs, listeningMs, peakKb, peakFrom, watchingMs, watchingPeakKb, cpuMs };
 }
 
 function floorOnce(dataDir: string, timeoutMs: number): Promise<FloorRun> {
@@ -188,8 +215,8 @@ function floorOnce(dataDir: string, timeoutMs: number): Promise<FloorRun> {
       clearTimeout(timer);
       const totalMs = performance.now() - started;
       if (code !== 0) return reject(new Error(`the read+parse baseline exited with ${code}:\n${output}`));
-      const result = JSON.parse(output) as { ms: number; maxRssKb: number };
-      resolve({ totalMs, readParseMs: result.ms, peakKb: result.maxRssKb });
+      const result = JSON.parse(output) as { ms: number; maxRssKb: number; cpuMs: number };
+      resolve({ totalMs, readParseMs: result.ms, peakKb: result.maxRssKb, cpuMs: result.cpuMs });
     });
   });
 }
@@ -213,6 +240,8 @@ interface Row {
   peakKb: number;
   watchingMs: number;
   watchingPeakKb: number;
+  cpuMs: number;
+  floorCpuMs: number;
   floorMs: number;
   floorReadParseMs: number;
   floorKb: number;
@@ -221,7 +250,7 @@ interface Row {
 function printTable(rows: Row[]): void {
   const header = [
     'posts', 'ready s', 'listening s', 'floor s', 'ready ÷ floor', 'peak MB', 'floor MB', 'peak ÷ floor', 'server MB per 1k posts',
-    'watching s', 'peak watching MB',
+    'watching s', 'peak watching MB', 'CPU s', 'floor CPU s', 'CPU ÷ floor',
   ];
   const empty = rows.find((r) => r.count === 0);
   const body = rows.map((r) => [
@@ -236,6 +265,9 @@ function printTable(rows: Row[]): void {
     empty && r.count > 0 ? ((r.peakKb - empty.peakKb) / 1024 / (r.count / 1000)).toFixed(1) : '',
     Number.isNaN(r.watchingMs) ? '–' : seconds(r.watchingMs),
     Number.isNaN(r.watchingPeakKb) ? '–' : mb(r.watchingPeakKb),
+    Number.isNaN(r.cpuMs) ? '–' : seconds(r.cpuMs),
+    seconds(r.floorCpuMs),
+    Number.isNaN(r.cpuMs) ? '–' : `${(r.cpuMs / r.floorCpuMs).toFixed(1)}×`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((cells) => (cells[i] ?? '').length)));
   const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  ');
@@ -246,7 +278,9 @@ function printTable(rows: Row[]): void {
     '\nready: spawn to the first complete 200 of /rss.xml (polled every 20 ms); listening: spawn to the "on http://" line;\n' +
       'floor: spawn to exit of a plain node script that reads and JSON.parses the same files (readdirSync, readFileSync).\n' +
       'peak: the resident set high-water mark (VmHWM) once the first 200 was answered; the floor\'s at its end.\n' +
-      'watching: spawn to the "Watching … for changes." line, and the high-water mark then (– when not watching).',
+      'watching: spawn to the "Watching … for changes." line, and the high-water mark then (– when not watching).\n' +
+      'CPU: user + system time of all threads, the server\'s by its first 200 (/proc), the floor\'s whole run: less\n' +
+      'sensitive than wall time to other processes on a shared machine, but not what the targets are stated in.',
   );
 }
 
@@ -272,7 +306,8 @@ function printSummary(rows: Row[]): void {
   for (const r of rows) {
     if (r.count < 10_000) continue;
     const ratio = r.readyMs / r.floorMs;
-    console.log(`  ${thousands(r.count)} posts ready within 2× the floor: ${ratio.toFixed(2)}× — ${verdict(ratio <= 2)}`);
+    const cpu = Number.isNaN(r.cpuMs) ? '' : ` (CPU time ${(r.cpuMs / r.floorCpuMs).toFixed(2)}× the floor's)`;
+    console.log(`  ${thousands(r.count)} posts ready within 2× the floor: ${ratio.toFixed(2)}× — ${verdict(ratio <= 2)}${cpu}`);
   }
   const sized = rows.filter((r) => r.count > 0).sort((a, b) => a.count - b.count);
   for (let i = 1; i < sized.length; i++) {
@@ -332,7 +367,8 @@ async function main(): Promise<void> {
       console.log(
         `  run ${run}, ${thousands(count)} posts: ready ${seconds(s.readyMs)} s, peak ${mb(s.peakKb)} MB (${s.peakFrom}); ` +
           `floor ${seconds(f.totalMs)} s, ${mb(f.peakKb)} MB` +
-          (watch ? `; watching ${seconds(s.watchingMs)} s, peak then ${mb(s.watchingPeakKb)} MB` : ''),
+          (watch ? `; watching ${seconds(s.watchingMs)} s, peak then ${mb(s.watchingPeakKb)} MB` : '') +
+          `; CPU ${seconds(s.cpuMs)} s, floor's ${seconds(f.cpuMs)} s`,
       );
     }
   }
@@ -347,6 +383,8 @@ async function main(): Promise<void> {
       peakKb: median(s.map((r) => r.peakKb)),
       watchingMs: median(s.map((r) => r.watchingMs)),
       watchingPeakKb: median(s.map((r) => r.watchingPeakKb)),
+      cpuMs: median(s.map((r) => r.cpuMs)),
+      floorCpuMs: median(f.map((r) => r.cpuMs)),
       floorMs: median(f.map((r) => r.totalMs)),
       floorReadParseMs: median(f.map((r) => r.readParseMs)),
       floorKb: median(f.map((r) => r.peakKb)),
