@@ -177,6 +177,8 @@ export type PostFormat = (typeof POST_FORMATS)[number];
 const TIME_ZONE = 'an IANA time zone such as "Europe/Berlin" or "America/Los_Angeles"';
 /** Whatever this runtime's Intl knows: the zone pages format their dates in must be one it can use. */
 function isTimeZone(name: string): boolean {
+  // ECMA-402 requires every implementation to know UTC, the default: no need to wake Intl up for it.
+  if (name === 'UTC') return true;
   if (name.trim() === '') return false;
   try {
     new Intl.DateTimeFormat('en', { timeZone: name });
