@@ -57,7 +57,17 @@ type Found =
   | { type: 'file'; identity: string; open: string; mtimeMs: number; size: number; linked: boolean }
   | { type: 'folder'; mtimeMs: number }
   | { type: 'refused'; identity: string; problem: Problem; linked: boolean }
-  | { type: 'gone' };
+  | { type: 'gone' }
+  /** A first load's regular file as the folder listing names it: looked at when opened (see `#look`). */
+  | { type: 'listed'; open: string };
+/** What a path is once looked at. */
+type Looked = Exclude<Found, { type: 'listed' }>;
+
+/** A file opened and looked at through its descriptor, not yet read. */
+interface Opened {
+  fd: number;
+  stats: Stats;
+}
 
 type Kind = 'site' | 'post' | 'media' | 'other';
 
@@ -116,6 +126,7 @@ export class DataFolder {
   readonly #limits: DataLimits;
   readonly #fs: FileSystem;
   readonly #cwd: string;
+  #relativeDir: string | undefined;
   readonly #sliceMs: number;
   readonly #entries = new Map<string, Entry>();
   readonly #folders = new Map<string, number>();
@@ -159,6 +170,11 @@ export class DataFolder {
   #sliceStart = 0;
   #scanning = false;
   #loadWaiting = false;
+  /** A first load: every file is read, so each is looked at once, when opened, instead of also before. */
+  #firstLoad = false;
+  #realRootOfLoad: string | undefined;
+  /** What files are read into, one after the other; a larger file gets a buffer of its own. */
+  readonly #scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
   constructor(dir: string, options: DataFolderOptions = {}) {
     this.dir = path.resolve(dir);
@@ -235,15 +251,21 @@ export class DataFolder {
     this.#fullScanNext = false;
     this.#pending = new Set();
     let changes: Changes;
+    this.#firstLoad = full && this.#entries.size === 0;
     try {
-      changes = full ? await this.#walkAll() : await this.#walkHints(hints);
-    } catch (error) {
-      // Nothing was applied: look again next time.
-      this.#fullScanNext ||= full;
-      for (const rel of hints) this.#pending.add(rel);
-      throw error;
+      try {
+        changes = full ? await this.#walkAll() : await this.#walkHints(hints);
+      } catch (error) {
+        // Nothing was applied: look again next time.
+        this.#fullScanNext ||= full;
+        for (const rel of hints) this.#pending.add(rel);
+        throw error;
+      }
+      await this.#apply(changes);
+    } finally {
+      this.#firstLoad = false;
+      this.#realRootOfLoad = undefined;
     }
-    await this.#apply(changes);
     if (this.#dirty || !this.#last) {
       this.#last = await this.#assemble();
       this.#dirty = false;
@@ -255,9 +277,19 @@ export class DataFolder {
   // Looking: lstat, realpath, stat; never open
 
   #shown(rel: string): string {
-    const file = path.join(this.dir, rel);
-    const relative = path.relative(this.#cwd, file);
-    return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : file;
+    // The folder relative to cwd once, not every file's path: a path below it adds only `rel`, which
+    // every walk and hint gives normalised (no empty, `.` or `..` parts).
+    const folder = (this.#relativeDir ??= path.relative(this.#cwd, this.dir));
+    const relative = folder === '' ? rel : path.sep === '/' ? `${folder}/${rel}` : path.join(folder, rel);
+    return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : path.join(this.dir, rel);
+  }
+
+  /**
+   * `path.join(this.dir, rel)` for the normalised `rel` every walk and hint gives, without join's
+   * normalising pass, which allocated more per file than reading it did.
+   */
+  #pathOf(rel: string): string {
+    return path.sep === '/' ? `${this.dir === '/' ? '' : this.dir}/${rel}` : path.join(this.dir, rel);
   }
 
   #realRoot(): string {
@@ -268,9 +300,9 @@ export class DataFolder {
     }
   }
 
-  #inspect(rel: string, realRoot: string): Found {
-    const file = path.join(this.dir, rel);
-    const refuse = (message: string, severity: Problem['severity'] = 'error', linked = false, stats?: Stats): Found => ({
+  #inspect(rel: string, realRoot: string): Looked {
+    const file = this.#pathOf(rel);
+    const refuse = (message: string, severity: Problem['severity'] = 'error', linked = false, stats?: Stats): Looked => ({
       type: 'refused',
       identity: `refused:${stats ? identityOf(stats) : ''}:${message}`,
       problem: { file: this.#shown(rel), message, severity },
@@ -369,19 +401,27 @@ export class DataFolder {
     const stack: { rel: string; depth: number; mtimeMs: number }[] = [{ rel: top, depth: 0, mtimeMs: first.mtimeMs }];
     for (let folder = stack.pop(); folder; folder = stack.pop()) {
       changes.folders.set(folder.rel, folder.mtimeMs);
-      let names: string[];
+      let names: (string | nodeFs.Dirent)[];
       try {
-        names = this.#fs.readdirSync(path.join(this.dir, folder.rel));
+        const listed = path.join(this.dir, folder.rel);
+        // A first load takes the listing's file types: a regular post file is then looked at when opened.
+        names = this.#firstLoad ? this.#fs.readdirSync(listed, { withFileTypes: true }) : this.#fs.readdirSync(listed);
       } catch (error) {
         if (errorCode(error) === 'ENOENT') continue;
         const message = `cannot be read (${describe(error)})`;
         changes.found.set(folder.rel, { type: 'refused', identity: `refused:${message}`, problem: { file: this.#shown(folder.rel), message, severity: 'error' }, linked: false });
         continue;
       }
-      for (const name of names) {
+      for (const listed of names) {
+        const name = typeof listed === 'string' ? listed : listed.name;
         // Hidden files and everything in hidden folders (.DS_Store, .git/, editors' swap files) are not the site's.
         if (name.startsWith('.')) continue;
         const rel = `${folder.rel}/${name}`;
+        if (typeof listed !== 'string' && listed.isFile() && kindOf(rel) === 'post') {
+          changes.found.set(rel, { type: 'listed', open: this.#pathOf(rel) });
+          await this.#pause();
+          continue;
+        }
         const found = this.#inspect(rel, realRoot);
         if (found.type === 'folder') {
           if (folder.depth + 1 > MAX_FOLDER_DEPTH) {
@@ -404,7 +444,7 @@ export class DataFolder {
     const out: string[] = [];
     for (const [rel, found] of changes.found) {
       const entry = this.#entries.get(rel);
-      if (found.type === 'gone' ? entry !== undefined : found.type === 'folder' || entry?.identity !== found.identity) out.push(rel);
+      if (found.type === 'gone' ? entry !== undefined : found.type === 'folder' || found.type === 'listed' || entry?.identity !== found.identity) out.push(rel);
     }
     for (const rel of this.#entries.keys()) if (!changes.found.has(rel) && isBelowAny(rel, changes.walked, changes.full)) out.push(rel);
     for (const rel of this.#folders.keys()) if (!changes.folders.has(rel) && isBelowAny(rel, changes.walked, changes.full)) out.push(rel);
@@ -433,15 +473,22 @@ export class DataFolder {
         }
       }
     }
-    for (const [rel, found] of changes.found) {
+    for (const [rel, listed] of changes.found) {
+      let found: Looked;
+      let opened: Opened | undefined;
+      if (listed.type === 'listed') ({ found, opened } = this.#look(rel, listed.open));
+      else found = listed;
       if (found.type === 'gone' || found.type === 'folder') {
         gone(rel);
         if (found.type === 'gone') this.#forgetFolder(rel);
         continue;
       }
       const entry = this.#entries.get(rel);
-      if (entry?.identity === found.identity) continue;
-      this.#replace(rel, found.type === 'refused' ? this.#refused(rel, found) : this.#read(rel, found));
+      if (entry?.identity === found.identity) {
+        if (opened) this.#fs.closeSync(opened.fd);
+        continue;
+      }
+      this.#replace(rel, found.type === 'refused' ? this.#refused(rel, found) : this.#read(rel, found, opened));
       await this.#pause();
     }
   }
@@ -481,6 +528,26 @@ export class DataFolder {
     return Math.floor(low / VERSION_BLOCK);
   }
 
+  /**
+   * A listed file, opened and looked at through its descriptor: the same identity as `#inspect` gives a
+   * regular file, in one system call fewer. Anything else it turned out to be (a link, which O_NOFOLLOW
+   * refuses to open, something not a regular file, gone, unreadable) is looked at as every walk does.
+   */
+  #look(rel: string, file: string): { found: Looked; opened?: Opened } {
+    const opened = openRegularFile(this.#fs, file);
+    if ('fd' in opened) {
+      if (opened.stats.isFile()) {
+        const { stats } = opened;
+        return { found: { type: 'file', identity: identityOf(stats), open: file, mtimeMs: stats.mtimeMs, size: stats.size, linked: false }, opened };
+      }
+      this.#fs.closeSync(opened.fd);
+    } else if (opened.problem === 'gone') {
+      // Listed, then gone when opened: said as of a file deleted between the look and the read.
+      return { found: { type: 'file', identity: 'gone', open: file, mtimeMs: 0, size: 0, linked: false } };
+    }
+    return { found: this.#inspect(rel, (this.#realRootOfLoad ??= this.#realRoot())) };
+  }
+
   #forgetFolder(rel: string): void {
     if (!this.#folders.has(rel)) return;
     this.#folders.delete(rel);
@@ -495,7 +562,8 @@ export class DataFolder {
     return { rel, kind: kindOf(rel), identity: found.identity, mtimeMs: 0, linked: found.linked, digest: '', problems: [found.problem] };
   }
 
-  #read(rel: string, found: Extract<Found, { type: 'file' }>): Entry {
+  /** @param [opened] - the file, when `#look` opened it: it is read from there, and closed */
+  #read(rel: string, found: Extract<Found, { type: 'file' }>, opened?: Opened): Entry {
     const kind = kindOf(rel);
     const shownAs = this.#shown(rel);
     const entry: Entry = { rel, kind, identity: found.identity, mtimeMs: found.mtimeMs, linked: found.linked, digest: '', problems: [] };
@@ -511,7 +579,10 @@ export class DataFolder {
       entry.size = found.size;
       return entry;
     }
-    const read = readRegularFile(this.#fs, found.open, this.#limits.maxPostBytes);
+    // Into one buffer reused file after file: what is kept is the text and the digest, never the bytes.
+    const read = opened
+      ? readOpenedFile(this.#fs, opened, this.#limits.maxPostBytes, this.#scratch)
+      : readRegularFile(this.#fs, found.open, this.#limits.maxPostBytes, this.#scratch);
     if ('problem' in read) return read.problem === 'gone' ? problem('deleted while it was read', 'warning') : problem(read.problem);
     entry.digest = createHash('sha256').update(read.bytes).digest('hex');
     const text = read.bytes.toString('utf8');
@@ -817,8 +888,23 @@ export function loadDataDir(dir: string, options: DataFolderOptions = {}): Promi
   return new DataFolder(dir, options).load();
 }
 
-/** Reads a file that was a regular file when looked at, refusing anything else it became meanwhile. */
-export function readRegularFile(fs: FileSystem, file: string, maxBytes: number | undefined): { bytes: Buffer } | { problem: string } {
+/**
+ * Reads a file that was a regular file when looked at, refusing anything else it became meanwhile.
+ * @param [into] - a buffer to read into when the file fits; the bytes returned are then a view of it,
+ *   valid until it is read into again
+ */
+export function readRegularFile(
+  fs: FileSystem,
+  file: string,
+  maxBytes: number | undefined,
+  into?: Buffer,
+): { bytes: Buffer } | { problem: string } {
+  const opened = openRegularFile(fs, file);
+  return 'fd' in opened ? readOpenedFile(fs, opened, maxBytes, into) : opened;
+}
+
+/** Opens a file without following a link or waiting on a FIFO, and looks at what was opened. */
+function openRegularFile(fs: FileSystem, file: string): Opened | { problem: string } {
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO swapped in since the look opens at once instead of waiting for a writer.
@@ -827,19 +913,28 @@ export function readRegularFile(fs: FileSystem, file: string, maxBytes: number |
     return errorCode(error) === 'ENOENT' ? { problem: 'gone' } : { problem: `cannot be read (${describe(error)})` };
   }
   try {
-    const stats = fs.fstatSync(fd);
+    return { fd, stats: fs.fstatSync(fd) };
+  } catch (error) {
+    fs.closeSync(fd);
+    return { problem: `cannot be read (${describe(error)})` };
+  }
+}
+
+/** Reads what `openRegularFile` opened, refusing anything but a regular file within `maxBytes`; closes it. */
+function readOpenedFile(fs: FileSystem, { fd, stats }: Opened, maxBytes: number | undefined, into?: Buffer): { bytes: Buffer } | { problem: string } {
+  try {
     if (!stats.isFile()) return { problem: `${notAFile(stats)}, not a regular file: refused` };
     if (maxBytes !== undefined && stats.size > maxBytes) {
       return { problem: `${stats.size} bytes; the limit is ${maxBytes} (${LIMIT_SETTINGS.maxPostBytes})` };
     }
-    const bytes = Buffer.allocUnsafe(stats.size);
+    const bytes = into && into.length >= stats.size ? into : Buffer.allocUnsafe(stats.size);
     let offset = 0;
     while (offset < stats.size) {
       const read = fs.readSync(fd, bytes, offset, stats.size - offset, null);
       if (read === 0) break; // truncated while we read: the watcher brings the rest
       offset += read;
     }
-    return { bytes: offset === stats.size ? bytes : bytes.subarray(0, offset) };
+    return { bytes: offset === bytes.length ? bytes : bytes.subarray(0, offset) };
   } catch (error) {
     return { problem: `cannot be read (${describe(error)})` };
   } finally {

@@ -106,7 +106,7 @@ void reload('changed while starting');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
-    void freshness.close();
+    void freshness?.close();
     publishing.close();
     server.close(() => process.exit(0));
     // Keep-alive clients may hold the server open: give them a moment, then go anyway.

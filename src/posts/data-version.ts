@@ -44,10 +44,18 @@ export class DataVersion {
   async #finish(): Promise<string> {
     const encoder = new TextEncoder();
     const sha256 = this.#newSha256();
-    // Code-unit order, as Array#sort gives it, so every reader lists the files alike.
+    // Code-unit order, as Array#sort gives it, so every reader lists the files alike. A thousand files'
+    // lines hashed at a time: the same bytes as one by one, in a thousandth of the calls.
+    let lines = '';
+    let count = 0;
     for (const name of [...this.#files.keys()].sort()) {
-      sha256.update(encoder.encode(`${name}\u0000${await this.#files.get(name)}\u0000`));
+      lines += `${name}\u0000${await this.#files.get(name)}\u0000`;
+      if (++count % 1024 === 0) {
+        sha256.update(encoder.encode(lines));
+        lines = '';
+      }
     }
+    if (lines) sha256.update(encoder.encode(lines));
     return hex(await sha256.digest()).slice(0, 16);
   }
 }

@@ -64,9 +64,29 @@ function tagEnd(html: string, from: number): number {
   return html.length;
 }
 
+/**
+ * `from` onward, where `</name` starts, ASCII case ignored (`name` is lowercase ASCII); -1 if nowhere.
+ * What `html.toLowerCase().indexOf(`</${name}`, from)` finds, without lowering the whole text.
+ */
+function closingTagAt(html: string, name: string, from: number): number {
+  for (let at = html.indexOf('</', from); at >= 0; at = html.indexOf('</', at + 1)) {
+    let j = 0;
+    for (; j < name.length; j++) {
+      const c = html.charCodeAt(at + 2 + j);
+      if ((c >= 65 && c <= 90 ? c + 32 : c) !== name.charCodeAt(j)) break;
+    }
+    if (j === name.length) return at;
+  }
+  return -1;
+}
+
 /** Depth and element count of `html`, in time linear in its length. */
 export function measureHtml(html: string): HtmlShape {
-  const lower = html.toLowerCase();
+  // Tag names are lowered one by one, as they are found. Lowering the whole text instead would cost a
+  // copy of every post; it reads the same but for U+0130 (İ), which lowers to two code units and so
+  // shifts every index after it: such a text is measured as before, on its lowered copy.
+  const lower = html.includes('\u0130') ? html.toLowerCase() : undefined;
+  const nameAt = (start: number, end: number) => (lower ? lower.slice(start, end) : html.slice(start, end).toLowerCase());
   const stack: string[] = [];
   // How many of each name are open: an end tag for a name that is not open costs nothing to ignore.
   const open = new Map<string, number>();
@@ -93,7 +113,7 @@ export function measureHtml(html: string): HtmlShape {
     if (next === 47 /* / */ && isNameStart(html.charCodeAt(lt + 2))) {
       let n = lt + 2;
       while (n < html.length && !isNameEnd(html.charCodeAt(n))) n++;
-      const name = lower.slice(lt + 2, n);
+      const name = nameAt(lt + 2, n);
       if ((open.get(name) ?? 0) > 0) {
         // Amortised linear: every element popped here was pushed once.
         while (stack.length && stack[stack.length - 1] !== name) pop();
@@ -109,7 +129,7 @@ export function measureHtml(html: string): HtmlShape {
     }
     let n = lt + 1;
     while (n < html.length && !isNameEnd(html.charCodeAt(n))) n++;
-    const name = lower.slice(lt + 1, n);
+    const name = nameAt(lt + 1, n);
     elements++;
     const closes = IMPLIED_CLOSE.get(name);
     if (closes) while (stack.length && closes.has(stack[stack.length - 1] as string)) pop();
@@ -118,7 +138,7 @@ export function measureHtml(html: string): HtmlShape {
     push(name);
     if (stack.length > depth) depth = stack.length;
     if (RAW_TEXT.has(name)) {
-      const end = lower.indexOf(`</${name}`, i);
+      const end = lower ? lower.indexOf(`</${name}`, i) : closingTagAt(html, name, i);
       i = end < 0 ? html.length : end;
     }
   }

@@ -41,7 +41,7 @@ export interface LocalLink {
 /** The site's own URLs resolve against its root, as the app reads them. */
 export function siteLocalLinks(site: Site, siteFile: string): LocalLink[] {
   const links: LocalLink[] = [];
-  if (site.icon !== undefined) collect(links, siteFile, 'icon', site.icon, `${LOCAL}/`, siteUrlOf(site));
+  if (site.icon !== undefined) collect(links, siteFile, 'icon', site.icon, `${LOCAL}/`, siteUrlOf(site), false);
   return links;
 }
 
@@ -79,11 +79,36 @@ export function judgeLocalLinks(
 /** The site's `url`, parsed: absolute links below it are local too. */
 export const siteUrlOf = (site: Pick<Site, 'url'>) => (site.url === undefined ? undefined : new URL(site.url));
 
-function collect(links: LocalLink[], file: string, field: string, url: string, base: string, siteUrl: URL | undefined): void {
-  const path = sitePath(url, base, siteUrl);
+/**
+ * Paths of URLs that resolve alike in every post, by site URL and URL text: the same image or link in
+ * thousands of posts is parsed once. Bounded: past this many, forgotten all at once.
+ */
+const alikePaths = new Map<string, string | undefined>();
+const ALIKE_PATHS_LIMIT = 10_000;
+
+function collect(links: LocalLink[], file: string, field: string, url: string, base: string, siteUrl: URL | undefined, inPost = true): void {
+  let path: string | undefined;
+  if (inPost && resolvesAlikeInEveryPost(url)) {
+    const key = `${siteUrl?.href ?? ''}\n${url}`;
+    if (alikePaths.has(key)) path = alikePaths.get(key);
+    else {
+      if (alikePaths.size >= ALIKE_PATHS_LIMIT) alikePaths.clear();
+      alikePaths.set(key, (path = sitePath(url, base, siteUrl)));
+    }
+  } else path = sitePath(url, base, siteUrl);
   // Only the paths the data decides can be missing; the app's own routes are the app's business.
   if (path !== undefined && (path.startsWith('/media/') || path.startsWith('/posts/'))) links.push({ file, field, url, path });
 }
+
+/**
+ * Whether `url` resolves to the same URL against every post's address (`/posts/<slug>`, a slug being
+ * lowercase letters, digits and hyphens): all but a query alone (`?page=2`) and what the URL parser
+ * strips to one (leading controls and spaces). An empty URL or a fragment alone is never judged.
+ */
+const resolvesAlikeInEveryPost = (url: string) => {
+  const first = url.trim().charCodeAt(0);
+  return first > 32 && first !== 63; // `?`
+};
 
 /** A host no real URL has: what a relative URL resolves to below it is a path of the site. */
 const LOCAL = 'http://site.invalid';
@@ -128,20 +153,92 @@ function decodePath(pathname: string): string {
 /**
  * A URL-bearing attribute, quoted or not. Found in the whole fragment at once rather than tag by tag:
  * this runs over every post at every load, and a full start-tag grammar made it a quarter of the load.
+ * `linkingAttributes` finds exactly what this finds, from the `=` signs, which are rare in text: the
+ * pattern itself tries every position of every post.
  */
-const LINKING_ATTRIBUTE = /\s(href|src|srcset|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/gi;
+export const LINKING_ATTRIBUTE = /\s(href|src|srcset|poster)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+))/gi;
 
 /** Every URL a reader's browser would follow or load from an HTML fragment: `href`, `src`, `poster`, `srcset`. */
 export function urlsInHtml(html: string): string[] {
   const urls: string[] = [];
-  for (const match of html.matchAll(LINKING_ATTRIBUTE)) {
+  for (const { index, name, value } of linkingAttributes(html)) {
     // Inside a tag only: `href="x"` in the text is words. (A `>` quoted earlier in the same tag hides
     // the attribute: a link left unjudged, never a false warning.)
-    if (html.lastIndexOf('<', match.index) <= html.lastIndexOf('>', match.index)) continue;
-    const [, name = '', dq, sq, bare] = match;
-    const value = decodeEntities(dq ?? sq ?? bare ?? '');
-    if (name.toLowerCase() === 'srcset') urls.push(...srcsetCandidates(value).map((candidate) => candidate.url));
-    else urls.push(value);
+    if (html.lastIndexOf('<', index) <= html.lastIndexOf('>', index)) continue;
+    const decoded = decodeEntities(value);
+    if (name === 'srcset') urls.push(...srcsetCandidates(decoded).map((candidate) => candidate.url));
+    else urls.push(decoded);
   }
   return urls;
+}
+
+/** One match of `LINKING_ATTRIBUTE`: where it starts (the space), the name lowered, the value as written. */
+export interface LinkingAttribute {
+  index: number;
+  name: 'href' | 'src' | 'srcset' | 'poster';
+  value: string;
+}
+
+const NAMES = ['href', 'src', 'srcset', 'poster'] as const;
+const [DQ, SQ] = [34, 39];
+
+/** `\s` as JavaScript patterns read it. */
+function isSpace(c: number): boolean {
+  if (c <= 32) return c === 32 || (c >= 9 && c <= 13);
+  if (c < 0xa0) return false;
+  return c === 0xa0 || c === 0x1680 || (c >= 0x2000 && c <= 0x200a) || c === 0x2028 || c === 0x2029 ||
+    c === 0x202f || c === 0x205f || c === 0x3000 || c === 0xfeff;
+}
+
+/** Not in `[^\s"'=<>\`]`: what ends an unquoted value. */
+const endsBareValue = (c: number) => isSpace(c) || c === DQ || c === SQ || c === 61 || c === 60 || c === 62 || c === 96;
+
+/** Whether `name` (lowercase ASCII) ends just before `end`, ASCII case ignored, as the pattern's `i` flag reads. */
+function endsWithName(html: string, end: number, name: string): boolean {
+  const start = end - name.length;
+  if (start < 1) return false; // the space before it is needed too
+  for (let j = 0; j < name.length; j++) {
+    const c = html.charCodeAt(start + j);
+    if ((c >= 65 && c <= 90 ? c + 32 : c) !== name.charCodeAt(j)) return false;
+  }
+  return true;
+}
+
+/**
+ * The matches of `LINKING_ATTRIBUTE` in `html`, in order. Every match has exactly one `=`, and each `=`
+ * belongs to at most one possible match (the name and spaces before it are fixed), so reading back from
+ * each `=` finds the same matches; one that starts inside the previous match is skipped, as the
+ * pattern resumes after its last match.
+ */
+export function linkingAttributes(html: string): LinkingAttribute[] {
+  const found: LinkingAttribute[] = [];
+  let resume = 0;
+  for (let equals = html.indexOf('='); equals >= 0; equals = html.indexOf('=', equals + 1)) {
+    let nameEnd = equals;
+    while (nameEnd > 0 && isSpace(html.charCodeAt(nameEnd - 1))) nameEnd--;
+    const name = NAMES.find((candidate) => endsWithName(html, nameEnd, candidate));
+    if (!name) continue;
+    const index = nameEnd - name.length - 1;
+    if (index < resume || !isSpace(html.charCodeAt(index))) continue;
+    let start = equals + 1;
+    while (start < html.length && isSpace(html.charCodeAt(start))) start++;
+    const first = html.charCodeAt(start);
+    let value: string;
+    let end: number;
+    if (first === DQ || first === SQ) {
+      const close = html.indexOf(first === DQ ? '"' : "'", start + 1);
+      if (close < 0) continue;
+      value = html.slice(start + 1, close);
+      end = close + 1;
+    } else {
+      end = start;
+      while (end < html.length && !endsBareValue(html.charCodeAt(end))) end++;
+      if (end === start) continue;
+      value = html.slice(start, end);
+    }
+    found.push({ index, name, value });
+    resume = end;
+    equals = end - 1;
+  }
+  return found;
 }

@@ -1,6 +1,11 @@
-import MarkdownIt from 'markdown-it';
+import { createRequire } from 'node:module';
+import type MarkdownIt from 'markdown-it';
 
-/** Made on first use: a data folder without Markdown never pays for the parser's set-up. */
+/**
+ * Loaded and made on first use: a data folder without Markdown never pays for loading the parser (as
+ * much CPU as reading a few thousand posts) nor for its set-up. Required, not imported, because the first
+ * use is synchronous; the package's CommonJS build is the same code as its ES module.
+ */
 let renderer: InstanceType<typeof MarkdownIt> | undefined;
 
 /**
@@ -11,6 +16,9 @@ let renderer: InstanceType<typeof MarkdownIt> | undefined;
  * sanitised (src/posts/bundle.ts), so markdown-it never reaches its bundle.
  */
 export function renderMarkdown(markdown: string): string {
-  renderer ??= new MarkdownIt('commonmark');
+  if (!renderer) {
+    const MarkdownItClass = createRequire(import.meta.url)('markdown-it') as typeof MarkdownIt;
+    renderer = new MarkdownItClass('commonmark');
+  }
   return renderer.render(markdown);
 }

@@ -34,6 +34,15 @@ describe('DataVersion', () => {
     expect(await version.digest()).toBe(await versionWith(new DataVersion()));
   });
 
+  it('hashes the same bytes however many files there are', async () => {
+    const files = Array.from({ length: 2500 }, (_, i): [string, string] => [`posts/p${i}.json`, `{"n":${i}}`]);
+    const hash = createHash('sha256');
+    for (const [name, content] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      hash.update(`${name}\u0000${createHash('sha256').update(content).digest('hex')}\u0000`);
+    }
+    expect(await versionWith(new DataVersion(nodeSha256), files)).toBe(hash.digest('hex').slice(0, 16));
+  });
+
   it('can be asked twice', async () => {
     const version = new DataVersion(nodeSha256);
     const first = await versionWith(version);

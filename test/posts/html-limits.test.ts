@@ -25,6 +25,14 @@ describe('measureHtml', () => {
     expect(measureHtml('<a title="x > <b>">link</a>')).toEqual({ depth: 1, elements: 1 });
   });
 
+  it('reads tag names in any case, also where a letter lowers to two (U+0130)', () => {
+    expect(measureHtml('<DIV><P>x</p></Div><SCRIPT>"<div>"</ScRiPt ><b>')).toEqual({ depth: 2, elements: 4 });
+    expect(measureHtml('<style>a</stylex></STYLE><i>')).toEqual({ depth: 1, elements: 2 });
+    // `İ` lowers to `i̇`, two code units: such a text is read on its lowered copy, as it always was, where
+    // the indices drift by one per `İ` (here the script's end is missed, and its `<b>` counts).
+    expect(measureHtml('<p title="İİ">İ<SCRIPT>İ<b></SCRIPT><b><i>x</i></b></p>')).toEqual({ depth: 5, elements: 5 });
+  });
+
   it('scans 100,000 nested elements in linear time', () => {
     const started = performance.now();
     const shape = measureHtml(`<i>${'<b>'.repeat(100_000)}${'</i><i>'.repeat(100_000)}`);

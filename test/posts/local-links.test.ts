@@ -1,6 +1,7 @@
 /** Site-local links and images that point at nothing: one warning each, naming the file and the field. */
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { urlsInHtml } from '../../src/posts/local-links.ts';
+import { LINKING_ATTRIBUTE, linkingAttributes, urlsInHtml } from '../../src/posts/local-links.ts';
 import { loadDataset } from '../../src/posts/load.ts';
 import { formatProblem } from '../../src/posts/problems.ts';
 import { dataInput, postRecord, siteRecord, type FixtureData } from '../fixtures.ts';
@@ -90,5 +91,32 @@ describe('urlsInHtml', () => {
 
   it('ignores tags written as text', () => {
     expect(urlsInHtml('<p>&lt;a href="/x"&gt;</p><pre><code>&lt;img src="/y"&gt;</code></pre>')).toEqual([]);
+  });
+});
+
+describe('linkingAttributes', () => {
+  /** What the pattern finds, in the scanner's terms. */
+  const byPattern = (html: string) =>
+    [...html.matchAll(LINKING_ATTRIBUTE)].map((m) => ({ index: m.index, name: (m[1] ?? '').toLowerCase(), value: m[2] ?? m[3] ?? m[4] ?? '' }));
+
+  it('finds exactly what the pattern finds', () => {
+    // Pieces that make and break matches: names in any case, every kind of space, quotes, `=` in values.
+    const piece = fc.constantFrom(
+      ' ', '\t', '\n', '\u00a0', '\u2003', '\ufeff', '=', '"', "'", '`', '<', '>', '/', 'a', 'x',
+      'href', 'HREF', 'Src', 'src', 'srcset', 'SrcSet', 'poster', 'set', 'hre', 'ſrc', 'K', '<img', '<a',
+    );
+    fc.assert(
+      fc.property(fc.array(piece, { maxLength: 40 }), (pieces) => {
+        const html = pieces.join('');
+        expect(linkingAttributes(html)).toEqual(byPattern(html));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
+  it('skips a match inside the value of the one before, as the pattern resumes after it', () => {
+    const html = '<a href="x src=/y" src=/z>';
+    expect(linkingAttributes(html)).toEqual(byPattern(html));
+    expect(linkingAttributes(html).map((a) => a.value)).toEqual(['x src=/y', '/z']);
   });
 });
