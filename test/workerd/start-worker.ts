@@ -105,7 +105,7 @@ export async function prepareWorkerCopy(dataDir: string, options: { edgeCache?: 
  */
 export async function startWorker(
   options: { dataDir: string; vars?: Record<string, string>; timeoutMs?: number; edgeCache?: boolean; dataSource?: 'bundle' | 'r2' },
-): Promise<RunningWorker & { pid: number }> {
+): Promise<RunningWorker & { pid: number; inspectorPort: number }> {
   const dir = await prepareWorkerCopy(options.dataDir, {
     ...(options.edgeCache === false ? { edgeCache: false } : {}),
     ...(options.dataSource ? { dataSource: options.dataSource } : {}),
@@ -143,7 +143,7 @@ export async function startWorker(
     if (/Ready on http/.test(output)) {
       try {
         await fetch(`${url}/healthz`);
-        return { url, dir, output: () => output, stop, pid: child.pid as number };
+        return { url, dir, output: () => output, stop, pid: child.pid as number, inspectorPort };
       } catch {
         // listening, not answering yet
       }
