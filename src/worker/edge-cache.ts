@@ -1,5 +1,5 @@
 import type { ExecutionContext } from 'hono';
-import { PatternRouter } from 'hono/router/pattern-router';
+import { SegmentRouter } from './segment-router.ts';
 import type { SafeContent } from '../feeds/safe-content.ts';
 import { createApp, type DataSource } from '../http/app.ts';
 import { chooseEncoding } from '../http/negotiation.ts';
@@ -79,9 +79,8 @@ export function createWorker(options: WorkerOptions) {
           return textResponse('The site is misconfigured: SITE_URL is not an absolute http(s) URL.', 500);
         }
         const siteUrl = configured;
-        // PatternRouter: built in no time for the isolate's first request, where Hono's default tries a
-        // RegExpRouter over every route first (about 11 ms of CPU on Node) and then builds a trie.
-        app = createApp({ source, options: { safeContent: options.safeContent, now, compressors, router: new PatternRouter(), ...(siteUrl ? { siteUrl } : {}) } });
+        // Hono's default router costs a cold isolate more than the render of a feed: see SegmentRouter.
+        app = createApp({ source, options: { safeContent: options.safeContent, now, compressors, router: new SegmentRouter(), ...(siteUrl ? { siteUrl } : {}) } });
         snapshotOf = snapshots({ current: () => source.current(), now, siteUrl });
       }
       const request = withClientAcceptEncoding(incoming);
