@@ -135,6 +135,9 @@ function withClientAcceptEncoding(request: CfRequest): Request {
   const headers = new Headers(request.headers);
   if (original) headers.set('Accept-Encoding', original);
   else headers.delete('Accept-Encoding');
+  // A GET or HEAD is its URL and headers: made from those, not copied from the platform's request,
+  // whose copy (its body, its `cf` properties) cost a cold isolate more than the render.
+  if (request.method === 'GET' || request.method === 'HEAD') return new Request(request.url, { method: request.method, headers });
   return new Request(request, { headers });
 }
 
