@@ -29,6 +29,11 @@ const CONDITIONAL_HEADERS = ['If-None-Match', 'If-Modified-Since'];
  */
 const KEYED_REQUEST_HEADERS = ['Accept'];
 const KEYED_VARY = new Set(['accept-encoding', ...KEYED_REQUEST_HEADERS.map((name) => name.toLowerCase())]);
+/**
+ * The isolate's render cache: a Worker has 128 MB for everything, the R2 mode's index of 100,000 posts
+ * takes some 40 of them, and the Cache API holds the shared copies anyway.
+ */
+const ISOLATE_RENDER_CACHE = { maxEntries: 200, maxBytes: 16 * 1024 * 1024 };
 /** Keys this isolate's own render cache has: past this many, forget them all rather than track age. */
 const WARM_KEYS_LIMIT = 2_000;
 
@@ -80,7 +85,10 @@ export function createWorker(options: WorkerOptions) {
         }
         const siteUrl = configured;
         // Hono's default router costs a cold isolate more than the render of a feed: see SegmentRouter.
-        app = createApp({ source, options: { safeContent: options.safeContent, now, compressors, router: new SegmentRouter(), ...(siteUrl ? { siteUrl } : {}) } });
+        app = createApp({
+          source,
+          options: { safeContent: options.safeContent, now, compressors, router: new SegmentRouter(), cache: ISOLATE_RENDER_CACHE, ...(siteUrl ? { siteUrl } : {}) },
+        });
         snapshotOf = snapshots({ current: () => source.current(), now, siteUrl });
       }
       const request = withClientAcceptEncoding(incoming);
