@@ -16,16 +16,17 @@
  *   case is measured again without the Cache API to show its share. Not in it: evaluating the worker's
  *   module, which workerd does at start-up (Cloudflare bounds that separately, 1 s per isolate).
  *   Target: under 10 ms, the free plan's CPU limit per request. Linux only (it reads /proc).
- * Options: --runs 3 (fresh starts per case) --count 1000 --modes bundled,r2 --feed-limits 20 --skip-sizes
+ * Options: --runs 3 (fresh starts per case) --count 1000 --modes bundled,r2 --feed-limits 20 --skip-sizes --path /rss.xml
  */
-import { mkdtemp, readFile, readdir, readlink } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, readdir, readlink, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { makeDataDir, postRecord, removeDir, run } from '../test/fixtures.ts';
 import { publishLocally } from '../test/workerd/publish-locally.ts';
-import { QUIET_WRANGLER, WRANGLER, prepareWorkerCopy, startWorker } from '../test/workerd/start-worker.ts';
+import { QUIET_WRANGLER, WRANGLER, freePort, prepareWorkerCopy, startWorker } from '../test/workerd/start-worker.ts';
 import { generatePosts } from '../scripts/generate-posts.ts';
 
 const { values } = parseArgs({
@@ -35,6 +36,8 @@ const { values } = parseArgs({
     modes: { type: 'string', default: 'bundled,r2' },
     'feed-limits': { type: 'string', default: '20' },
     'skip-sizes': { type: 'boolean', default: false },
+    /** What the first request asks for: /healthz, say, for what the app costs before any render. */
+    path: { type: 'string', default: '/rss.xml' },
   },
 });
 const RUNS = Number(values.runs);
@@ -119,20 +122,67 @@ async function firstRenderCpu(dataDir: string, edgeCache = true, mode: 'bundled'
   });
   try {
     await new Promise((resolve) => setTimeout(resolve, 1000)); // let start-up work settle
-    const timed = async () => {
-      const before = await workerdCpuNs(worker.pid);
-      const response = await fetch(`${worker.url}/rss.xml`, { headers: { 'Accept-Encoding': 'gzip' } });
-      const bytes = (await response.arrayBuffer()).byteLength;
-      if (response.status !== 200) throw new Error(`/rss.xml answered ${response.status}`);
-      await new Promise((resolve) => setTimeout(resolve, 200)); // the Cache API put runs after the response
-      return { ms: ((await workerdCpuNs(worker.pid)) - before) / 1e6, bytes };
-    };
-    const first = await timed();
-    const second = await timed();
+    const first = await timedGet(`${worker.url}${values.path}`, worker.pid);
+    const second = await timedGet(`${worker.url}${values.path}`, worker.pid);
     return { firstMs: first.ms, secondMs: second.ms, renderMs: first.ms - second.ms, bytes: first.bytes };
   } finally {
     await worker.stop();
   }
+}
+
+/**
+ * The floor of the method: a worker of a few lines answering the same number of bytes (and, with the
+ * Cache API, doing a match and a put as ours does), measured exactly so. What it costs is workerd's
+ * and the local simulators' own first-request work, not ours.
+ */
+async function floorCpu(bytes: number, edgeCache: boolean): Promise<FirstRender> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'pressroom-bench-floor-'));
+  const cache = edgeCache
+    ? `const key = request.url + '?floor'; const hit = await caches.default.match(key); if (hit) return new Response(await hit.arrayBuffer());
+       ctx.waitUntil(caches.default.put(key, new Response(body, { headers: { 'Cache-Control': 'public, max-age=86400' } })));`
+    : '';
+  await writeFile(
+    path.join(dir, 'worker.js'),
+    `const body = 'x'.repeat(${bytes});\nexport default { async fetch(request, env, ctx) { ${cache} return new Response(body, { headers: { 'Content-Type': 'text/plain' } }); } };\n`,
+  );
+  const toml = await readFile(path.resolve('wrangler.toml'), 'utf8');
+  const date = /^compatibility_date\s*=\s*"([^"]+)"/m.exec(toml)?.[1] ?? '2026-04-01';
+  await writeFile(path.join(dir, 'wrangler.toml'), `name = "floor"\nmain = "worker.js"\ncompatibility_date = "${date}"\n`);
+  const port = await freePort();
+  const child = spawn(WRANGLER, ['dev', '--ip', '127.0.0.1', '--port', String(port), '--persist-to', path.join(dir, 'state'), '--show-interactive-dev-session=false'], {
+    cwd: dir,
+    env: { ...process.env, ...QUIET_WRANGLER },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
+  });
+  let output = '';
+  child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  try {
+    const deadline = Date.now() + 120_000;
+    while (!/Ready on http/.test(output)) {
+      if (Date.now() > deadline || child.exitCode !== null) throw new Error(`wrangler dev did not start:\n${output}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const first = await timedGet(`http://127.0.0.1:${port}/rss.xml`, child.pid ?? 0);
+    const second = await timedGet(`http://127.0.0.1:${port}/rss.xml`, child.pid ?? 0);
+    return { firstMs: first.ms, secondMs: second.ms, renderMs: first.ms - second.ms, bytes: first.bytes };
+  } finally {
+    if (child.pid !== undefined && child.exitCode === null) process.kill(-child.pid, 'SIGTERM');
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await removeDir(dir);
+  }
+}
+
+/** workerd's CPU time around one GET, the Cache API's put (after the response) included. */
+async function timedGet(url: string, pid: number): Promise<{ ms: number; bytes: number }> {
+  const before = await workerdCpuNs(pid);
+  const response = await fetch(url, { headers: { 'Accept-Encoding': 'gzip' } });
+  const bytes = (await response.arrayBuffer()).byteLength;
+  if (response.status !== 200) throw new Error(`${url} answered ${response.status}`);
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  return { ms: ((await workerdCpuNs(pid)) - before) / 1e6, bytes };
 }
 
 if (process.platform !== 'linux') {
@@ -165,9 +215,22 @@ try {
   }
   await removeDir(tiny);
 
+  console.log(
+    `\nThe method's floor: a worker of a few lines answering 82 KB, its first request measured the same way, ${RUNS} samples ` +
+      `(load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}):`,
+  );
+  for (const edgeCache of [true, false]) {
+    const samples: FirstRender[] = [];
+    for (let i = 0; i < RUNS; i++) samples.push(await floorCpu(84_000, edgeCache));
+    console.log(
+      `  ${edgeCache ? 'with a Cache API match and put' : 'without the Cache API        '} first request ${median(samples.map((s) => s.renderMs)).toFixed(1)} ms ` +
+        `(median; samples ${samples.map((s) => s.renderMs.toFixed(1)).join(', ')})`,
+    );
+  }
+
   for (const mode of MODES) {
     console.log(
-      `\nCPU time of an isolate's first request, GET /rss.xml (Accept-Encoding: gzip), ${COUNT} posts, data ${mode === 'r2' ? 'in local R2' : 'bundled'}, ` +
+      `\nCPU time of an isolate's first request, GET ${values.path} (Accept-Encoding: gzip), ${COUNT} posts, data ${mode === 'r2' ? 'in local R2' : 'bundled'}, ` +
         `in workerd, a fresh wrangler dev for each of ${RUNS} samples (load average ${loadavg().map((n) => n.toFixed(2)).join(' ')}):`,
     );
     for (const [index, feedLimit] of feedLimits.entries()) {
