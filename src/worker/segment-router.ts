@@ -35,11 +35,19 @@ export class SegmentRouter<T> implements Router<T> {
     const parts = path === '*' ? ['*'] : splitPath(path);
     const rest = parts.at(-1) === '*';
     if (rest) parts.pop();
+    // Read with string methods, not an expression: this runs for every route in a cold isolate.
     const segments = parts.map((part): Segment => {
-      const param = /^:(\w+)(?:\{(.+)\})?$/.exec(part);
-      if (param) return param[2] === undefined ? { param: param[1]! } : { param: param[1]!, pattern: param[2] };
-      if (part.includes('*') || part.includes('{') || part.includes(':') || part.endsWith('?')) throw new UnsupportedPathError();
-      return { literal: part };
+      if (!part.startsWith(':')) {
+        if (part.includes('*') || part.includes('{') || part.includes(':') || part.endsWith('?')) throw new UnsupportedPathError();
+        return { literal: part };
+      }
+      const brace = part.indexOf('{');
+      if (brace === -1) {
+        if (part.endsWith('?') || part.includes('*') || part.length === 1) throw new UnsupportedPathError();
+        return { param: part.slice(1) };
+      }
+      if (!part.endsWith('}') || brace === 1) throw new UnsupportedPathError();
+      return { param: part.slice(1, brace), pattern: part.slice(brace + 1, -1) };
     });
     this.#routes.push({ method, segments, rest, handler });
   }
