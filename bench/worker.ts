@@ -61,7 +61,10 @@ async function bundleSize(dataDir: string): Promise<{ raw: number; gzip: number;
       env: QUIET_WRANGLER,
     });
     if (built.code !== 0) throw new Error(`wrangler deploy --dry-run failed:\n${built.stdout}${built.stderr}`);
-    const script = await readFile(path.join(out, 'worker.js'));
+    // Named after the entry (main.js), whatever wrangler's version called it before.
+    const name = (await readdir(out)).find((file) => file.endsWith('.js'));
+    if (!name) throw new Error(`wrangler deploy --dry-run wrote no script into ${out}`);
+    const script = await readFile(path.join(out, name));
     const data = await readFile(path.join(dir, 'src', 'generated', 'data.ts'));
     return { raw: script.byteLength, gzip: gzipSync(script, { level: 9 }).byteLength, data: gzipSync(data, { level: 9 }).byteLength };
   } finally {
