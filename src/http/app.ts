@@ -69,7 +69,8 @@ export interface AppOptions {
   polls?: PreparedPolls;
   /**
    * What matches a request to its route; default Hono's. A worker passes one that is cheap to build
-   * (src/worker/segment-router.ts): every isolate builds it for its first request, inside that request's CPU budget.
+   * (src/worker/segment-router.ts): every isolate builds it for its first request, inside that
+   * request's CPU budget.
    */
   router?: Router<[H, RouterRoute]>;
 }
