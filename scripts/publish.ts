@@ -2,8 +2,9 @@
  * `npm run publish -- [DATA_DIR] (--local [--persist-to DIR] | --remote) [--bucket NAME]`: validates the
  * data folder exactly as `npm run check` does (failing on any error), sanitises every post's HTML, and
  * publishes it to the R2 bucket a worker deployed with `--env r2` reads (src/posts/published-index.ts):
- * only the bodies and media files the bucket's current index does not name already, then the new index,
- * then the `current` pointer, so a reader never sees half a publish. Older indexes stay in the bucket.
+ * only the bodies, media files and index parts the bucket's current index does not name already, then
+ * the new manifest, then the `current` pointer, so a reader never sees half a publish. Older indexes
+ * stay in the bucket.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -19,11 +20,14 @@ import {
   INDEX_FORMAT,
   POINTER_KEY,
   indexDataset,
-  indexKey,
+  objectsOf,
+  parseIndex,
   parsePointer,
   type CurrentPointer,
-  type PublishedIndex,
+  type IndexedDataset,
+  type IndexedPost,
 } from '../src/posts/published-index.ts';
+import { scopeParts } from '../src/worker/precomputed-index.ts';
 import { localTarget, wranglerTarget, type PublishTarget, type StoredObject } from './r2-targets.ts';
 
 /** wrangler.toml's `[[env.r2.r2_buckets]]` bucket_name. */
@@ -38,6 +42,11 @@ export interface PublishReport {
   changed: boolean;
   bodies: { uploaded: number; unchanged: number };
   media: { uploaded: number; unchanged: number };
+  /** The index's parts (post fields, outline, scopes) besides its manifest. */
+  parts: { uploaded: number; unchanged: number };
+  /** Every object written, the manifest and the pointer included, and their bytes. */
+  objects: number;
+  bytes: number;
 }
 
 export interface PublishOptions {
@@ -49,74 +58,95 @@ export interface PublishOptions {
 
 const sha256 = (content: string | Uint8Array) => createHash('sha256').update(content).digest('hex').slice(0, 32);
 
-/** The keys of every object the index in `current` names: what a new publish need not upload. */
-async function publishedObjects(target: PublishTarget): Promise<{ pointer?: CurrentPointer; keys: Set<string> }> {
+/**
+ * What the bucket holds already, of what `next` names: every object the current manifest names, and
+ * the bodies its parts of the post fields name. A part of the same name in both names the same bodies,
+ * so only the parts the new data replaces are read: one or two for a changed post.
+ */
+async function publishedObjects(target: PublishTarget, next: IndexedDataset): Promise<{ pointer?: CurrentPointer; keys: Set<string> }> {
   const text = await target.read(POINTER_KEY);
   if (text === undefined) return { keys: new Set() };
   const pointer = parsePointer(text);
   if (!pointer) throw new Error(`the bucket's ${POINTER_KEY} was not written by npm run publish; refusing to replace it`);
+  // Another layout, or a pointer to an index that is gone: upload everything again rather than trust it.
+  if (pointer.format !== INDEX_FORMAT) return { pointer, keys: new Set() };
   const indexText = await target.read(pointer.index);
-  // The pointer names an index that is gone: upload everything again rather than trust it.
   if (indexText === undefined) return { pointer, keys: new Set() };
-  const index = JSON.parse(indexText) as PublishedIndex;
-  if (index.format !== INDEX_FORMAT) return { pointer, keys: new Set() };
-  return { pointer, keys: new Set([...index.posts.map((post) => post.body), ...index.assets.map((asset) => asset.object)]) };
+  const index = parseIndex(indexText);
+  const keys = new Set(objectsOf(index));
+  for (const chunk of index.chunks) {
+    const same = next.chunkBodies.get(chunk);
+    const bodies = same ?? (JSON.parse((await target.read(chunk)) ?? '[]') as IndexedPost[]).map((post) => post.body);
+    for (const body of bodies) keys.add(body);
+  }
+  return { pointer, keys };
 }
 
+const byteLength = (body: string | Uint8Array) => (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
+
 /**
- * Publishes a validated dataset to a bucket: what is new, then the index, then the pointer.
+ * Publishes a validated dataset to a bucket: what is new, then the manifest, then the pointer.
  * @example
  * const report = await publishDataset(result.dataset, await localTarget('pressroom-data', '.wrangler/state'));
  */
 export async function publishDataset(dataset: Dataset, target: PublishTarget, options: PublishOptions = {}): Promise<PublishReport> {
   const progress = options.progress ?? (() => {});
-  const { index, bodies, media } = indexDataset(dataset, {
+  const indexed = indexDataset(dataset, {
     safeContentOf: (post) => sanitizeContent(post.content),
     defaultSummary,
     hash: sha256,
     // Node states media without reading them; `file` names each as the reader found it (from the cwd).
     bytesOf: (asset) => readFileSync(asset.file),
+    scopes: scopeParts(dataset),
   });
-  const indexText = JSON.stringify(index);
-  const key = indexKey(sha256(indexText));
-  const { pointer, keys } = await publishedObjects(target);
-  const report = (changed: boolean, uploadedBodies: number, uploadedMedia: number): PublishReport => ({
+  const { key, text, parts, bodies, media } = indexed;
+  const { pointer, keys } = await publishedObjects(target, indexed);
+  const fresh = <T,>(objects: Map<string, T>, stored: (key: string, value: T) => StoredObject): StoredObject[] =>
+    [...objects].filter(([objectKey]) => !keys.has(objectKey)).map(([objectKey, value]) => stored(objectKey, value));
+  const newBodies = fresh(bodies, (bodyKey, html) => ({ key: bodyKey, body: html, contentType: 'text/html; charset=utf-8' }));
+  const newMedia = fresh(media, (mediaKey, asset) => ({ key: mediaKey, body: asset.bytes, contentType: asset.mediaType }));
+  const newParts = fresh(parts, (partKey, json) => ({ key: partKey, body: json, contentType: 'application/json' }));
+  const next: CurrentPointer = { format: INDEX_FORMAT, index: key, version: dataset.version, publishedAt: (options.now?.() ?? new Date()).toISOString() };
+  const finalObjects: StoredObject[] = [
+    { key, body: text, contentType: 'application/json' },
+    { key: POINTER_KEY, body: JSON.stringify(next), contentType: 'application/json' },
+  ];
+  const changed = pointer?.index !== key;
+  const written = changed ? [...newMedia, ...newBodies, ...newParts, ...finalObjects] : [];
+  const report: PublishReport = {
     version: dataset.version,
     index: key,
     changed,
-    bodies: { uploaded: uploadedBodies, unchanged: bodies.size - uploadedBodies },
-    media: { uploaded: uploadedMedia, unchanged: media.size - uploadedMedia },
-  });
-  if (pointer?.index === key) return report(false, 0, 0);
+    bodies: { uploaded: changed ? newBodies.length : 0, unchanged: bodies.size - (changed ? newBodies.length : 0) },
+    media: { uploaded: changed ? newMedia.length : 0, unchanged: media.size - (changed ? newMedia.length : 0) },
+    parts: { uploaded: changed ? newParts.length : 0, unchanged: parts.size - (changed ? newParts.length : 0) },
+    objects: written.length,
+    bytes: written.reduce((sum, object) => sum + byteLength(object.body), 0),
+  };
+  if (!changed) return report;
 
-  const newBodies: StoredObject[] = [];
-  for (const [bodyKey, html] of bodies) {
-    if (!keys.has(bodyKey)) newBodies.push({ key: bodyKey, body: html, contentType: 'text/html; charset=utf-8' });
-  }
-  const newMedia: StoredObject[] = [];
-  for (const [mediaKey, asset] of media) {
-    if (!keys.has(mediaKey)) newMedia.push({ key: mediaKey, body: asset.bytes, contentType: asset.mediaType });
-  }
-  // Everything the index names first, then the index, then the pointer to it: each step only once
-  // the one before it is stored.
+  // Everything the manifest names first, then the manifest, then the pointer to it: each step only
+  // once the one before it is stored.
   if (newMedia.length) await target.write(newMedia, (done) => progress('media files', done, newMedia.length));
   if (newBodies.length) await target.write(newBodies, (done) => progress('post bodies', done, newBodies.length));
-  await target.write([{ key, body: indexText, contentType: 'application/json' }]);
-  const next: CurrentPointer = { format: INDEX_FORMAT, index: key, version: dataset.version, publishedAt: (options.now?.() ?? new Date()).toISOString() };
-  await target.write([{ key: POINTER_KEY, body: JSON.stringify(next), contentType: 'application/json' }]);
-  return report(true, newBodies.length, newMedia.length);
+  if (newParts.length) await target.write(newParts, (done) => progress('index parts', done, newParts.length));
+  await target.write([finalObjects[0]!]);
+  await target.write([finalObjects[1]!]);
+  return report;
 }
 
 const postBodies = (n: number) => (n === 1 ? '1 post body' : `${n} post bodies`);
+const indexParts = (n: number) => (n === 1 ? '1 index part' : `${n} index parts`);
 
 /** The line a publisher reads at the end. */
 export function describeReport(report: PublishReport): string {
-  const { bodies, media } = report;
+  const { bodies, media, parts } = report;
   if (!report.changed) return `Nothing to publish: the bucket serves version ${report.version} (${report.index}) already.`;
   return (
     `Published version ${report.version} (${report.index}): uploaded ${postBodies(bodies.uploaded)}, ` +
-    `${plural(media.uploaded, 'media file')} and the index; ` +
-    `${postBodies(bodies.unchanged)} and ${plural(media.unchanged, 'media file')} were there already.`
+    `${plural(media.uploaded, 'media file')}, ${indexParts(parts.uploaded)} and the manifest ` +
+    `(${plural(report.objects, 'object')}, ${plural(report.bytes, 'byte')} with the pointer); ` +
+    `${postBodies(bodies.unchanged)}, ${plural(media.unchanged, 'media file')} and ${indexParts(parts.unchanged)} were there already.`
   );
 }
 

@@ -1,4 +1,6 @@
 import { Hono } from 'hono';
+import type { Router } from 'hono/router';
+import type { H, RouterRoute } from 'hono/types';
 import type { SafeContent } from '../feeds/safe-content.ts';
 import type { Dataset, Post } from '../posts/index.ts';
 import { MAX_HEADER_BYTES, boundedOrigins, rateLimit, requestGuards, type RateLimitOptions, type RequestGuardOptions } from './guards.ts';
@@ -65,6 +67,12 @@ export interface AppOptions {
    * depend on more than the URL.
    */
   polls?: PreparedPolls;
+  /**
+   * What matches a request to its route; default Hono's. A worker passes one that is cheap to build
+   * (src/worker/segment-router.ts): every isolate builds it for its first request, inside that
+   * request's CPU budget.
+   */
+  router?: Router<[H, RouterRoute]>;
 }
 
 export type AppInput = ({ dataset: Dataset } | { source: DataSource }) & { options: AppOptions };
@@ -99,7 +107,7 @@ export function createApp(input: AppInput): Hono {
     ...(source.prepare ? { prepare: source.prepare.bind(source) } : {}),
   };
 
-  const app = new Hono();
+  const app = new Hono(options.router ? { router: options.router } : {});
   // Refusals before routing: a client over its budget, or a request no route should ever see.
   if (options.rateLimit) app.use(rateLimit(options.rateLimit));
   app.use(requestGuards(options.guards));

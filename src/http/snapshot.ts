@@ -165,6 +165,16 @@ function* postChangesIn(before: readonly Post[], after: readonly Post[]): Genera
   return { removed, added };
 }
 
+/**
+ * Gives a dataset an index made elsewhere, so `indexOf` returns it instead of building one: the worker's,
+ * whose order and scopes `npm run build:data` or `npm run publish` worked out already. The caller
+ * answers for it describing exactly this dataset.
+ */
+export function withIndex<D extends Dataset>(dataset: D, index: DatasetIndex): D {
+  indexes.set(dataset, index);
+  return dataset;
+}
+
 /** Everything a request needs about "now": the data, the time, the base URL. */
 export interface Snapshot {
   dataset: Dataset;

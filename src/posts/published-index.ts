@@ -3,45 +3,86 @@ import type { Post, Site } from './schema.ts';
 
 /**
  * A validated dataset as `npm run publish` lays it out in an object store (R2), for a worker that
- * reads its data at run time instead of from its bundle:
+ * reads its data at run time instead of from its bundle, and reads of it only what a request needs:
  *
- * - `bodies/<hash>.html`: one post's content as feeds show it (sanitised), named by the hash of those
- *   bytes, so an unchanged post is never uploaded again and a body never changes once written;
- * - `media/<hash>`: one media file's bytes, named the same way;
- * - `indexes/<hash>.json`: everything but the bodies (the site, every post's other fields and the name
- *   of its body, the media files), which lists, paging, scopes and feeds' other fields need;
- * - `current`: a few bytes naming the index being served. Written last, after everything it names, so
- *   a reader sees the old data or the new, never half a publish.
+ * - `bodies/<hash>.html`: one post's content as feeds show it (sanitised);
+ * - `media/<hash>`: one media file's bytes;
+ * - `posts/<hash>.json`: the posts' other fields (title, summary, authors, the name of the body…),
+ *   `CHUNK_POSTS` posts a part, oldest first, so a feed page reads one or two parts and a new post
+ *   changes only the newest part;
+ * - `outlines/<hash>.json`: each post's slug, dates and draft flag, `OUTLINE_POSTS` a part, oldest
+ *   first: what lists, paging, counts and scheduled posts need of every post, and nothing more;
+ * - `scopes/<hash>.json`: every category and author, its slug and its posts (as positions);
+ * - `indexes/<hash>.json`: the manifest, small: the site, the media files, and the names of the parts;
+ * - `current`: a few bytes naming the manifest being served. Written last, after everything it names,
+ *   so a reader sees the old data or the new, never half a publish.
  *
+ * Every object is named by the hash of its bytes and never changes once written: an unchanged post,
+ * part or file is never uploaded again, and a worker still reading the previous manifest finds every
+ * object it names. Positions count from the oldest post, so that they stay put as new posts come.
  * Nothing here knows R2 or a file system: the publish script and the worker bring those.
  */
 
-export const INDEX_FORMAT = 1;
+export const INDEX_FORMAT = 2;
 export const POINTER_KEY = 'current';
+/** Posts in one part of the post fields: a feed page of 20 reads one part, or two across a border. */
+export const CHUNK_POSTS = 100;
+/** Posts in one part of the outline: an isolate reads every part, so few and large. */
+export const OUTLINE_POSTS = 10_000;
 export const bodyKey = (hash: string): string => `bodies/${hash}.html`;
 export const mediaKey = (hash: string): string => `media/${hash}`;
 export const indexKey = (hash: string): string => `indexes/${hash}.json`;
+const partKey = (folder: string, hash: string): string => `${folder}/${hash}.json`;
 
 /** A post without its content: the name of its body object stands in for it. */
 export type IndexedPost = Omit<Post, 'published' | 'updated' | 'content'> & { published: string; updated: string; body: string };
 /** A media file without its bytes: the name of the object holding them stands in for them. */
 export type IndexedAsset = Omit<Asset, 'bytes'> & { object: string };
 
+/** What every post contributes to lists: columns, oldest first, one part of the outline. */
+export interface PostOutline {
+  slugs: string[];
+  /** Milliseconds since the epoch. */
+  published: number[];
+  updated: number[];
+  /** Positions in this part of the posts that are drafts. */
+  drafts: number[];
+}
+
+/** A category or an author, as `buildScopes` names it. */
+export interface PublishedScope {
+  kind: 'category' | 'author';
+  name: string;
+  slug: string;
+  /** Its posts, newest first, as positions from the oldest post (drafts left out, scheduled kept). */
+  members: number[];
+}
+
+/** The manifest: `indexes/<hash>.json`. */
 export interface PublishedIndex {
   format: typeof INDEX_FORMAT;
   site: Site;
-  posts: IndexedPost[];
-  assets: IndexedAsset[];
   /** The data version, as Node computes it from the same folder. */
   version: string;
   /** `Dataset.modified` as ISO 8601, when the data has one. */
   modified?: string;
+  /** Posts, drafts included. */
+  count: number;
+  chunkPosts: number;
+  outlinePosts: number;
+  /** `posts/…` parts, oldest first: part i holds positions i × chunkPosts onwards. */
+  chunks: string[];
+  /** `outlines/…` parts, oldest first. */
+  outlines: string[];
+  scopes: string;
+  assets: IndexedAsset[];
 }
 
 /** What `current` holds. */
 export interface CurrentPointer {
-  format: typeof INDEX_FORMAT;
-  /** The key of the index being served. */
+  /** INDEX_FORMAT; an older one names an index of an older layout, which the next publish replaces. */
+  format: number;
+  /** The key of the manifest being served. */
   index: string;
   version: string;
   /** When it was published, ISO 8601: for a person reading the bucket, not for the worker. */
@@ -57,11 +98,23 @@ export interface IndexOptions {
   hash: (content: string | Uint8Array) => string;
   /** A media file's bytes, where the dataset holds none (Node states media files, never reads them). */
   bytesOf?: (asset: Asset) => Uint8Array;
+  /**
+   * The categories and authors (src/worker/precomputed-index.ts `scopeParts`), members as positions
+   * in `dataset.posts`, newest first: worked out by the caller, since src/posts knows no feeds.
+   */
+  scopes: readonly { kind: 'category' | 'author'; name: string; slug: string; members: readonly number[] }[];
 }
 
-/** The index of a dataset, and every object it names with what goes in it. */
+/** The manifest of a dataset, and every object it names with what goes in it. */
 export interface IndexedDataset {
   index: PublishedIndex;
+  /** Its key, `indexes/<hash>.json`, and its text. */
+  key: string;
+  text: string;
+  /** The index's parts by key (post fields, outline, scopes): JSON text. */
+  parts: Map<string, string>;
+  /** The bodies each part of the post fields names, by the part's key. */
+  chunkBodies: Map<string, string[]>;
   /** The body objects, by key: sanitised HTML. */
   bodies: Map<string, string>;
   /** The media objects, by key, with their bytes. */
@@ -71,7 +124,17 @@ export interface IndexedDataset {
 export function indexDataset(dataset: Dataset, options: IndexOptions): IndexedDataset {
   const bodies = new Map<string, string>();
   const media = new Map<string, Asset & { bytes: Uint8Array }>();
-  const posts = dataset.posts.map((post): IndexedPost => {
+  const parts = new Map<string, string>();
+  const part = (folder: string, value: unknown): string => {
+    const text = JSON.stringify(value);
+    const key = partKey(folder, options.hash(text));
+    parts.set(key, text);
+    return key;
+  };
+  // Oldest first: positions stay put as new posts come, so only the newest parts change.
+  const oldestFirst = [...dataset.posts].reverse();
+  const count = oldestFirst.length;
+  const indexed = oldestFirst.map((post): IndexedPost => {
     const safeContent = options.safeContentOf(post);
     const key = bodyKey(options.hash(safeContent));
     bodies.set(key, safeContent);
@@ -79,6 +142,29 @@ export function indexDataset(dataset: Dataset, options: IndexOptions): IndexedDa
     const { content: _content, ...rest } = post;
     return { ...rest, summary, published: post.published.toISOString(), updated: post.updated.toISOString(), body: key };
   });
+  const chunks: string[] = [];
+  const chunkBodies = new Map<string, string[]>();
+  for (let start = 0; start < count; start += CHUNK_POSTS) {
+    const chunk = indexed.slice(start, start + CHUNK_POSTS);
+    const key = part('posts', chunk);
+    chunks.push(key);
+    chunkBodies.set(key, chunk.map((post) => post.body));
+  }
+  const outlines: string[] = [];
+  for (let start = 0; start < count; start += OUTLINE_POSTS) {
+    const slice = oldestFirst.slice(start, start + OUTLINE_POSTS);
+    const outline: PostOutline = {
+      slugs: slice.map((post) => post.slug),
+      published: slice.map((post) => post.published.getTime()),
+      updated: slice.map((post) => post.updated.getTime()),
+      drafts: slice.flatMap((post, i) => (post.draft ? [i] : [])),
+    };
+    outlines.push(part('outlines', outline));
+  }
+  const scopes = part(
+    'scopes',
+    options.scopes.map(({ kind, name, slug, members }): PublishedScope => ({ kind, name, slug, members: members.map((i) => count - 1 - i) })),
+  );
   const assets = Array.from(dataset.assets.values(), (asset): IndexedAsset => {
     const bytes = asset.bytes ?? options.bytesOf?.(asset);
     if (!bytes) throw new Error(`${asset.file}: no bytes to publish`);
@@ -87,55 +173,37 @@ export function indexDataset(dataset: Dataset, options: IndexOptions): IndexedDa
     const { bytes: _bytes, stamp: _stamp, ...rest } = asset;
     return { ...rest, object: key };
   });
-  return {
-    index: {
-      format: INDEX_FORMAT,
-      site: dataset.site,
-      posts,
-      assets,
-      version: dataset.version,
-      ...(dataset.modified ? { modified: dataset.modified.toISOString() } : {}),
-    },
-    bodies,
-    media,
+  const index: PublishedIndex = {
+    format: INDEX_FORMAT,
+    site: dataset.site,
+    version: dataset.version,
+    ...(dataset.modified ? { modified: dataset.modified.toISOString() } : {}),
+    count,
+    chunkPosts: CHUNK_POSTS,
+    outlinePosts: OUTLINE_POSTS,
+    chunks,
+    outlines,
+    scopes,
+    assets,
   };
+  const text = JSON.stringify(index);
+  return { index, key: indexKey(options.hash(text)), text, parts, chunkBodies, bodies, media };
 }
 
-export interface FromIndexOptions {
-  /** The bytes of each media object the index names. */
-  media: ReadonlyMap<string, Uint8Array>;
-  /** Receives each post with the key of its body object. */
-  onPost: (post: Post, body: string) => void;
+/** Every object a manifest names but the bodies (its parts of the post fields name those). */
+export function objectsOf(index: PublishedIndex): string[] {
+  return [...index.chunks, ...index.outlines, index.scopes, ...index.assets.map((asset) => asset.object)];
 }
 
-/**
- * The dataset an index describes. A post's `content` is empty: its body lives in its own object and
- * reaches feeds through the safe content the reader builds with `onPost`.
- */
-export function datasetFromIndex(index: PublishedIndex, options: FromIndexOptions): Dataset {
+/** The manifest's text read back; an error that says what to run when another version wrote it. */
+export function parseIndex(text: string): PublishedIndex {
+  const index = JSON.parse(text) as PublishedIndex;
   // An index written by another version of the publish script: say what to run, not fail on a missing field.
   if (index.format !== INDEX_FORMAT) throw new Error(`the published index has format ${String(index.format)}, this worker reads ${INDEX_FORMAT}: run npm run publish`);
-  const assets = new Map<string, Asset>();
-  for (const { object, ...asset } of index.assets) {
-    const bytes = options.media.get(object);
-    if (!bytes) throw new Error(`the published index names ${object}, which was not read`);
-    assets.set(`/${asset.path}`, { ...asset, bytes });
-  }
-  return {
-    site: index.site,
-    posts: index.posts.map(({ body, ...indexed }) => {
-      const post: Post = { ...indexed, content: '', published: new Date(indexed.published), updated: new Date(indexed.updated) };
-      options.onPost(post, body);
-      return post;
-    }),
-    assets,
-    version: index.version,
-    ...(index.modified !== undefined ? { modified: new Date(index.modified) } : {}),
-    warnings: [],
-  };
+  return index;
 }
 
-/** Reads `current`'s text; undefined when it is not a pointer this code wrote. */
+/** Reads `current`'s text; undefined when it is not a pointer `npm run publish` wrote, of any layout. */
 export function parsePointer(text: string): CurrentPointer | undefined {
   let value: unknown;
   try {
@@ -145,6 +213,6 @@ export function parsePointer(text: string): CurrentPointer | undefined {
   }
   if (typeof value !== 'object' || value === null) return undefined;
   const { format, index, version, publishedAt } = value as Record<string, unknown>;
-  if (format !== INDEX_FORMAT || typeof index !== 'string' || typeof version !== 'string' || typeof publishedAt !== 'string') return undefined;
+  if (typeof format !== 'number' || typeof index !== 'string' || typeof version !== 'string' || typeof publishedAt !== 'string') return undefined;
   return { format, index, version, publishedAt };
 }

@@ -1,4 +1,5 @@
 import type { ExecutionContext } from 'hono';
+import { SegmentRouter } from './segment-router.ts';
 import type { SafeContent } from '../feeds/safe-content.ts';
 import { createApp, type DataSource } from '../http/app.ts';
 import { chooseEncoding } from '../http/negotiation.ts';
@@ -28,6 +29,11 @@ const CONDITIONAL_HEADERS = ['If-None-Match', 'If-Modified-Since'];
  */
 const KEYED_REQUEST_HEADERS = ['Accept'];
 const KEYED_VARY = new Set(['accept-encoding', ...KEYED_REQUEST_HEADERS.map((name) => name.toLowerCase())]);
+/**
+ * The isolate's render cache: a Worker has 128 MB for everything, the R2 mode's index of 100,000 posts
+ * takes some 40 of them, and the Cache API holds the shared copies anyway.
+ */
+const ISOLATE_RENDER_CACHE = { maxEntries: 200, maxBytes: 16 * 1024 * 1024 };
 /** Keys this isolate's own render cache has: past this many, forget them all rather than track age. */
 const WARM_KEYS_LIMIT = 2_000;
 
@@ -78,7 +84,11 @@ export function createWorker(options: WorkerOptions) {
           return textResponse('The site is misconfigured: SITE_URL is not an absolute http(s) URL.', 500);
         }
         const siteUrl = configured;
-        app = createApp({ source, options: { safeContent: options.safeContent, now, compressors, ...(siteUrl ? { siteUrl } : {}) } });
+        // Hono's default router costs a cold isolate more than the render of a feed: see SegmentRouter.
+        app = createApp({
+          source,
+          options: { safeContent: options.safeContent, now, compressors, router: new SegmentRouter(), cache: ISOLATE_RENDER_CACHE, ...(siteUrl ? { siteUrl } : {}) },
+        });
         snapshotOf = snapshots({ current: () => source.current(), now, siteUrl });
       }
       const request = withClientAcceptEncoding(incoming);
@@ -133,6 +143,9 @@ function withClientAcceptEncoding(request: CfRequest): Request {
   const headers = new Headers(request.headers);
   if (original) headers.set('Accept-Encoding', original);
   else headers.delete('Accept-Encoding');
+  // A GET or HEAD is its URL and headers: made from those, not copied from the platform's request,
+  // whose copy (its body, its `cf` properties) cost a cold isolate more than the render.
+  if (request.method === 'GET' || request.method === 'HEAD') return new Request(request.url, { method: request.method, headers });
   return new Request(request, { headers });
 }
 

@@ -1,11 +1,12 @@
-import { bundle, problems } from '../generated/data.ts';
+import { bundle, problems, scopes } from '../generated/data.ts';
 import { bundledData } from './bundled-data.ts';
 import { dataProblemsWorker } from './data-problems.ts';
 import { createWorker } from './edge-cache.ts';
 
 /**
  * Cloudflare Workers: the same app, its data bundled, validated and sanitised at build time
- * (`npm run build:data`); each post's sanitised HTML is its safe content. Without a bundle (invalid data
- * under `npm run dev:worker`), every request is told what is wrong.
+ * (`npm run build:data`), with its categories and authors worked out there too; each post's sanitised
+ * HTML is its safe content. Without a bundle (invalid data under `npm run dev:worker`), every request
+ * is told what is wrong.
  */
-export default bundle ? createWorker(bundledData(bundle)) : dataProblemsWorker(problems);
+export default bundle ? createWorker(bundledData(bundle, scopes)) : dataProblemsWorker(problems);

@@ -1,7 +1,18 @@
 import type { SafeContent } from '../feeds/safe-content.ts';
 import type { DataSource } from '../http/app.ts';
-import type { Dataset, Post } from '../posts/index.ts';
-import { POINTER_KEY, datasetFromIndex, parsePointer, type PublishedIndex } from '../posts/published-index.ts';
+import { withIndex } from '../http/snapshot.ts';
+import type { Asset, Dataset, Post } from '../posts/index.ts';
+import {
+  INDEX_FORMAT,
+  POINTER_KEY,
+  parseIndex,
+  parsePointer,
+  type IndexedPost,
+  type PostOutline,
+  type PublishedIndex,
+  type PublishedScope,
+} from '../posts/published-index.ts';
+import { precomputedIndex } from './precomputed-index.ts';
 
 /**
  * What the worker uses of an R2 binding: reads. Workers' `R2Bucket` has this shape; tests hand in a
@@ -15,6 +26,8 @@ export interface DataBucket {
 export const RECHECK_MS = 10_000;
 /** Post bodies an isolate keeps between requests, by default: far more than any page shows. */
 export const BODY_CACHE_LIMIT = 4_000;
+/** Parts of the post fields an isolate keeps (100 posts each), by default. */
+export const CHUNK_CACHE_LIMIT = 64;
 /** R2 reads in flight at once while fetching a page's bodies. */
 const FETCH_CONCURRENCY = 16;
 
@@ -25,6 +38,7 @@ export interface R2DataOptions {
   /** The pointer is read again at most this often; 0: before every request. */
   recheckMs?: number;
   bodyCacheLimit?: number;
+  chunkCacheLimit?: number;
 }
 
 /** The data source of a worker serving from R2, and the safe content that reads what it fetched. */
@@ -42,30 +56,97 @@ export interface R2Data {
   safeContent: SafeContent;
 }
 
+/** The fields of a post that live in its part of the post fields, read when a render shows it. */
+const DETAIL_FIELDS = ['title', 'id', 'summary', 'authors', 'categories', 'image', 'attachments', 'language', 'file'] as const;
+
 /**
- * Data published to R2 by `npm run publish` (src/posts/published-index.ts): the index is read once
- * per data version and kept in the isolate; the bodies of posts are read only for the posts a render
- * shows (`prepare`, which the app awaits before rendering), then kept, by content hash, so the
- * next version reuses every unchanged post's body.
+ * A post as the outline describes it: what lists, paging and scheduling need, held for every post;
+ * the rest is read from its part of the post fields (`prepare`) only when a render shows it.
+ */
+class OutlinedPost {
+  constructor(
+    readonly slug: string,
+    readonly published: Date,
+    readonly updated: Date,
+    readonly draft: boolean,
+    /** From the oldest post: where its fields are. */
+    readonly position: number,
+    readonly fields: (position: number) => IndexedPost,
+  ) {}
+
+  /** The content is its body object, which the safe content reads. */
+  get content(): string {
+    return '';
+  }
+}
+for (const field of DETAIL_FIELDS) {
+  Object.defineProperty(OutlinedPost.prototype, field, {
+    get(this: OutlinedPost) {
+      return this.fields(this.position)[field];
+    },
+  });
+}
+
+const outlined = (post: Post): OutlinedPost => {
+  if (!(post instanceof OutlinedPost)) throw new Error(`the post "${post.slug}" is not from the published index`);
+  return post;
+};
+
+/**
+ * Data published to R2 by `npm run publish` (src/posts/published-index.ts). Per data version an
+ * isolate reads the small manifest, the outline (each post's slug, dates and draft flag) and the
+ * scopes, and builds the index from them as they are; a post's other fields and its body are read only
+ * when a render shows it (`prepare`, which the app awaits before rendering), then kept by object name,
+ * so the next version reuses whatever did not change.
  */
 export function r2Data(options: R2DataOptions): R2Data {
   const { bucket } = options;
   const now = options.now ?? (() => Date.now());
   const recheckMs = options.recheckMs ?? RECHECK_MS;
-  const limit = options.bodyCacheLimit ?? BODY_CACHE_LIMIT;
   let dataset: Dataset | undefined;
   let indexName: string | undefined;
   let checkedAt = -Infinity;
   let refreshing: Promise<void> | undefined;
-  // By the post object: the safe content is handed the post, and each index version has posts of its own.
-  const bodyOf = new WeakMap<object, string>();
-  /** By object key; in order of last use, oldest first, so the first ones go when it is full. */
-  const bodies = new Map<string, string>();
+  /** The outline parts, scopes and media of the version served, parsed, by object name. */
+  let previous = new Map<string, unknown>();
+  const bodies = new LeastRecentlyUsed<string>(options.bodyCacheLimit ?? BODY_CACHE_LIMIT);
+  const chunks = new LeastRecentlyUsed<IndexedPost[]>(options.chunkCacheLimit ?? CHUNK_CACHE_LIMIT);
+  /**
+   * Each shown post's fields, by part and place: as many as bodies, so a render never loses the fields
+   * of a post it prepared to a small part cache (a category's page may show posts of 20 parts).
+   */
+  const postFields = new LeastRecentlyUsed<IndexedPost>(options.bodyCacheLimit ?? BODY_CACHE_LIMIT);
+  const fieldsKey = (index: PublishedIndex, position: number) =>
+    `${index.chunks[Math.floor(position / index.chunkPosts)] ?? ''}#${position % index.chunkPosts}`;
+  /** Each loaded version's manifest, by the fields function its posts carry. */
+  const manifests = new WeakMap<object, PublishedIndex>();
 
   const read = async (key: string): Promise<string> => {
     const object = await bucket.get(key);
     if (!object) throw new Error(`R2 has no ${key}, which the published index names`);
     return object.text();
+  };
+  const readAll = async <T>(keys: readonly string[], each: (key: string, text: string) => T): Promise<T[]> => {
+    const results: T[] = [];
+    for (let start = 0; start < keys.length; start += FETCH_CONCURRENCY) {
+      const batch = keys.slice(start, start + FETCH_CONCURRENCY);
+      const texts = await Promise.all(batch.map(read));
+      batch.forEach((key, i) => results.push(each(key, texts[i] ?? '')));
+    }
+    return results;
+  };
+
+  const chunkKeyOf = (post: OutlinedPost): string => {
+    const index = manifests.get(post.fields);
+    const key = index?.chunks[Math.floor(post.position / index.chunkPosts)];
+    if (key === undefined) throw new Error(`the post "${post.slug}" has no part in its published index`);
+    return key;
+  };
+
+  const fieldsKeyOf = (post: OutlinedPost): string => {
+    const index = manifests.get(post.fields);
+    if (!index) throw new Error(`the post "${post.slug}" is not from a published index this isolate read`);
+    return fieldsKey(index, post.position);
   };
 
   const load = async (): Promise<void> => {
@@ -74,33 +155,61 @@ export function r2Data(options: R2DataOptions): R2Data {
     const pointer = parsePointer(await pointerObject.text());
     if (!pointer) throw new Error(`R2's ${POINTER_KEY} is not a pointer npm run publish wrote`);
     if (pointer.index === indexName) return;
-    const index = JSON.parse(await read(pointer.index)) as PublishedIndex;
-    // Media are few and small beside the posts, and the routes serve them from memory: read them all now.
-    const media = new Map<string, Uint8Array>();
-    await Promise.all(
-      index.assets.map(async ({ object }) => {
-        const found = await bucket.get(object);
-        if (!found) throw new Error(`R2 has no ${object}, which the published index names`);
-        media.set(object, new Uint8Array(await found.arrayBuffer()));
-      }),
-    );
-    dataset = datasetFromIndex(index, { media, onPost: (post, body) => bodyOf.set(post, body) });
-    indexName = pointer.index;
-  };
-
-  const remember = (key: string, html: string) => {
-    bodies.delete(key);
-    bodies.set(key, html);
-    for (const oldest of bodies.keys()) {
-      if (bodies.size <= limit) break;
-      bodies.delete(oldest);
+    if (pointer.format !== INDEX_FORMAT) throw new Error(`R2 holds data published in layout ${pointer.format}, this worker reads ${INDEX_FORMAT}: run npm run publish`);
+    const index = parseIndex(await read(pointer.index));
+    // What the previous version shares with this one (same name, same bytes) is not read again.
+    const kept = new Map<string, unknown>();
+    const reuse = <T>(key: string, get: () => Promise<T>): Promise<T> =>
+      (previous.has(key) ? Promise.resolve(previous.get(key) as T) : get()).then((value) => {
+        kept.set(key, value);
+        return value;
+      });
+    const [outlines, scopes, media] = await Promise.all([
+      Promise.all(index.outlines.map((key) => reuse(key, async () => JSON.parse(await read(key)) as PostOutline))),
+      reuse(index.scopes, async () => JSON.parse(await read(index.scopes)) as PublishedScope[]),
+      // Media are few and small beside the posts, and the routes serve them from memory: read them all now.
+      Promise.all(
+        index.assets.map(({ object }) =>
+          reuse(object, async () => {
+            const found = await bucket.get(object);
+            if (!found) throw new Error(`R2 has no ${object}, which the published index names`);
+            return new Uint8Array(await found.arrayBuffer());
+          }),
+        ),
+      ),
+    ]);
+    previous = kept;
+    const fields = (position: number): IndexedPost => {
+      const post = postFields.peek(fieldsKey(index, position));
+      if (!post) throw new Error('a post reached a render before its fields were read from R2: the route did not prepare it');
+      return post;
+    };
+    manifests.set(fields, index);
+    // Newest first, as the loader sorts them: the outline is oldest first.
+    const posts = new Array<Post>(index.count);
+    let position = 0;
+    for (const outline of outlines) {
+      const drafts = new Set(outline.drafts);
+      for (let i = 0; i < outline.slugs.length; i++, position++) {
+        const post = new OutlinedPost(outline.slugs[i] ?? '', new Date(outline.published[i] ?? 0), new Date(outline.updated[i] ?? 0), drafts.has(i), position, fields);
+        posts[index.count - 1 - position] = post as unknown as Post;
+      }
     }
-  };
-
-  const keyOf = (post: Post): string => {
-    const key = bodyOf.get(post);
-    if (key === undefined) throw new Error(`the post "${post.slug}" is not from the published index`);
-    return key;
+    if (position !== index.count) throw new Error(`the published index counts ${index.count} posts, its outline ${position}`);
+    const assets = new Map<string, Asset>();
+    index.assets.forEach(({ object: _object, ...asset }, i) => assets.set(`/${asset.path}`, { ...asset, bytes: media[i] ?? new Uint8Array() }));
+    const loaded: Dataset = {
+      site: index.site,
+      posts,
+      assets,
+      version: index.version,
+      ...(index.modified !== undefined ? { modified: new Date(index.modified) } : {}),
+      warnings: [],
+    };
+    const last = index.count - 1;
+    withIndex(loaded, precomputedIndex(posts, scopes.map((scope) => ({ ...scope, members: scope.members.map((p) => last - p) }))));
+    dataset = loaded;
+    indexName = pointer.index;
   };
 
   return {
@@ -123,29 +232,70 @@ export function r2Data(options: R2DataOptions): R2Data {
           .finally(() => (refreshing = undefined));
         return refreshing;
       },
-      async prepare(posts) {
-        const missing = [...new Set(posts.map(keyOf))].filter((key) => !bodies.has(key));
-        for (let start = 0; start < missing.length; start += FETCH_CONCURRENCY) {
-          const batch = missing.slice(start, start + FETCH_CONCURRENCY);
-          const texts = await Promise.all(batch.map(read));
-          batch.forEach((key, i) => remember(key, texts[i] ?? ''));
+      async prepare(shown) {
+        const posts = shown.map(outlined);
+        const missing = posts.filter((post) => !postFields.has(fieldsKeyOf(post)));
+        const chunkKeys = [...new Set(missing.map(chunkKeyOf))];
+        const read = new Map<string, IndexedPost[]>();
+        for (const key of chunkKeys) {
+          const cached = chunks.peek(key);
+          if (cached) read.set(key, cached);
         }
-        // The posts about to be rendered become the most recently used: another request's bodies
-        // arriving meanwhile push older ones out, not these.
+        await readAll(chunkKeys.filter((key) => !read.has(key)), (key, text) => {
+          const chunk = JSON.parse(text) as IndexedPost[];
+          chunks.set(key, chunk);
+          read.set(key, chunk);
+        });
+        // The posts about to be rendered become the most recently used: another request's arriving
+        // meanwhile push older ones out, not these.
         for (const post of posts) {
-          const key = keyOf(post);
-          const html = bodies.get(key);
-          if (html !== undefined) remember(key, html);
+          const key = fieldsKeyOf(post);
+          const found = postFields.peek(key) ?? read.get(chunkKeyOf(post))?.[post.position % (manifests.get(post.fields)?.chunkPosts ?? 1)];
+          if (!found) throw new Error(`R2's part ${chunkKeyOf(post)} has no post at ${post.position}`);
+          postFields.set(key, found);
         }
+        const bodyKeys = [...new Set(posts.map((post) => post.fields(post.position).body))];
+        await readAll(bodyKeys.filter((key) => !bodies.has(key)), (key, html) => bodies.set(key, html));
+        for (const key of bodyKeys) bodies.touch(key);
       },
     },
     safeContent: function publishedBodyOf(post) {
-      const key = bodyOf.get(post);
-      const html = key === undefined ? undefined : bodies.get(key);
+      const fields = post instanceof OutlinedPost ? postFields.peek(fieldsKeyOf(post)) : undefined;
+      const html = fields ? bodies.peek(fields.body) : undefined;
       if (html === undefined) {
         throw new Error('a post reached a feed before its body was read from R2: the route did not prepare it');
       }
       return html;
     },
   };
+}
+
+/** A bounded map whose least recently used entries go first when it is full. */
+class LeastRecentlyUsed<V> {
+  readonly #entries = new Map<string, V>();
+  constructor(readonly limit: number) {}
+
+  has(key: string): boolean {
+    return this.#entries.has(key);
+  }
+
+  /** The value, without marking it used. */
+  peek(key: string): V | undefined {
+    return this.#entries.get(key);
+  }
+
+  set(key: string, value: V): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    for (const oldest of this.#entries.keys()) {
+      if (this.#entries.size <= this.limit) break;
+      this.#entries.delete(oldest);
+    }
+  }
+
+  /** Marks the entry most recently used (Map iteration order is insertion order). */
+  touch(key: string): void {
+    const value = this.#entries.get(key);
+    if (value !== undefined) this.set(key, value);
+  }
 }

@@ -55,8 +55,16 @@ describe('the worker serving data published to R2', () => {
 
     bucket.reset();
     const rss = await worker.get('/rss.xml');
-    // The pointer, the index, the one media file; then the two bodies page 1 shows, no more.
-    expect(bucket.gets.filter((key) => !key.startsWith('bodies/'))).toEqual([POINTER_KEY, expect.stringMatching(/^indexes\//), expect.stringMatching(/^media\//)]);
+    // The pointer, the manifest, the outline, the scopes, the one media file; then the part of the
+    // post fields page 1 is in, and the two bodies it shows, no more.
+    expect(bucket.gets.filter((key) => !key.startsWith('bodies/'))).toEqual([
+      POINTER_KEY,
+      expect.stringMatching(/^indexes\//),
+      expect.stringMatching(/^outlines\//),
+      expect.stringMatching(/^scopes\//),
+      expect.stringMatching(/^media\//),
+      expect.stringMatching(/^posts\//),
+    ]);
     expect(bodyReads(bucket)).toBe(2);
     expect(await rss.text()).toBe(await (await node.request(`${BASE}/rss.xml`)).text());
 
@@ -84,7 +92,7 @@ describe('the worker serving data published to R2', () => {
     bucket.reset();
     const report = await publishDataset(changed, bucket, { now: PUBLISHED_AT });
     expect(report.bodies).toEqual({ uploaded: 1, unchanged: 6 });
-    expect(bucket.written).toEqual([expect.stringMatching(/^bodies\//), report.index, POINTER_KEY]);
+    expect(bucket.written).toEqual([expect.stringMatching(/^bodies\//), expect.stringMatching(/^posts\//), report.index, POINTER_KEY]);
 
     bucket.reset();
     clock.ms = 9_999;
@@ -92,8 +100,9 @@ describe('the worker serving data published to R2', () => {
     expect(bucket.gets).toEqual([]);
     clock.ms = 10_000;
     expect(await (await worker.get('/posts/fifth')).text()).toContain('<p>Corrected.</p>');
-    // The new index and the one new body; the unchanged bodies and the media file are not read again.
-    expect(bucket.gets).toEqual([POINTER_KEY, report.index, expect.stringMatching(/^media\//), expect.stringMatching(/^bodies\//)]);
+    // The new manifest, the one new part of the post fields and the one new body: the outline, the
+    // scopes, the media file and the unchanged bodies are the previous version's, not read again.
+    expect(bucket.gets).toEqual([POINTER_KEY, report.index, expect.stringMatching(/^posts\//), expect.stringMatching(/^bodies\//)]);
 
     bucket.reset();
     clock.ms = 20_000;

@@ -10,7 +10,14 @@ export async function publishLocally(dataDir: string, persistTo: string): Promis
 }
 
 /** The counts the command's last line reports. */
-export function uploadedCounts(stdout: string): { bodies: number; media: number; unchangedBodies: number } | undefined {
-  const match = /uploaded (\d+) post bod(?:y|ies), (\d+) media files? and the index; (\d+) post bod(?:y|ies)/.exec(stdout);
-  return match ? { bodies: Number(match[1]), media: Number(match[2]), unchangedBodies: Number(match[3]) } : undefined;
+export function uploadedCounts(
+  stdout: string,
+): { bodies: number; media: number; parts: number; objects: number; bytes: number; unchangedBodies: number } | undefined {
+  const match =
+    /uploaded (\d+) post bod(?:y|ies), (\d+) media files?, (\d+) index parts? and the manifest \((\d+) objects?, (\d+) bytes? with the pointer\); (\d+) post bod(?:y|ies)/.exec(
+      stdout,
+    );
+  if (!match) return undefined;
+  const [bodies, media, parts, objects, bytes, unchangedBodies] = match.slice(1).map(Number) as [number, number, number, number, number, number];
+  return { bodies, media, parts, objects, bytes, unchangedBodies };
 }

@@ -1,7 +1,8 @@
 /**
  * The worker in workerd with its data in wrangler's local R2, no account: `npm run publish --local`
  * into the storage `wrangler dev` persists, feeds and pages served from it, then a change of one
- * post published while it serves, uploaded alone with the index and served without a restart.
+ * post published while it serves, uploaded alone with the index parts naming it and served without a
+ * restart; and a publish while requests come in, each answered from the old data or the new, whole.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -52,7 +53,8 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
     const published = await publishLocally(dir, path.join(worker.dir, 'state'));
     expect(published.stderr).toBe('');
     expect(published.code).toBe(0);
-    expect(uploadedCounts(published.stdout)).toEqual({ bodies: 5, media: 1, unchangedBodies: 0 });
+    // Five bodies, the image, one part of the post fields, the outline, the scopes, the manifest, the pointer.
+    expect(uploadedCounts(published.stdout)).toMatchObject({ bodies: 5, media: 1, parts: 3, objects: 11, unchangedBodies: 0 });
 
     const rss = await (await fetch(`${worker.url}/rss.xml`)).text();
     expect(rss).toContain('<title>Annual report</title>');
@@ -82,13 +84,14 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
     expect((await fetch(`${worker.url}/posts/draft`)).status).toBe(404);
   }, 180_000);
 
-  it('serves a changed post without a restart, after a publish that uploads that post and the index only', async () => {
+  it('serves a changed post without a restart, after a publish that uploads that post and the index parts naming it only', async () => {
     const file = path.join(dir, 'posts', 'plant-tour.json');
     const record = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     await writeFile(file, JSON.stringify({ ...record, content: '<p>A tour, now with a date.</p>' }));
     const published = await publishLocally(dir, path.join(worker.dir, 'state'));
     expect(published.code).toBe(0);
-    expect(uploadedCounts(published.stdout)).toEqual({ bodies: 1, media: 0, unchangedBodies: 4 });
+    // Its body, the part of the post fields it is in, the manifest and the pointer: nothing else.
+    expect(uploadedCounts(published.stdout)).toMatchObject({ bodies: 1, media: 0, parts: 1, objects: 4, unchangedBodies: 4 });
 
     expect(await (await fetch(`${worker.url}/posts/plant-tour`)).text()).toContain('A tour, now with a date.');
     expect(await (await fetch(`${worker.url}/categories/plant/rss.xml`)).text()).toContain('A tour, now with a date.');
@@ -98,5 +101,37 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
 
     const again = await publishLocally(dir, path.join(worker.dir, 'state'));
     expect(again.stdout).toContain('Nothing to publish: the bucket serves version');
+  }, 180_000);
+
+  it('answers with the old data or the new while a publish runs, never a mix of the two', async () => {
+    const paths = ['/rss.xml', '/feed.json', '/'];
+    const read = async (url: string) => {
+      const response = await fetch(`${worker.url}${url}`);
+      expect(response.status, url).toBe(200);
+      return response.text();
+    };
+    const before = await Promise.all(paths.map(read));
+    // A new post and an edit of another: new bodies, a new part of the post fields, a new outline and scopes.
+    const file = path.join(dir, 'posts', 'annual-report.json');
+    const record = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    await writeFile(file, JSON.stringify({ ...record, title: 'Annual report, audited' }));
+    await writeFile(
+      path.join(dir, 'posts', 'results.json'),
+      JSON.stringify(postRecord({ title: 'Results', published: '2024-05-01', categories: ['Board'], content: '<p>The results.</p>' })),
+    );
+    let done = false;
+    const publishing = publishLocally(dir, path.join(worker.dir, 'state')).finally(() => (done = true));
+    const seen: string[][] = [];
+    // Reads as fast as the worker answers while the objects go in, the pointer last.
+    while (!done) seen.push(await Promise.all(paths.map(read)));
+    expect((await publishing).code).toBe(0);
+    const after = await Promise.all(paths.map(read));
+    expect(after[0]).toContain('<title>Results</title>');
+    expect(after[0]).toContain('<title>Annual report, audited</title>');
+    expect(seen.length).toBeGreaterThan(0);
+    for (const answers of seen) {
+      // Each answer is one version's, whole.
+      answers.forEach((text, i) => expect([before[i], after[i]], paths[i]).toContain(text));
+    }
   }, 180_000);
 });

@@ -5,7 +5,7 @@
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { cp, mkdir, mkdtemp, readFile, symlink, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ROOT, removeDir, run } from '../fixtures.ts';
@@ -49,6 +49,17 @@ export function freePort(): Promise<number> {
       const address = server.address();
       server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
     });
+  });
+}
+
+/** Resolves once something accepts a connection on the loopback port. */
+function connects(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => {
+      socket.end();
+      resolve();
+    });
+    socket.once('error', reject);
   });
 }
 
@@ -103,13 +114,30 @@ export async function prepareWorkerCopy(dataDir: string, options: { edgeCache?: 
  * Serves a copy made by prepareWorkerCopy with `wrangler dev` on a free loopback port; resolves once
  * it answers. `stop` ends wrangler and workerd and removes the copy.
  */
-export async function startWorker(
-  options: { dataDir: string; vars?: Record<string, string>; timeoutMs?: number; edgeCache?: boolean; dataSource?: 'bundle' | 'r2' },
-): Promise<RunningWorker & { pid: number }> {
+export async function startWorker(options: {
+  dataDir: string;
+  vars?: Record<string, string>;
+  timeoutMs?: number;
+  edgeCache?: boolean;
+  dataSource?: 'bundle' | 'r2';
+  /** Runs on the copy before wrangler starts (`npm run publish` into its `state/`, say). */
+  beforeStart?: (dir: string) => Promise<void>;
+  /**
+   * How to tell it is up: `'healthz'` (default) fetches /healthz, which runs the worker; `'port'` only
+   * connects, so the first request the caller makes is the isolate's first.
+   */
+  ready?: 'healthz' | 'port';
+}): Promise<RunningWorker & { pid: number; inspectorPort: number }> {
   const dir = await prepareWorkerCopy(options.dataDir, {
     ...(options.edgeCache === false ? { edgeCache: false } : {}),
     ...(options.dataSource ? { dataSource: options.dataSource } : {}),
   });
+  try {
+    await options.beforeStart?.(dir);
+  } catch (error) {
+    await removeDir(dir);
+    throw error;
+  }
   const [port, inspectorPort] = [await freePort(), await freePort()];
   const vars = Object.entries(options.vars ?? {}).flatMap(([name, value]) => ['--var', `${name}:${value}`]);
   const child = spawn(
@@ -142,8 +170,9 @@ export async function startWorker(
     if (child.exitCode !== null) break;
     if (/Ready on http/.test(output)) {
       try {
-        await fetch(`${url}/healthz`);
-        return { url, dir, output: () => output, stop, pid: child.pid as number };
+        if (options.ready === 'port') await connects(port);
+        else await fetch(`${url}/healthz`);
+        return { url, dir, output: () => output, stop, pid: child.pid as number, inspectorPort };
       } catch {
         // listening, not answering yet
       }
