@@ -27,7 +27,7 @@ if (unavailable) console.warn(`Skipping the Node/workerd parity test on R2: ${un
 describe.skipIf(unavailable !== undefined)(`Node and workerd serving ${COUNT} posts from local R2`, () => {
   let node: RunningServer;
   let worker: RunningWorker;
-  const paths = ['/rss.xml', '/atom.xml', '/feed.json', '/', '/?page=2', '/rss.xml?page=2'];
+  const paths = ['/rss.xml', '/atom.xml', '/feed.json', '/', '/page/2/', '/page/2/rss.xml', '/?page=2', '/posts/new-plant'];
   beforeAll(async () => {
     // Deterministic and reused between runs: the same count gives the same files.
     const { dir } = await ensureGeneratedPosts({ count: COUNT, out: path.join(tmpdir(), `pressroom-r2-parity-${COUNT}`) });
