@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { feedItem, feedUrlsAt, lastModifiedOf, listPageUrl, postUrl } from '../../feeds/model.ts';
 import { pageSlice } from '../../feeds/paging.ts';
 import { SCOPE_FOLDERS, feedTitleOf, namedFeedScope, type NamedScope, type ScopeKind } from '../../feeds/scopes.ts';
-import type { Dataset, Post } from '../../posts/index.ts';
+import type { Dataset, Post, Site } from '../../posts/index.ts';
 import { resource } from '../methods.ts';
 import {
   indexPage,
@@ -90,11 +90,23 @@ export function notFoundPageResponse(snap: Snapshot, reason: string, headers: Re
 
 /**
  * The 404 page of a static copy of the site (`404.html`), which a host shows for any path it lacks:
- * the server's own 404 page, with a reason that names no path.
+ * the server's own 404 page, with a reason that names no path (a file cannot know it).
  */
-export function staticNotFoundPage(snap: Snapshot): string {
-  return notFoundPage(pageContext(snap), 'Nothing is at this address.');
+export function staticNotFoundPage(site: Site, baseUrl: string): string {
+  const context: PageContext = {
+    site,
+    baseUrl,
+    feeds: feedUrlsAt(baseUrl, ''),
+    feedTitle: feedTitleOf(site),
+    // The 404 page names no category or author.
+    categoryUrl: () => undefined,
+    authorUrl: () => undefined,
+  };
+  return notFoundPage(context, STATIC_NOT_FOUND);
 }
+
+/** What a static host's 404 page says: the server's says `Nothing is at /the/path.` */
+export const STATIC_NOT_FOUND = 'Nothing is at this address.';
 
 /** What every page needs to link: the site, the feeds it advertises, the pages of categories and authors. */
 function pageContext(snap: Snapshot, scope?: NamedScope): PageContext {
