@@ -128,6 +128,7 @@ export async function crawlSite(app: Hono, dataset: Dataset, siteUrl: string, op
     const exported = { url, ...fileFor(url, contentType), contentType, headers };
     result.files.push(exported);
     await options.onFile?.(exported, bytes);
+    if (!FOLLOWED_TYPES.test(contentType)) continue;
     for (const link of linksIn(decoder.decode(bytes), contentType)) {
       const target = local(link);
       if (target !== undefined) enqueue(target, url);
@@ -136,6 +137,9 @@ export async function crawlSite(app: Hono, dataset: Dataset, siteUrl: string, op
   options.onProgress?.(queue.length, queue.length);
   return result;
 }
+
+/** The types whose links the crawl follows (see `linksIn`); media files are not read at all. */
+const FOLLOWED_TYPES = /html|xml|json/;
 
 /** A link as the app path it names (`/posts/x/`), or undefined when it leaves the site. */
 function localUrl(link: string, documentUrl: URL, base: URL): string | undefined {
@@ -221,7 +225,9 @@ export function headersFile(files: readonly ExportedFile[]): string {
       const slash = rest.indexOf('/');
       if (slash < 0) continue;
       const folder = `${prefix}${rest.slice(0, slash + 1)}`;
-      folders.set(folder, [...(folders.get(folder) ?? []), f]);
+      const list = folders.get(folder);
+      if (list) list.push(f);
+      else folders.set(folder, [f]);
     }
     for (const f of direct) rules.push({ pattern: f.servedAt, headers: f.headers });
     for (const [folder, below] of folders) {
@@ -283,7 +289,8 @@ export function redirectsFile(dataset: Dataset, now: Date, moves: ExportResult['
     ...scoped((at) => [`${at} ${at}/ 301`, `${at}/page/:page ${at}/page/:page/ 301`]),
   ];
   // A move from a query is one of the query rules; a line cannot name a query.
-  const uncovered = moves.filter(({ from, to }) => !from.includes('?') && redirectOf(rules.join('\n'), from)?.to !== to);
+  const covered = redirectRules(rules.join('\n'));
+  const uncovered = moves.filter(({ from, to }) => !from.includes('?') && covered(from)?.to !== to);
   const met = uncovered.map(({ from, to, status }) => `${from} ${to} ${status}`);
   return [...(met.length ? ['# Older addresses that links in posts use.', ...met] : []), ...rules].join('\n').concat('\n');
 }
@@ -295,34 +302,43 @@ export function redirectsFile(dataset: Dataset, now: Date, moves: ExportResult['
  * @param url - the path and query asked for, percent-encoded as sent: `/categories/Company%20News?page=2`
  */
 export function redirectOf(redirects: string, url: string): { to: string; status: number } | undefined {
-  const [pathPart = '', query = ''] = url.split(/\?(.*)/s);
-  const asked = new URLSearchParams(query);
-  for (const line of redirects.split('\n')) {
+  return redirectRules(redirects)(url);
+}
+
+/** `redirectOf` with the file read once, for many look-ups. */
+export function redirectRules(redirects: string): (url: string) => { to: string; status: number } | undefined {
+  const rules = redirects.split('\n').flatMap((line) => {
     const fields = line.trim().split(/\s+/);
-    if (!fields[0] || fields[0].startsWith('#')) continue;
+    if (!fields[0] || fields[0].startsWith('#')) return [];
     const status = /^\d{3}!?$/.test(fields.at(-1) ?? '') ? Number.parseInt(fields.pop() as string, 10) : 301;
-    const [from = '', ...rest] = fields;
-    const to = rest.pop() ?? '';
+    const [from = '', ...conditions] = fields;
+    const to = conditions.pop() ?? '';
     const pattern = from
       .split('*')
       .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&').replace(/:([A-Za-z]\w*)/g, '(?<$1>[^/]+)'))
       .join('(?<splat>.*)');
-    const matched = new RegExp(`^${pattern}$`).exec(pathPart);
-    if (!matched) continue;
-    const values: Record<string, string> = { ...matched.groups };
-    let conditionsMet = true;
-    for (const condition of rest) {
-      const [name = '', wanted = ''] = condition.split('=');
-      const value = asked.get(name);
-      if (value === null) conditionsMet = false;
-      else if (wanted.startsWith(':')) values[wanted.slice(1)] = encodeURIComponent(value);
-      else if (value !== wanted) conditionsMet = false;
+    return [{ path: new RegExp(`^${pattern}$`), conditions: conditions.map((c) => c.split('=') as [string, string]), to, status }];
+  });
+  return (url) => {
+    const [pathPart = '', query = ''] = url.split(/\?(.*)/s);
+    const asked = new URLSearchParams(query);
+    for (const rule of rules) {
+      const matched = rule.path.exec(pathPart);
+      if (!matched) continue;
+      const values: Record<string, string> = { ...matched.groups };
+      let conditionsMet = true;
+      for (const [name, wanted = ''] of rule.conditions) {
+        const value = asked.get(name);
+        if (value === null) conditionsMet = false;
+        else if (wanted.startsWith(':')) values[wanted.slice(1)] = encodeURIComponent(value);
+        else if (value !== wanted) conditionsMet = false;
+      }
+      if (!conditionsMet) continue;
+      const target = rule.to.replace(/:([A-Za-z]\w*)/g, (whole, name: string) => values[name] ?? whole);
+      return { to: rule.conditions.length || !query ? target : `${target}?${query}`, status: rule.status };
     }
-    if (!conditionsMet) continue;
-    const target = to.replace(/:([A-Za-z]\w*)/g, (whole, name: string) => values[name] ?? whole);
-    return { to: rest.length || !query ? target : `${target}?${query}`, status };
-  }
-  return undefined;
+    return undefined;
+  };
 }
 
 /**
@@ -349,6 +365,9 @@ export interface WriteReport {
 /** Why the export will not write into `out`, in one line; undefined when the folder is its own or empty. */
 export class ForeignFolderError extends Error {}
 
+/** Writes at once, while the crawl goes on: the disk works while the app renders. */
+const WRITE_CONCURRENCY = 32;
+
 /**
  * Writes the files into `out`, a folder of the export's own: each file is written only when its bytes
  * differ from what is there (so a host uploading by mtime or hash sends only what changed), files of an
@@ -358,8 +377,13 @@ export class ForeignFolderError extends Error {}
 export class ExportFolder {
   readonly #out: string;
   #previous = new Map<string, ManifestEntry>();
+  /** What is on disk now: every file's path, and the size and mtime of those the manifest names. */
+  #present = new Set<string>();
+  #onDisk = new Map<string, { size: number; mtimeMs: number }>();
   readonly #next = new Map<string, ManifestEntry>();
-  readonly #made = new Set<string>();
+  readonly #folders = new Map<string, Promise<unknown>>();
+  readonly #pending = new Set<Promise<void>>();
+  #failure: unknown;
   readonly report: WriteReport = { written: 0, unchanged: 0, removed: 0 };
 
   private constructor(out: string) {
@@ -380,35 +404,62 @@ export class ExportFolder {
           `${out}: holds ${plural(present.length, 'file')} the export did not write (${shown}); it writes only into an empty folder or one it wrote before, such as --out site`,
         );
       }
-    } else {
-      folder.#previous = parseManifest(manifestText, out);
+      return folder;
+    }
+    folder.#previous = parseManifest(manifestText, out);
+    folder.#present = new Set(present);
+    const ours = present.filter((file) => folder.#previous.has(file));
+    for (let start = 0; start < ours.length; start += 64) {
+      await Promise.all(
+        ours.slice(start, start + 64).map(async (file) => {
+          const found = await stat(path.join(out, ...file.split('/')));
+          folder.#onDisk.set(file, { size: found.size, mtimeMs: found.mtimeMs });
+        }),
+      );
     }
     return folder;
   }
 
-  /** Writes one file, unless it already holds these bytes. */
+  /** Writes one file, unless it already holds these bytes; returns once the write is under way. */
   async put(file: string, bytes: Uint8Array): Promise<void> {
-    const target = path.join(this.#out, ...file.split('/'));
+    if (this.#failure) throw this.#failure;
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     const before = this.#previous.get(file);
-    const onDisk = await stat(target).catch(() => undefined);
-    if (onDisk && !before) {
-      throw new ForeignFolderError(`${target}: not written by the export, and it would overwrite it; move it away or choose another folder`);
+    if (!before && this.#present.has(file)) {
+      throw new ForeignFolderError(`${path.join(this.#out, ...file.split('/'))}: not written by the export, and it would overwrite it; move it away or choose another folder`);
     }
-    if (before && onDisk?.isFile() && before.sha256 === sha256 && onDisk.size === before.size && onDisk.mtimeMs === before.mtimeMs) {
+    const onDisk = this.#onDisk.get(file);
+    if (before && onDisk && before.sha256 === sha256 && onDisk.size === before.size && onDisk.mtimeMs === before.mtimeMs) {
       this.#next.set(file, before);
       this.report.unchanged++;
       return;
     }
+    while (this.#pending.size >= WRITE_CONCURRENCY) await Promise.race(this.#pending);
+    const job = this.#write(file, bytes, sha256).then(
+      () => void this.#pending.delete(job),
+      (error: unknown) => {
+        this.#failure ??= error;
+        this.#pending.delete(job);
+      },
+    );
+    this.#pending.add(job);
+  }
+
+  async #write(file: string, bytes: Uint8Array, sha256: string): Promise<void> {
+    const target = path.join(this.#out, ...file.split('/'));
     const dir = path.dirname(target);
-    if (!this.#made.has(dir)) {
-      await mkdir(dir, { recursive: true });
-      this.#made.add(dir);
-    }
+    let made = this.#folders.get(dir);
+    if (!made) this.#folders.set(dir, (made = mkdir(dir, { recursive: true })));
+    await made;
     await writeFile(target, bytes);
     const written = await stat(target);
     this.#next.set(file, { size: written.size, sha256, mtimeMs: written.mtimeMs });
     this.report.written++;
+  }
+
+  async #settle(): Promise<void> {
+    await Promise.all(this.#pending);
+    if (this.#failure) throw this.#failure;
   }
 
   /**
@@ -416,12 +467,14 @@ export class ExportFolder {
    * removes nothing, so that the next export knows them all.
    */
   async abandon(): Promise<void> {
+    await Promise.all(this.#pending);
     for (const [file, entry] of this.#previous) if (!this.#next.has(file)) this.#next.set(file, entry);
     await this.#writeManifest();
   }
 
   /** Removes what an earlier export wrote and this one did not, then writes the manifest. */
   async finish(): Promise<WriteReport> {
+    await this.#settle();
     for (const file of this.#previous.keys()) {
       if (this.#next.has(file)) continue;
       const target = path.join(this.#out, ...file.split('/'));
@@ -465,7 +518,7 @@ async function filesIn(dir: string, prefix = ''): Promise<string[]> {
   for (const entry of entries) {
     const name = prefix ? `${prefix}/${entry.name}` : entry.name;
     if (entry.isDirectory()) found.push(...(await filesIn(dir, name)));
-    else if (name !== MANIFEST) found.push(name);
+    else if (name !== MANIFEST && name !== `${MANIFEST}.tmp`) found.push(name);
   }
   return found;
 }
