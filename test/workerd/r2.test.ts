@@ -76,6 +76,16 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
       expect(response.status, url).toBe(200);
       expect(await response.text(), url).toContain(text);
     }
+    // The older addresses move, in workerd as on Node.
+    for (const [url, location] of [
+      ['/rss.xml?page=2', `${SITE_URL}/page/2/rss.xml`],
+      ['/?page=2', `${SITE_URL}/page/2/`],
+      ['/posts/new-plant', `${SITE_URL}/posts/new-plant/`],
+      ['/categories/Plant', `${SITE_URL}/categories/plant/`],
+    ] as const) {
+      const moved = await fetch(`${worker.url}${url}`, { redirect: 'manual' });
+      expect([moved.status, moved.headers.get('location')], url).toEqual([301, location]);
+    }
     const image = await fetch(`${worker.url}/media/plant.png`);
     expect(image.headers.get('content-type')).toBe('image/png');
     expect(new Uint8Array(await image.arrayBuffer())).toEqual(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]));
