@@ -210,7 +210,8 @@ export function fileFor(url: string, contentType: string): { file: string; serve
 /**
  * `_headers` with one rule per URL: Cloudflare Pages merges every rule that matches a path, so
  * overlapping splats would send a header twice. Pages reads at most 100 rules: a folder whose files all
- * carry the same headers gets one `/folder/*` rule instead of one per file.
+ * carry the same headers gets one `/folder/*` rule instead of one per file. A feed's `Link` header names
+ * the feed itself, so each feed and feed page keeps a rule of its own.
  */
 export function headersFile(files: readonly ExportedFile[]): string {
   const rules: { pattern: string; headers: Record<string, string> }[] = [];
@@ -241,6 +242,9 @@ export function headersFile(files: readonly ExportedFile[]): string {
     }
   };
   visit('/', files.filter((f) => f.servedAt !== '/'));
+  // Folder rules first, then one rule a file: Cloudflare Pages reads the first 100, and a folder's rule
+  // covers the most files (every post's page, every media file).
+  rules.sort((a, b) => Number(!a.pattern.endsWith('*')) - Number(!b.pattern.endsWith('*')));
   const root = files.find((f) => f.servedAt === '/');
   if (root) rules.unshift({ pattern: '/', headers: root.headers });
   return rules
