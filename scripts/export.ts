@@ -366,7 +366,7 @@ export interface WriteReport {
   removed: number;
 }
 
-/** Why the export will not write into `out`, in one line; undefined when the folder is its own or empty. */
+/** Why the export will not write into a folder, in one line, for the publisher. */
 export class ForeignFolderError extends Error {}
 
 /** Writes at once, while the crawl goes on: the disk works while the app renders. */
@@ -607,7 +607,7 @@ async function main(): Promise<void> {
   const { result, report } = summary;
   for (const { url, status, linkedFrom } of result.broken) console.error(`${url}: answered ${status} (linked from ${linkedFrom})`);
   if (result.broken.length) {
-    console.error(`Nothing was removed, and the list of what was written is unchanged: fix the links above and export again.`);
+    console.error('The export is incomplete and nothing was removed: fix the links above and export again.');
     process.exit(1);
   }
   for (const { url, linkedFrom } of result.queried) {
