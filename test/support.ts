@@ -34,7 +34,8 @@ export const SEED_FIGURE = path.join(SEED_DIR, 'media', 'cxdfhd-2.png');
 export const BASE = 'https://news.example.com';
 /** Long after every fixture date: everything not scheduled far ahead is published. */
 export const NOW = new Date('2030-01-01T00:00:00Z');
-export const SEED_URL = `${BASE}/posts/${SEED_SLUG}`;
+/** The seed post's page: a folder's index, with its final slash. */
+export const SEED_URL = `${BASE}/posts/${SEED_SLUG}/`;
 
 /** The seed data, validated; throws with the problem list when it is not valid. */
 export async function seedDataset(): Promise<Dataset> {

@@ -1,7 +1,7 @@
 import type { Author, Dataset, Post, Site } from '../posts/index.ts';
 import { newestFirst } from '../posts/order.ts';
 import { absoluteUrl, absoluteUrlsInHtml } from './absolute-urls.ts';
-import { pageCount, pageNeighbours, pageQuery, pageSlice, type PageRelation } from './paging.ts';
+import { limitQuery, pageCount, pageNeighbours, pagePath, pageSlice, type PageRelation } from './paging.ts';
 import { defaultSummary } from './plain-text.ts';
 import type { SafeContent } from './safe-content.ts';
 import { dropNonXmlChars } from './xml-escape.ts';
@@ -100,16 +100,25 @@ export function normalizeBaseUrl(url: string): string {
 }
 
 export const homePageUrl = (baseUrl: string): string => `${baseUrl}/`;
-export const postUrl = (baseUrl: string, slug: string): string => `${baseUrl}/posts/${encodeURIComponent(slug)}`;
+/**
+ * The address a post's data is written against, `…/posts/<slug>`: relative URLs in its content resolve
+ * against it, and it is the post's default id (ids never change). Its page is one slash further.
+ */
+export const postBaseUrl = (baseUrl: string, slug: string): string => `${baseUrl}/posts/${encodeURIComponent(slug)}`;
+/** A post's page, `…/posts/<slug>/`: a folder's index, which every static host serves as it is. */
+export const postUrl = (baseUrl: string, slug: string): string => `${postBaseUrl(baseUrl, slug)}/`;
+/** The page of a list (a category's or author's posts), `…/categories/<slug>/`; the home page for `''`. */
+export const listPageUrl = (baseUrl: string, scopePath: string, page = 1): string => `${baseUrl}${scopePath}${pagePath(page)}/`;
 export const feedUrl = (baseUrl: string, scopePath: string, format: FeedFormat): string =>
   `${baseUrl}${scopePath}/${FEED_FILES[format]}`;
-/** The feed in every format at one page and limit. */
+/** The feed in every format at one page and limit: `…/page/2/rss.xml?limit=5`. */
 export const feedUrlsAt = (baseUrl: string, scopePath: string, page = 1, limit?: number): Record<FeedFormat, string> => {
-  const query = pageQuery(page, limit);
+  const at = `${baseUrl}${scopePath}${pagePath(page)}`;
+  const query = limitQuery(limit);
   return {
-    rss: feedUrl(baseUrl, scopePath, 'rss') + query,
-    atom: feedUrl(baseUrl, scopePath, 'atom') + query,
-    json: feedUrl(baseUrl, scopePath, 'json') + query,
+    rss: feedUrl(at, '', 'rss') + query,
+    atom: feedUrl(at, '', 'atom') + query,
+    json: feedUrl(at, '', 'json') + query,
   };
 };
 
@@ -329,25 +338,26 @@ const resolveAuthor = (author: Author, base: string, siteRoot: string): FeedAuth
 /** One post as every format and our pages show it, its content as `safeContent` gives it. */
 export function feedItem(post: Post, baseUrl: string, safeContent: SafeContent): FeedItemWithContent {
   const url = postUrl(baseUrl, post.slug);
+  const base = postBaseUrl(baseUrl, post.slug);
   // Sanitised first, so that every URL resolved below has passed the policy's scheme check.
   const safe = safeContent(post);
-  const contentHtml = cleanText(absoluteUrlsInHtml(safe, url, baseUrl));
+  const contentHtml = cleanText(absoluteUrlsInHtml(safe, base, baseUrl));
   // From the safe content: text inside what the sanitiser drops (an iframe's fallback) is not the post's.
   const summary = cleanText(post.summary ?? defaultSummary(safe));
   return {
-    id: post.id ?? url,
+    id: post.id ?? base,
     url,
     title: cleanText(post.title),
     contentHtml,
     summary,
     published: post.published,
     updated: post.updated,
-    authors: (post.authors ?? []).map((author) => resolveAuthor(author, url, baseUrl)),
+    authors: (post.authors ?? []).map((author) => resolveAuthor(author, base, baseUrl)),
     categories: (post.categories ?? []).map(cleanText),
     ...(post.image
       ? {
           image: {
-            url: absoluteUrl(post.image.url, url, baseUrl),
+            url: absoluteUrl(post.image.url, base, baseUrl),
             ...(post.image.alt !== undefined ? { alt: cleanText(post.image.alt) } : {}),
             ...(post.image.mimeType ? { mimeType: post.image.mimeType } : {}),
             ...(post.image.size !== undefined ? { size: post.image.size } : {}),
@@ -355,7 +365,7 @@ export function feedItem(post: Post, baseUrl: string, safeContent: SafeContent):
         }
       : {}),
     attachments: (post.attachments ?? []).map((attachment) => ({
-      url: absoluteUrl(attachment.url, url, baseUrl),
+      url: absoluteUrl(attachment.url, base, baseUrl),
       mimeType: attachment.mimeType,
       ...(attachment.size !== undefined ? { size: attachment.size } : {}),
       ...(attachment.title !== undefined ? { title: cleanText(attachment.title) } : {}),
@@ -380,7 +390,7 @@ export function buildFeedModel(site: Site, scope: FeedScope, options: FeedModelO
     title: cleanText(scope.title),
     description: cleanText(scope.description),
     language: site.language,
-    homePageUrl: scope.path === '' ? home : `${baseUrl}${scope.path}`,
+    homePageUrl: listPageUrl(baseUrl, scope.path),
     feedUrls: feedUrlsAt(baseUrl, scope.path, page, options.limit),
     ...(neighbours.length
       ? { paging: Object.fromEntries(neighbours.map(([rel, n]) => [rel, feedUrlsAt(baseUrl, scope.path, n, options.limit)])) }

@@ -4,7 +4,7 @@
  * bytes (no `dateCreated`: the list has no creation date of its own, and the clock is not data).
  */
 import type { Site } from '../posts/index.ts';
-import { FEED_FORMATS, feedUrl, homePageUrl, normalizeBaseUrl, type FeedFormat } from './model.ts';
+import { FEED_FORMATS, feedUrl, listPageUrl, normalizeBaseUrl, type FeedFormat } from './model.ts';
 import { namedFeedScope, type NamedScope, type Scopes } from './scopes.ts';
 import { element, emptyElement, parentElement, xmlPrologue } from './xml-escape.ts';
 
@@ -24,7 +24,7 @@ const FOLDERS = { category: 'Categories', author: 'Authors' } as const;
 
 /** OPML 2.0 §"Subscription lists": `type="rss"` for every feed whatever its format; `text` is what a reader shows. */
 function feedOutlines(input: OpmlInput, baseUrl: string, feed: { title: string; description: string; path: string }): string {
-  const htmlUrl = feed.path === '' ? homePageUrl(baseUrl) : `${baseUrl}${feed.path}`;
+  const htmlUrl = listPageUrl(baseUrl, feed.path);
   return FEED_FORMATS.map((format) =>
     emptyElement('outline', {
       type: 'rss',

@@ -1,6 +1,8 @@
 /**
- * Paged feeds (RFC 5005 §3): a feed holds `feedLimit` items a page, `?page=N` gives the older ones, and
- * `?limit=N` asks for another page size. Page 1 is the feed's canonical URL, without `?page`.
+ * Paged feeds (RFC 5005 §3): a feed holds `feedLimit` items a page, `/page/N/` before the file name
+ * gives the older ones (`/page/2/rss.xml`, and `/page/2/` for the home page), and `?limit=N` asks for
+ * another page size. Page 1 is the feed's canonical URL, without `/page/1`. A page is a path, not a
+ * query, so that a static host serves each one as a file of its own; `?page=N` is moved there.
  */
 
 /** What a reader asked for, validated: `limit` only when it was given, so links carry it on. */
@@ -57,10 +59,18 @@ export const pageSlice = <T>(items: readonly T[], page: number, perPage: number)
 /** How many pages `total` items fill, `perPage` a page; an empty feed still has its one (empty) page. */
 export const pageCount = (total: number, perPage: number): number => Math.max(1, Math.ceil(total / perPage));
 
-/** The query of a page's URL: `''` for page 1 without a limit, else `?page=2&limit=5`. */
-export function pageQuery(page: number, limit: number | undefined): string {
-  const parts = [page > 1 ? `page=${page}` : '', limit !== undefined ? `limit=${limit}` : ''].filter(Boolean);
-  return parts.length ? `?${parts.join('&')}` : '';
+/** The folder a page's path begins with: `/page/2`; `''` for page 1, whose URL is the feed's or list's own. */
+export const pagePath = (page: number): string => (page > 1 ? `/page/${page}` : '');
+
+/** The query a reader's own page size leaves on every link: `?limit=5`, or `''`. */
+export const limitQuery = (limit: number | undefined): string => (limit !== undefined ? `?limit=${limit}` : '');
+
+/**
+ * The page a path names (`/page/2/…`), or undefined when the segment is no page number as the links
+ * write it (`02`, `x`, a number past what a page can be): such a path names nothing.
+ */
+export function pageInPath(segment: string): number | undefined {
+  return /^[1-9][0-9]{0,14}$/.test(segment) ? Number(segment) : undefined;
 }
 
 /** RFC 5005 §3's link relations, in the order feeds list them. */

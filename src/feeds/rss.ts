@@ -59,7 +59,8 @@ function renderItem(item: FeedItem, siteAuthors: FeedAuthor[]): string {
   const children = [
     plainTextElement('title', item.title),
     element('link', item.url),
-    element('guid', item.id, { isPermaLink: item.id === item.url ? 'true' : 'false' }),
+    // The default id is the post's address without the page's final slash, which moves to the page: a permalink still.
+    element('guid', item.id, { isPermaLink: item.id === item.url || `${item.id}/` === item.url ? 'true' : 'false' }),
     element('pubDate', rfc822(item.published)),
     // RSS 2.0: the item's description is entity-encoded HTML, and readers parse it as such; the summary
     // is plain text, so it becomes HTML first, or `a<b and c>d` would read as a tag and lose words.

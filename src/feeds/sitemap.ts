@@ -5,7 +5,7 @@
  */
 import type { Post } from '../posts/index.ts';
 import { rfc3339 } from './dates.ts';
-import { homePageUrl, normalizeBaseUrl, postUrl } from './model.ts';
+import { homePageUrl, listPageUrl, normalizeBaseUrl, postUrl } from './model.ts';
 import type { NamedScope, Scopes } from './scopes.ts';
 import { element, parentElement, xmlPrologue } from './xml-escape.ts';
 
@@ -72,8 +72,8 @@ const withLastmod = (loc: string, lastmod: Date | undefined): SitemapUrl => (las
 
 /**
  * Every published page, in a stable order: home, posts newest first, categories, then authors in order of
- * first use. Pages of older posts (`/?page=2`) are left out: each post is listed itself, and a static
- * export cannot serve a URL with a query.
+ * first use. Pages of older posts (`/page/2/`) are left out: each post is listed itself, and they change
+ * with every new post.
  */
 export function sitemapUrls(input: SitemapInput): SitemapUrl[] {
   const baseUrl = normalizeBaseUrl(input.baseUrl);
@@ -82,7 +82,7 @@ export function sitemapUrls(input: SitemapInput): SitemapUrl[] {
   const scopePage = (scope: NamedScope) => {
     const posts = scope.posts.at(input.at);
     // A name whose posts are all scheduled answers 404 until the first is due.
-    if (posts.length) urls.push(withLastmod(`${baseUrl}${scope.path}`, newest(posts)));
+    if (posts.length) urls.push(withLastmod(listPageUrl(baseUrl, scope.path), newest(posts)));
   };
   for (const scope of input.scopes.bySlug.category.values()) scopePage(scope);
   for (const scope of input.scopes.bySlug.author.values()) scopePage(scope);

@@ -88,7 +88,7 @@ describe.skipIf(missing)(`in headless Chromium${missing ? ` (${missing}: skipped
     expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 
     await post.locator('h2 a').click();
-    await page.waitForURL(`${server.url}/posts/national-engineering-research-center`);
+    await page.waitForURL(`${server.url}/posts/national-engineering-research-center/`);
     expect(await page.locator('h1').innerText()).toBe(SEED_TITLE);
     expect(problems).toEqual([]);
     await page.close();
@@ -96,7 +96,7 @@ describe.skipIf(missing)(`in headless Chromium${missing ? ` (${missing}: skipped
 
   it('a post shows its date, its images and links to its category and author pages', async () => {
     const { page, problems } = await openTab();
-    await page.goto(`${server.url}/posts/national-engineering-research-center`);
+    await page.goto(`${server.url}/posts/national-engineering-research-center/`);
     expect(await page.title()).toBe(`${SEED_TITLE} – WEGO Group News`);
     expect(await page.locator('article .meta time').innerText()).toBe(SEED_DATE);
     await expect.poll(() => styled(page)).toBe('704px');
@@ -110,11 +110,11 @@ describe.skipIf(missing)(`in headless Chromium${missing ? ` (${missing}: skipped
     await shot(page, 'post');
 
     await page.locator('article a.author', { hasText: 'WEGO Group' }).click();
-    await page.waitForURL(`${server.url}/authors/wego-group`);
+    await page.waitForURL(`${server.url}/authors/wego-group/`);
     expect(await page.locator('h1').innerText()).toBe('WEGO Group');
     await page.goBack();
     await page.locator('article a.category', { hasText: 'Company News' }).click();
-    await page.waitForURL(`${server.url}/categories/company-news`);
+    await page.waitForURL(`${server.url}/categories/company-news/`);
     expect(await page.locator('h1').innerText()).toBe('Company News');
     expect(problems).toEqual([]);
     await page.close();
@@ -122,7 +122,7 @@ describe.skipIf(missing)(`in headless Chromium${missing ? ` (${missing}: skipped
 
   it('a category page lists its posts and advertises feeds that answer', async () => {
     const { page, problems } = await openTab();
-    await page.goto(`${server.url}/categories/company-news`);
+    await page.goto(`${server.url}/categories/company-news/`);
     expect(await page.title()).toBe('Company News – WEGO Group News');
     expect(await page.locator('ol.posts h2').allInnerTexts()).toEqual([SEED_TITLE]);
     expect(await page.locator('ol.posts time').allInnerTexts()).toEqual([SEED_DATE]);
@@ -172,7 +172,7 @@ describe.skipIf(missing)(`in headless Chromium${missing ? ` (${missing}: skipped
     expect(notTheBanner).toEqual([]);
 
     await page.locator('ol.posts h2 a').click();
-    await page.waitForURL(`${server.url}/posts/national-engineering-research-center`);
+    await page.waitForURL(`${server.url}/posts/national-engineering-research-center/`);
     expect(await page.locator('h1').innerText()).toBe(SEED_TITLE);
     await page.goBack();
     await page.locator('.feed-notice a').click();
@@ -297,7 +297,7 @@ describe.skipIf(missing)(`a newsroom of its own in headless Chromium${missing ? 
     await page.setViewportSize({ width: 1280, height: 720 });
 
     await page.locator('ol.posts h2 a', { hasText: 'Ferry' }).click();
-    await page.waitForURL(`${server.url}/posts/evening-launch`);
+    await page.waitForURL(`${server.url}/posts/evening-launch/`);
     await expect.poll(() => styled(page)).toBe('704px');
     expect(await page.locator('article .meta time').innerText()).toBe('1 March 2024');
     expect(await page.locator('article .meta time').getAttribute('datetime')).toBe('2024-03-02T02:00:00.000Z');
@@ -310,7 +310,7 @@ describe.skipIf(missing)(`a newsroom of its own in headless Chromium${missing ? 
     expect(await metaContent(page, 'og:title')).toBe('Ferry service launches at dusk');
     expect(await metaContent(page, 'og:description')).toBe('The first evening ferry left Pier 41 on time.');
     expect(await metaContent(page, 'description')).toBe('The first evening ferry left Pier 41 on time.');
-    expect(await metaContent(page, 'og:url')).toBe(`${server.url}/posts/evening-launch`);
+    expect(await metaContent(page, 'og:url')).toBe(`${server.url}/posts/evening-launch/`);
     expect(await metaContent(page, 'og:image')).toBe(`${server.url}/media/ferry.png`);
     expect(await metaContent(page, 'og:site_name')).toBe('Bay Gazette');
     expect(await metaContent(page, 'article:published_time')).toBe('2024-03-02T02:00:00.000Z');
@@ -321,7 +321,7 @@ describe.skipIf(missing)(`a newsroom of its own in headless Chromium${missing ? 
 
   it('a formatted post keeps its headings, list, quote and code, in the site’s style', async () => {
     const page = await context.newPage();
-    await page.goto(`${server.url}/posts/council-notes`);
+    await page.goto(`${server.url}/posts/council-notes/`);
     await expect.poll(() => styled(page)).toBe('704px');
     expect(await page.locator('.content h2').innerText()).toBe('Decisions');
     expect(await page.locator('.content ol li').allInnerTexts()).toEqual(['The budget passed.', 'The pier reopens.', 'Parking stays free.']);
@@ -337,7 +337,7 @@ describe.skipIf(missing)(`a newsroom of its own in headless Chromium${missing ? 
 
   it('a draft is a 404 page in the site’s style on the server, with the reason and the way home', async () => {
     const page = await context.newPage();
-    const response = await page.goto(`${server.url}/posts/half-written`);
+    const response = await page.goto(`${server.url}/posts/half-written/`);
     expect(response?.status()).toBe(404);
     await expect.poll(() => styled(page)).toBe('704px');
     expect(await page.title()).toBe('Not found – Bay Gazette');

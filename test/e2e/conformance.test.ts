@@ -89,7 +89,7 @@ const CASES: Case[] = [
     items: [
       {
         title: SEED_TITLE,
-        url: `http://localhost/posts/${SEED_SLUG}`,
+        url: `http://localhost/posts/${SEED_SLUG}/`,
         id: SEED_ID,
         published: '2022-01-17T00:00:00.000Z',
         updated: '2022-01-17T00:00:00.000Z',
@@ -157,7 +157,7 @@ const CASES: Case[] = [
     items: [
       {
         title: notXml(NASTY_TITLE),
-        url: `${BASE}/posts/nasty`,
+        url: `${BASE}/posts/nasty/`,
         id: `${BASE}/posts/nasty`,
         published: '2024-03-02T09:00:00.000Z',
         updated: '2024-03-03T00:00:00.000Z',
@@ -172,7 +172,7 @@ const CASES: Case[] = [
       },
       {
         title: 'Grüße aus Köln — „Zitat“',
-        url: `${BASE}/posts/deutsch`,
+        url: `${BASE}/posts/deutsch/`,
         id: 'urn:uuid:6e8bc430-9c3a-11d9-9669-0800200c9a66',
         published: '2024-02-01T00:00:00.000Z',
         updated: '2024-02-01T00:00:00.000Z',
@@ -183,7 +183,7 @@ const CASES: Case[] = [
       },
       {
         title: 'Fractional seconds',
-        url: `${BASE}/posts/fractional`,
+        url: `${BASE}/posts/fractional/`,
         id: `${BASE}/posts/fractional`,
         published: '2024-01-15T06:30:15.250Z',
         updated: '2024-01-15T06:30:15.250Z',
@@ -194,7 +194,7 @@ const CASES: Case[] = [
       },
       {
         title: 'Plain',
-        url: `${BASE}/posts/plain`,
+        url: `${BASE}/posts/plain/`,
         id: `${BASE}/posts/plain`,
         published: '2024-01-01T00:00:00.000Z',
         updated: '2024-01-01T00:00:00.000Z',
@@ -564,14 +564,14 @@ const FILTERED_PATHS = [
   '/categories/company-news',
   '/categories/company-news-2',
   `/categories/${MEDICAL}`,
-  `/categories/${MEDICAL}?page=2`,
-  `/categories/${MEDICAL}?page=3&limit=3`,
-  '/categories/r-d-lab?limit=2&page=2',
+  `/categories/${MEDICAL}/page/2`,
+  `/categories/${MEDICAL}/page/3?limit=3`,
+  '/categories/r-d-lab/page/2?limit=2',
   '/authors/anna-berg',
-  '/authors/anna-berg?page=2',
+  '/authors/anna-berg/page/2',
   `/authors/${encodeURIComponent('zoë-z')}`,
-  '?page=2',
-  '?page=3&limit=3',
+  '/page/2',
+  '/page/3?limit=3',
 ];
 const FEED_FILES = { rss: 'rss.xml', atom: 'atom.xml', json: 'feed.json' } as const;
 type FeedFormat = keyof typeof FEED_FILES;
@@ -648,7 +648,7 @@ describe('filtered and paged feeds', () => {
       });
       expect(parsed.title.startsWith('News & <Views>')).toBe(true);
       expect(parsed.entries).toBeGreaterThan(0);
-      if (p.includes('page=')) expect(parsed.links).toEqual(expect.arrayContaining(['first', 'last', 'previous']));
+      if (p.includes('/page/')) expect(parsed.links).toEqual(expect.arrayContaining(['first', 'last', 'previous']));
     });
 
     it('catches a broken feed (so bozo 0 above means something)', async () => {

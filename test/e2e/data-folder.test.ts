@@ -89,7 +89,7 @@ describe('the Node server and edits as editors save them', () => {
     await server?.stop();
   });
 
-  const pageTitle = async (slug: string) => /<h1>([^<]*)<\/h1>/.exec(await (await fetch(`${server.url}/posts/${slug}`)).text())?.[1];
+  const pageTitle = async (slug: string) => /<h1>([^<]*)<\/h1>/.exec(await (await fetch(`${server.url}/posts/${slug}/`)).text())?.[1];
 
   it('serves each of 20 atomic saves in a row within 2 s', async () => {
     const file = path.join(dir, 'posts', 'story.json');

@@ -92,14 +92,14 @@ describe('the Node server with hostile content and hostile requests', () => {
 
   it('serves pages with nothing that runs, under a strict CSP', async () => {
     for (const slug of ['hostile', 'scripts', 'long']) {
-      const res = await fetch(`${server.url}/posts/${slug}`);
+      const res = await fetch(`${server.url}/posts/${slug}/`);
       expect(res.status).toBe(200);
       expect(res.headers.get('content-security-policy')).toMatch(/default-src 'none'/);
       expect(res.headers.get('content-security-policy')).not.toMatch(/script-src|unsafe-inline/);
       const page = await res.text();
       expect(page).not.toMatch(/<(script|style|iframe|form)\b|\son\w+=|javascript:/i);
     }
-    expect(await (await fetch(`${server.url}/posts/scripts`)).text()).toContain(EVERY_SCRIPT.replace("'", '&#39;'));
+    expect(await (await fetch(`${server.url}/posts/scripts/`)).text()).toContain(EVERY_SCRIPT.replace("'", '&#39;'));
   });
 
   it.each([

@@ -62,11 +62,11 @@ describe('the Node server on ./data, the default folder (here the seed data)', (
   });
 
   it.each([
-    ['/', 'text/html; charset=utf-8', `/posts/${SEED_SLUG}`],
+    ['/', 'text/html; charset=utf-8', `/posts/${SEED_SLUG}/`],
     ['/rss.xml', 'application/rss+xml; charset=utf-8', SEED_ID],
     ['/atom.xml', 'application/atom+xml; charset=utf-8', SEED_ID],
     ['/feed.json', 'application/feed+json; charset=utf-8', SEED_ID],
-    [`/posts/${SEED_SLUG}`, 'text/html; charset=utf-8', 'WEGO&#39;s National Engineering Research Center'],
+    [`/posts/${SEED_SLUG}/`, 'text/html; charset=utf-8', 'WEGO&#39;s National Engineering Research Center'],
   ])('GET %s is %s with the seed post', async (url, contentType, expected) => {
     const res = await fetch(`${server.url}${url}`);
     expect(res.status).toBe(200);
@@ -77,7 +77,7 @@ describe('the Node server on ./data, the default folder (here the seed data)', (
 
   it('links to the address it was reached at, since site.json has no url', async () => {
     const rss = await (await fetch(`${server.url}/rss.xml`)).text();
-    expect(rss).toContain(`<link>${server.url}/posts/${SEED_SLUG}</link>`);
+    expect(rss).toContain(`<link>${server.url}/posts/${SEED_SLUG}/</link>`);
     const json = (await (await fetch(`${server.url}/feed.json`)).json()) as { feed_url: string; items: { title: string }[] };
     expect(json.feed_url).toBe(`${server.url}/feed.json`);
     expect(json.items.map((item) => item.title)).toEqual([SEED_TITLE]);
@@ -113,7 +113,7 @@ describe('the Node server on ./data, the default folder (here the seed data)', (
     const post = await fetch(`${server.url}/feed.json`, { method: 'POST', body: '{}' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toMatch(/\bGET\b.*\bHEAD\b/);
-    expect((await fetch(`${server.url}/posts/no-such-post`)).status).toBe(404);
+    expect((await fetch(`${server.url}/posts/no-such-post/`)).status).toBe(404);
     expect((await fetch(`${server.url}/wp-admin`)).status).toBe(404);
   });
 });
@@ -144,8 +144,8 @@ describe('the Node server on a data folder of its own, with SITE_URL', () => {
     const json = (await (await fetch(`${server.url}/feed.json`)).json()) as { feed_url: string; items: { title: string; url: string }[] };
     expect(json.feed_url).toBe('https://press.example.org/news/feed.json');
     expect(json.items.map(({ title, url }) => ({ title, url }))).toEqual([
-      { title: 'New plant', url: 'https://press.example.org/news/posts/new-plant' },
-      { title: 'Board meeting', url: 'https://press.example.org/news/posts/board-meeting' },
+      { title: 'New plant', url: 'https://press.example.org/news/posts/new-plant/' },
+      { title: 'Board meeting', url: 'https://press.example.org/news/posts/board-meeting/' },
     ]);
     const atom = await (await fetch(`${server.url}/atom.xml`)).text();
     expect(atom).toContain('<link rel="self" type="application/atom+xml" href="https://press.example.org/news/atom.xml"/>');
@@ -153,9 +153,9 @@ describe('the Node server on a data folder of its own, with SITE_URL', () => {
 
   it('keeps drafts and scheduled posts out', async () => {
     expect(await (await fetch(`${server.url}/healthz`)).json()).toMatchObject({ status: 'ok', posts: 2, scheduled: 1, drafts: 1 });
-    expect((await fetch(`${server.url}/posts/draft`)).status).toBe(404);
-    expect((await fetch(`${server.url}/posts/later`)).status).toBe(404);
-    expect((await fetch(`${server.url}/posts/board-meeting`)).status).toBe(200);
+    expect((await fetch(`${server.url}/posts/draft/`)).status).toBe(404);
+    expect((await fetch(`${server.url}/posts/later/`)).status).toBe(404);
+    expect((await fetch(`${server.url}/posts/board-meeting/`)).status).toBe(200);
     expect(await (await fetch(`${server.url}/rss.xml`)).text()).not.toMatch(/Not yet|Far future/);
   });
 

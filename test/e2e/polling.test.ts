@@ -165,11 +165,11 @@ describe('polling the Node server', () => {
   });
 
   it('pages are conditional and compressed too', async () => {
-    const page = await rawRequest(url('/posts/update-3'), { headers: { 'Accept-Encoding': 'br' } });
+    const page = await rawRequest(url('/posts/update-3/'), { headers: { 'Accept-Encoding': 'br' } });
     expect(page.status).toBe(200);
     expect(page.headers['content-encoding']).toBe('br');
     expect(brotliDecompressSync(page.body).toString('utf8')).toContain('Update number 3');
-    const again = await rawRequest(url('/posts/update-3'), {
+    const again = await rawRequest(url('/posts/update-3/'), {
       headers: { 'Accept-Encoding': 'br', 'If-None-Match': page.headers.etag! },
     });
     expect(again.status).toBe(304);

@@ -151,7 +151,7 @@ describe('the Node server watching its data folder', () => {
     );
     expect(degraded.problems).toHaveLength(2);
     expect(await feedTitles(server)).not.toContain('A copy');
-    const page = await fetch(`${server.url}/posts/board-meeting`);
+    const page = await fetch(`${server.url}/posts/board-meeting/`);
     expect(await page.text()).toContain('<h1>Board meeting</h1>');
 
     await rm(post('bad-date'));
@@ -197,7 +197,7 @@ describe('the Node server watching its data folder', () => {
     const after = await healthWhen(server, (h) => h.posts === good.posts - 1);
     expect(after.status).toBe('ok');
     expect(await feedTitles(server)).not.toContain('New plant');
-    expect((await fetch(`${server.url}/posts/new-plant`)).status).toBe(404);
+    expect((await fetch(`${server.url}/posts/new-plant/`)).status).toBe(404);
   });
 });
 

@@ -302,7 +302,7 @@ describe('renderAtom under a base URL with a path', () => {
     expect(textOf(feed, NS.atom, 'icon')).toBe('https://example.com/news/media/icon.png');
     expect(links(feed)[0]?.href).toBe('https://example.com/news/atom.xml');
     const entry = firstEntry(xml);
-    expect(links(entry)[0]?.href).toBe('https://example.com/news/posts/a');
+    expect(links(entry)[0]?.href).toBe('https://example.com/news/posts/a/');
     expect(textOf(entry, NS.atom, 'content')).toBe(
       '<a href="https://example.com/news/posts/b#part">next</a><video poster="https://example.com/news/media/p.jpg"></video>',
     );

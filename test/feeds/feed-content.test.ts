@@ -44,7 +44,7 @@ describe('feedContent "summary"', () => {
     expect(items).toHaveLength(2);
     for (const item of items) expect(childrenNamed(item, NS.content, 'encoded')).toEqual([]);
     expect(textOf(items[0]!, '', 'description')).toBe(SUMMARY);
-    expect(textOf(items[0]!, '', 'link')).toBe(`${BASE}/posts/told`);
+    expect(textOf(items[0]!, '', 'link')).toBe(`${BASE}/posts/told/`);
   });
 
   it('Atom: a summary and the alternate link, no content', async () => {
@@ -57,7 +57,7 @@ describe('feedContent "summary"', () => {
 
   it('JSON Feed: the summary as content_text, valid against the JSON Feed 1.1 schema', async () => {
     const feed = JSON.parse(renderJsonFeed(await modelOf('summary'))) as { items: Record<string, unknown>[] };
-    expect(feed.items[0]).toMatchObject({ url: `${BASE}/posts/told`, content_text: SUMMARY });
+    expect(feed.items[0]).toMatchObject({ url: `${BASE}/posts/told/`, content_text: SUMMARY });
     for (const item of feed.items) {
       expect(item).not.toHaveProperty('content_html');
       expect(item).not.toHaveProperty('summary');
@@ -72,7 +72,7 @@ describe('feedContent "summary"', () => {
       expect(body, path).toContain('Two plain sentences');
       expect(body, path).not.toMatch(/whole|only the page tells/);
     }
-    expect(await (await app.request('http://localhost/posts/told')).text()).toContain(BODY);
+    expect(await (await app.request('http://localhost/posts/told/')).text()).toContain(BODY);
   });
 });
 

@@ -138,7 +138,7 @@ describe('renderJsonFeed items', () => {
     const text = renderJsonFeed(modelOf(await data()));
     expect(firstItem(text)).toEqual({
       id: `${BASE}/posts/a`,
-      url: `${BASE}/posts/a`,
+      url: `${BASE}/posts/a/`,
       title: 'With everything',
       content_html: '<p>Body of the post.</p>',
       summary: 'A summary.',
@@ -217,7 +217,7 @@ describe('renderJsonFeed items', () => {
     expect(feed.feed_url).toBe('https://example.com/news/feed.json');
     expect(feed.icon).toBe('https://example.com/news/media/icon.png');
     expect(feed.authors).toEqual([{ name: 'Desk', url: 'https://example.com/news/desk' }]);
-    expect(feed.items[0]?.url).toBe('https://example.com/news/posts/a');
+    expect(feed.items[0]?.url).toBe('https://example.com/news/posts/a/');
     expect(feed.items[0]?.content_html).toBe(
       '<img src="https://example.com/news/posts/x.png" srcset="https://example.com/news/posts/x.png 1x, https://example.com/news/media/y.png 2x" /><a href="#top">top</a>',
     );

@@ -15,7 +15,7 @@ describe('base URLs', () => {
 
   it('builds the home page, post and feed URLs below the base', () => {
     expect(homePageUrl('https://example.com/news')).toBe('https://example.com/news/');
-    expect(postUrl('https://example.com/news', 'board-meeting')).toBe('https://example.com/news/posts/board-meeting');
+    expect(postUrl('https://example.com/news', 'board-meeting')).toBe('https://example.com/news/posts/board-meeting/');
     expect(feedUrl('https://example.com/news', '', 'rss')).toBe('https://example.com/news/rss.xml');
     expect(feedUrl('https://example.com', '/categories/research', 'json')).toBe('https://example.com/categories/research/feed.json');
     expect(feedUrl('https://example.com', '', 'atom')).toBe('https://example.com/atom.xml');
@@ -95,7 +95,7 @@ describe('feedItem', () => {
     if (!post) throw new Error('no seed post');
     const item = feedItem(post, BASE);
     expect(item.id).toBe('tag:wegogroup.com,2022-01-17:national-engineering-research-center');
-    expect(item.url).toBe(`${BASE}/posts/national-engineering-research-center`);
+    expect(item.url).toBe(`${BASE}/posts/national-engineering-research-center/`);
     expect(item.image).toEqual({ url: `${BASE}/media/cxdfhd-1.png`, alt: 'cxdfhd (1)', mimeType: 'image/png', size: 7411 });
     expect(item.categories).toEqual(['Company News']);
     expect(item.published.toISOString()).toBe('2022-01-17T00:00:00.000Z');
@@ -111,8 +111,9 @@ describe('feedItem', () => {
     const [post] = (await dataset({ posts: { 'board-meeting': postRecord({ content: '<p>Short &amp; <em>sweet</em>.</p>' }) } })).posts;
     if (!post) throw new Error('no post');
     const item = feedItem(post, 'https://example.com/news');
+    // The id is the address without the page's final slash: the id posts had before pages were folders.
     expect(item.id).toBe('https://example.com/news/posts/board-meeting');
-    expect(item.url).toBe(item.id);
+    expect(item.url).toBe(`${item.id}/`);
     expect(item.summary).toBe('Short & sweet.');
   });
 
@@ -204,7 +205,7 @@ describe('buildFeedModel', () => {
       },
     });
     const model = buildFeedModel(data.site, siteScope(data.site, data.posts), { baseUrl: BASE });
-    expect(model.items.map((item) => item.url)).toEqual([`${BASE}/posts/c`, `${BASE}/posts/b`]);
+    expect(model.items.map((item) => item.url)).toEqual([`${BASE}/posts/c/`, `${BASE}/posts/b/`]);
     expect(buildFeedModel(data.site, siteScope(data.site, data.posts), { baseUrl: BASE, limit: 1 }).items).toHaveLength(1);
     expect(buildFeedModel(data.site, siteScope(data.site, data.posts.slice(0, 2)), { baseUrl: BASE }).updated.toISOString()).toBe(
       '2024-03-01T00:00:00.000Z',
@@ -226,6 +227,6 @@ describe('buildFeedModel', () => {
     expect(model.title).toBe('Research');
     expect(model.feedUrls.atom).toBe(`${BASE}/categories/research/atom.xml`);
     // A scoped feed's page for people is the scope's own page, which lists the same posts.
-    expect(model.homePageUrl).toBe(`${BASE}/categories/research`);
+    expect(model.homePageUrl).toBe(`${BASE}/categories/research/`);
   });
 });

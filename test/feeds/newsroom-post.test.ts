@@ -58,7 +58,7 @@ describe('a Markdown post with a lead image, in a site on San Francisco time', (
 
   it("shows the post's page dated in San Francisco, with its lead image and the rendered body", async () => {
     const app = createApp({ dataset: await newsroom() });
-    const page = await (await app.request(`${BASE}/posts/ferry`)).text();
+    const page = await (await app.request(`${BASE}/posts/ferry/`)).text();
     expect(page).toContain('1 March 2024');
     expect(page).not.toContain('2 March 2024');
     expect(page).toContain('<h2>At dusk</h2>');

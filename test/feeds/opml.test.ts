@@ -73,7 +73,7 @@ describe('renderOpml', async () => {
     });
     expect(outlines[3]!.attributes).toMatchObject({
       title: 'Example & Co News: Company News',
-      htmlUrl: `${BASE}/categories/company-news`,
+      htmlUrl: `${BASE}/categories/company-news/`,
     });
   });
 

@@ -3,7 +3,7 @@ import { renderAtom } from '../../src/feeds/atom.ts';
 import { renderJsonFeed } from '../../src/feeds/json-feed.ts';
 import { PublishedPosts, siteScope } from '../../src/feeds/model.ts';
 import { buildFeedModel } from '../with-safe-content.ts';
-import { pageCount, pageNeighbours, pageQuery, readPageRequest } from '../../src/feeds/paging.ts';
+import { pageCount, pageNeighbours, limitQuery, pageInPath, pagePath, readPageRequest } from '../../src/feeds/paging.ts';
 import { renderRss } from '../../src/feeds/rss.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 import { childrenNamed, NS, only, parseXml } from './parse.ts';
@@ -57,11 +57,16 @@ describe('page arithmetic', () => {
     expect([0, 1, 20, 21, 40, 41].map((n) => pageCount(n, 20))).toEqual([1, 1, 1, 2, 2, 3]);
   });
 
-  it('writes page 1 without a query, and carries the limit', () => {
-    expect(pageQuery(1, undefined)).toBe('');
-    expect(pageQuery(2, undefined)).toBe('?page=2');
-    expect(pageQuery(1, 5)).toBe('?limit=5');
-    expect(pageQuery(3, 5)).toBe('?page=3&limit=5');
+  it('writes page 1 as the feed itself, older pages as a folder, and a limit as the query', () => {
+    expect(pagePath(1)).toBe('');
+    expect(pagePath(2)).toBe('/page/2');
+    expect(limitQuery(undefined)).toBe('');
+    expect(limitQuery(5)).toBe('?limit=5');
+  });
+
+  it('reads a page from the path only as links write it', () => {
+    expect(['1', '2', '120'].map(pageInPath)).toEqual([1, 2, 120]);
+    expect(['0', '02', '-1', '1.0', 'x', '', '9'.repeat(16)].map(pageInPath)).toEqual(Array(7).fill(undefined));
   });
 
   it('names the RFC 5005 neighbours of a page', () => {
@@ -93,14 +98,14 @@ describe('paged feed models and renderers', async () => {
   it('names the page itself, and its neighbours, in every format', () => {
     const second = model(2);
     expect(second.feedUrls).toEqual({
-      rss: `${BASE}/rss.xml?page=2`,
-      atom: `${BASE}/atom.xml?page=2`,
-      json: `${BASE}/feed.json?page=2`,
+      rss: `${BASE}/page/2/rss.xml`,
+      atom: `${BASE}/page/2/atom.xml`,
+      json: `${BASE}/page/2/feed.json`,
     });
     expect(second.paging?.first?.atom).toBe(`${BASE}/atom.xml`);
     expect(second.paging?.previous?.rss).toBe(`${BASE}/rss.xml`);
-    expect(second.paging?.next?.json).toBe(`${BASE}/feed.json?page=3`);
-    expect(second.paging?.last?.rss).toBe(`${BASE}/rss.xml?page=3`);
+    expect(second.paging?.next?.json).toBe(`${BASE}/page/3/feed.json`);
+    expect(second.paging?.last?.rss).toBe(`${BASE}/page/3/rss.xml`);
   });
 
   it('has no paging links when one page holds the feed', () => {
@@ -111,11 +116,11 @@ describe('paged feed models and renderers', async () => {
     const channel = only(parseXml(renderRss(model(2, 2))), '', 'channel');
     const links = childrenNamed(channel, NS.atom, 'link').map((link) => [link.attributes.rel, link.attributes.href]);
     expect(links).toEqual([
-      ['self', `${BASE}/rss.xml?page=2&limit=2`],
+      ['self', `${BASE}/page/2/rss.xml?limit=2`],
       ['first', `${BASE}/rss.xml?limit=2`],
       ['previous', `${BASE}/rss.xml?limit=2`],
-      ['next', `${BASE}/rss.xml?page=3&limit=2`],
-      ['last', `${BASE}/rss.xml?page=3&limit=2`],
+      ['next', `${BASE}/page/3/rss.xml?limit=2`],
+      ['last', `${BASE}/page/3/rss.xml?limit=2`],
     ]);
   });
 
@@ -125,16 +130,16 @@ describe('paged feed models and renderers', async () => {
       .filter((link) => link.attributes.type === 'application/atom+xml')
       .map((link) => [link.attributes.rel, link.attributes.href]);
     expect(rels).toEqual([
-      ['self', `${BASE}/atom.xml?page=3`],
+      ['self', `${BASE}/page/3/atom.xml`],
       ['first', `${BASE}/atom.xml`],
-      ['previous', `${BASE}/atom.xml?page=2`],
-      ['last', `${BASE}/atom.xml?page=3`],
+      ['previous', `${BASE}/page/2/atom.xml`],
+      ['last', `${BASE}/page/3/atom.xml`],
     ]);
   });
 
   it('JSON Feed: next_url on every page but the last; feed_url is the first page', () => {
     const pages = [1, 2, 3].map((page) => JSON.parse(renderJsonFeed(model(page))) as { feed_url: string; next_url?: string });
-    expect(pages.map((p) => p.next_url)).toEqual([`${BASE}/feed.json?page=2`, `${BASE}/feed.json?page=3`, undefined]);
+    expect(pages.map((p) => p.next_url)).toEqual([`${BASE}/page/2/feed.json`, `${BASE}/page/3/feed.json`, undefined]);
     expect(new Set(pages.map((p) => p.feed_url))).toEqual(new Set([`${BASE}/feed.json`]));
   });
 

@@ -321,7 +321,7 @@ describe('renderRss under a base URL with a path', () => {
     expect(textOf(channel, '', 'link')).toBe('https://example.com/news/');
     expect(only(channel, NS.atom, 'link').attributes.href).toBe('https://example.com/news/rss.xml');
     const item = firstItem(xml);
-    expect(textOf(item, '', 'link')).toBe('https://example.com/news/posts/a');
+    expect(textOf(item, '', 'link')).toBe('https://example.com/news/posts/a/');
     expect(textOf(item, NS.content, 'encoded')).toBe(
       '<a href="https://example.com/news/posts/b">next</a><img src="https://example.com/news/media/c.png" />',
     );

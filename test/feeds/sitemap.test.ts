@@ -72,13 +72,13 @@ describe('the sitemap of one file', async () => {
   it('lists home, each published post, and each category and author with a published post', () => {
     expect(entries(parseXml(xml), 'url')).toEqual([
       { loc: `${BASE}/`, lastmod: '2024-02-11T08:30:00Z' },
-      { loc: `${BASE}/posts/second`, lastmod: '2024-02-11T08:30:00Z' },
-      { loc: `${BASE}/posts/first`, lastmod: '2024-01-10T00:00:00Z' },
-      { loc: `${BASE}/categories/company-news`, lastmod: '2024-02-11T08:30:00Z' },
-      { loc: `${BASE}/categories/${encodeURIComponent('医疗器械')}`, lastmod: '2024-02-11T08:30:00Z' },
-      { loc: `${BASE}/authors/anna-berg`, lastmod: '2024-01-10T00:00:00Z' },
+      { loc: `${BASE}/posts/second/`, lastmod: '2024-02-11T08:30:00Z' },
+      { loc: `${BASE}/posts/first/`, lastmod: '2024-01-10T00:00:00Z' },
+      { loc: `${BASE}/categories/company-news/`, lastmod: '2024-02-11T08:30:00Z' },
+      { loc: `${BASE}/categories/${encodeURIComponent('医疗器械')}/`, lastmod: '2024-02-11T08:30:00Z' },
+      { loc: `${BASE}/authors/anna-berg/`, lastmod: '2024-01-10T00:00:00Z' },
       // The site's own author: posts that name none are the site's (as their feeds say).
-      { loc: `${BASE}/authors/example-press-office`, lastmod: '2024-02-11T08:30:00Z' },
+      { loc: `${BASE}/authors/example-press-office/`, lastmod: '2024-02-11T08:30:00Z' },
     ]);
   });
 
@@ -88,9 +88,9 @@ describe('the sitemap of one file', async () => {
 
   it('lists a scheduled post, its category and author once they are due', async () => {
     const locs = sitemapUrls(inputOf(data, new Date('2030-01-02T00:00:00Z'))).map((url) => url.loc);
-    expect(locs).toContain(`${BASE}/posts/later`);
-    expect(locs).toContain(`${BASE}/categories/future`);
-    expect(locs).toContain(`${BASE}/authors/future-person`);
+    expect(locs).toContain(`${BASE}/posts/later/`);
+    expect(locs).toContain(`${BASE}/categories/future/`);
+    expect(locs).toContain(`${BASE}/authors/future-person/`);
   });
 
   it('has no parts', () => {

@@ -12,7 +12,7 @@ const FEEDS = [
   { path: '/feed.json', format: 'json', contentType: 'application/feed+json; charset=utf-8' },
 ] as const;
 type Format = (typeof FEEDS)[number]['format'];
-const KNOWN_PATHS = ['/', '/rss.xml', '/atom.xml', '/feed.json', '/healthz', `/posts/${SEED_SLUG}`, '/media/cxdfhd-1.png'];
+const KNOWN_PATHS = ['/', '/rss.xml', '/atom.xml', '/feed.json', '/healthz', `/posts/${SEED_SLUG}/`, '/media/cxdfhd-1.png'];
 
 // The seed data is read from disk, media stated, not read: they are served from the folder, as on Node.
 const seedApp = async (options: AppOptions = {}) =>
@@ -99,7 +99,7 @@ describe('feeds', () => {
     // Everything is rendered (and cached) once before the post is due.
     for (const { format } of FEEDS) expect(await feedTitles(app, format)).not.toContain('Scheduled');
     expect(await (await get(app, '/')).text()).not.toContain('Scheduled');
-    expect((await get(app, '/posts/scheduled')).status).toBe(404);
+    expect((await get(app, '/posts/scheduled/')).status).toBe(404);
     expect(await (await get(app, '/healthz')).json()).toMatchObject({ posts: 3, scheduled: 1, drafts: 1 });
 
     now = new Date('2024-07-01T08:00:00Z'); // exactly its `published`
@@ -107,7 +107,7 @@ describe('feeds', () => {
     const index = await (await get(app, '/')).text();
     expect(index.indexOf('Scheduled')).toBeGreaterThan(-1);
     expect(index.indexOf('Scheduled')).toBeLessThan(index.indexOf('Evening in New York'));
-    const page = await get(app, '/posts/scheduled');
+    const page = await get(app, '/posts/scheduled/');
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('<h1>Scheduled</h1>');
     expect(await (await get(app, '/healthz')).json()).toMatchObject({ posts: 4, scheduled: 0, drafts: 1 });
@@ -127,8 +127,8 @@ describe('feeds', () => {
     // The home page is paged the same way: the same newest posts, and the rest on page 2.
     const index = await (await get(app, '/')).text();
     expect(tags(index, 'article')).toHaveLength(2);
-    expect(tags(index, 'link').find((link) => link.rel === 'next')?.href).toBe('https://news.example.com/?page=2');
-    expect(tags(await (await get(app, '/?page=2')).text(), 'article')).toHaveLength(1);
+    expect(tags(index, 'link').find((link) => link.rel === 'next')?.href).toBe('https://news.example.com/page/2/');
+    expect(tags(await (await get(app, '/page/2/')).text(), 'article')).toHaveLength(1);
   });
 });
 
@@ -166,14 +166,14 @@ describe('the base URL of links', () => {
 
   const expected = (base: string) => ({
     rssChannelLink: `${base}/`,
-    rssItem: `${base}/posts/hello`,
+    rssItem: `${base}/posts/hello/`,
     atomSelf: `${base}/atom.xml`,
-    atomItem: `${base}/posts/hello`,
+    atomItem: `${base}/posts/hello/`,
     jsonHome: `${base}/`,
     jsonFeed: `${base}/feed.json`,
-    jsonItem: `${base}/posts/hello`,
+    jsonItem: `${base}/posts/hello/`,
     pageFeeds: [`${base}/rss.xml`, `${base}/atom.xml`, `${base}/feed.json`],
-    pagePost: `${base}/posts/hello`,
+    pagePost: `${base}/posts/hello/`,
   });
 
   it('the siteUrl option (SITE_URL) wins over site.url and the request, a trailing slash dropped', async () => {
@@ -218,7 +218,7 @@ describe('pages', () => {
   });
 
   it('/posts/:slug shows the post with its links made absolute', async () => {
-    const res = await get(await seedApp(), `/posts/${SEED_SLUG}`);
+    const res = await get(await seedApp(), `/posts/${SEED_SLUG}/`);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const page = await res.text();
@@ -230,13 +230,13 @@ describe('pages', () => {
       'http://localhost/media/cxdfhd-1.png',
       'http://localhost/media/cxdfhd-2.png',
     ]);
-    expect(tags(page, 'link').find((link) => link.rel === 'canonical')?.href).toBe(`http://localhost/posts/${SEED_SLUG}`);
+    expect(tags(page, 'link').find((link) => link.rel === 'canonical')?.href).toBe(`http://localhost/posts/${SEED_SLUG}/`);
   });
 
   it.each([
-    ['an unknown slug', '/posts/no-such-post'],
-    ['a draft', '/posts/draft'],
-    ['a scheduled post', '/posts/scheduled'],
+    ['an unknown slug', '/posts/no-such-post/'],
+    ['a draft', '/posts/draft/'],
+    ['a scheduled post', '/posts/scheduled/'],
   ])('/posts/:slug is 404 for %s', async (_, url) => {
     const app = createApp({ dataset: await mixedData(), options: { now: () => NOW } });
     const res = await get(app, url);
@@ -259,7 +259,7 @@ describe('pages', () => {
     });
     const app = createApp({ dataset: data });
     const index = await (await get(app, '/')).text();
-    const post = await (await get(app, '/posts/nasty')).text();
+    const post = await (await get(app, '/posts/nasty/')).text();
     for (const page of [index, post]) {
       expect(page).not.toContain('<script>');
       expect(page).not.toContain('<b>');
@@ -383,14 +383,14 @@ describe('methods and unknown paths', () => {
 
   // Whether a path names something is GET's to say; OPTIONS and the other methods agree with it.
   const ANSWERED = [
-    '/', '/rss.xml', '/feed', '/feed.xsl', '/style.css', '/healthz', '/posts/older', '/media/note.txt', '/categories/news',
-    '/categories/news/atom.xml', '/authors/anna-berg', '/authors/anna-berg/feed.json',
+    '/', '/rss.xml', '/feed', '/feed.xsl', '/style.css', '/healthz', '/posts/older/', '/media/note.txt', '/categories/news/',
+    '/categories/news/atom.xml', '/authors/anna-berg/', '/authors/anna-berg/feed.json',
     // another spelling is moved by GET, so it is there for the others too
-    '/categories/News', '/authors/Anna-Berg/rss.xml',
+    '/categories/News/', '/authors/Anna-Berg/rss.xml',
   ];
   const NOT_FOUND = [
-    '/posts/nope', '/posts/draft', '/posts/scheduled', '/media/nope', '/media/', '/media/note.txt/x', '/categories/nope',
-    '/categories/nope/rss.xml', '/categories/secrets', '/authors/nobody/atom.xml', '/nope', '/rss.xml/',
+    '/posts/nope/', '/posts/draft/', '/posts/scheduled/', '/media/nope', '/media/', '/media/note.txt/x', '/categories/nope/',
+    '/categories/nope/rss.xml', '/categories/secrets/', '/authors/nobody/atom.xml', '/nope', '/rss.xml/',
   ];
   const answeredData = () =>
     dataset({
@@ -428,14 +428,14 @@ describe('methods and unknown paths', () => {
   it('a scheduled post’s page is there for every method once it is due', async () => {
     let now = NOW;
     const app = createApp({ dataset: await answeredData(), options: { now: () => now } });
-    expect((await get(app, '/posts/scheduled', { method: 'OPTIONS' })).status).toBe(404);
+    expect((await get(app, '/posts/scheduled/', { method: 'OPTIONS' })).status).toBe(404);
     now = new Date('2024-07-01T00:00:00Z');
-    expect((await get(app, '/posts/scheduled', { method: 'OPTIONS' })).status).toBe(204);
-    expect((await get(app, '/posts/scheduled', { method: 'PUT' })).status).toBe(405);
+    expect((await get(app, '/posts/scheduled/', { method: 'OPTIONS' })).status).toBe(204);
+    expect((await get(app, '/posts/scheduled/', { method: 'PUT' })).status).toBe(405);
   });
 
   it('HEAD on an unknown post is 404', async () => {
-    expect((await get(await seedApp(), '/posts/no-such-post', { method: 'HEAD' })).status).toBe(404);
+    expect((await get(await seedApp(), '/posts/no-such-post/', { method: 'HEAD' })).status).toBe(404);
   });
 });
 
@@ -445,7 +445,7 @@ describe('security headers', () => {
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
   });
 
-  it.each(['/', `/posts/${SEED_SLUG}`])('the HTML page %s has a Content-Security-Policy that allows no script', async (url) => {
+  it.each(['/', `/posts/${SEED_SLUG}/`])('the HTML page %s has a Content-Security-Policy that allows no script', async (url) => {
     const csp = (await get(await seedApp(), url)).headers.get('content-security-policy') ?? '';
     const directives = new Map(csp.split(';').map((d) => d.trim().split(/\s+/)).map(([name, ...values]) => [name, values]));
     expect(directives.get('default-src')).toEqual(["'none'"]);

@@ -38,7 +38,7 @@ const appFor = async (options: AppOptions = {}, site: Record<string, unknown> = 
   createApp({ dataset: await newsroom(site), options: { now: () => NOW, ...options } });
 
 const FEEDS = ['/rss.xml', '/atom.xml', '/feed.json'] as const;
-const PAGES = ['/', '/posts/board-meeting'] as const;
+const PAGES = ['/', '/posts/board-meeting/'] as const;
 const ALL = [...FEEDS, ...PAGES] as const;
 
 /** RSS and Atom also vary with Accept: a browser gets them as application/xml, to apply the stylesheet. */
@@ -98,8 +98,8 @@ describe('validators', () => {
     for (const path of [...FEEDS, '/']) {
       expect((await get(app, path)).headers.get('last-modified')).toBe(httpDate(NEWEST_CHANGE));
     }
-    expect((await get(app, '/posts/new-plant')).headers.get('last-modified')).toBe('Mon, 01 Apr 2024 09:00:00 GMT');
-    expect((await get(app, '/posts/board-meeting')).headers.get('last-modified')).toBe('Sun, 05 May 2024 10:11:12 GMT');
+    expect((await get(app, '/posts/new-plant/')).headers.get('last-modified')).toBe('Mon, 01 Apr 2024 09:00:00 GMT');
+    expect((await get(app, '/posts/board-meeting/')).headers.get('last-modified')).toBe('Sun, 05 May 2024 10:11:12 GMT');
   });
 
   it('Last-Modified is never later than now, even when a post says it was updated in the future', async () => {
@@ -111,7 +111,7 @@ describe('validators', () => {
       posts: { early: postRecord({ title: 'Early', published: '2024-03-01', updated: '2024-06-01T18:00:00Z' }) },
     });
     const app = createApp({ source: { current: () => current }, options: { now: () => clock } });
-    for (const path of [...FEEDS, '/', '/posts/early']) {
+    for (const path of [...FEEDS, '/', '/posts/early/']) {
       expect((await get(app, path)).headers.get('last-modified'), path).toBe(httpDate(NOW));
     }
     const seen = (await get(app, '/rss.xml')).headers.get('last-modified')!;
@@ -168,7 +168,7 @@ describe('Last-Modified and the data’s own change', () => {
     ...(await dataset({ site: siteRecord(site), posts: only })),
     modified,
   });
-  const PATHS = [...FEEDS, '/', '/posts/new-plant', '/categories/company-news', '/categories/company-news/rss.xml'] as const;
+  const PATHS = [...FEEDS, '/', '/posts/new-plant/', '/categories/company-news/', '/categories/company-news/rss.xml'] as const;
   const inCategory: Posts = Object.fromEntries(Object.entries(posts).map(([name, record]) => [name, { ...record, categories: ['Company News'] }]));
   const withoutNewestInCategory: Posts = Object.fromEntries(Object.entries(inCategory).filter(([name]) => name !== 'board-meeting'));
 
@@ -190,7 +190,7 @@ describe('Last-Modified and the data’s own change', () => {
     const first = await dataset({ site: siteRecord(), posts: inCategory });
     const deletedAt = new Date('2024-05-20T08:00:00Z');
     const { before, after } = await lastModifiedWhenSwapped(await withModified(deletedAt, {}, withoutNewestInCategory), first);
-    for (const path of PATHS.filter((p) => p !== '/posts/new-plant')) expect(before.get(path), path).toBe(httpDate(NEWEST_CHANGE));
+    for (const path of PATHS.filter((p) => p !== '/posts/new-plant/')) expect(before.get(path), path).toBe(httpDate(NEWEST_CHANGE));
     // Each of them changed (the newest post is gone, or no longer linked): a poller with the old date must see it.
     for (const path of PATHS) expect(after.get(path), path).toEqual({ lastModified: httpDate(deletedAt), status: 200 });
   });
@@ -207,10 +207,10 @@ describe('Last-Modified and the data’s own change', () => {
 
   it('is the newest post’s change when that is later than the data’s', async () => {
     const app = createApp({ dataset: await withModified(new Date('2024-04-01T00:00:00Z'), {}, inCategory), options: { now: () => NOW } });
-    for (const path of [...FEEDS, '/', '/categories/company-news']) {
+    for (const path of [...FEEDS, '/', '/categories/company-news/']) {
       expect((await get(app, path)).headers.get('last-modified'), path).toBe(httpDate(NEWEST_CHANGE));
     }
-    expect((await get(app, '/posts/new-plant')).headers.get('last-modified')).toBe('Mon, 01 Apr 2024 09:00:00 GMT');
+    expect((await get(app, '/posts/new-plant/')).headers.get('last-modified')).toBe('Mon, 01 Apr 2024 09:00:00 GMT');
   });
 
   it('a feed or page without posts takes the data’s change', async () => {
@@ -221,7 +221,7 @@ describe('Last-Modified and the data’s own change', () => {
 
   it('is still never later than now', async () => {
     const app = createApp({ dataset: await withModified(new Date('2030-01-01T00:00:00Z')), options: { now: () => NOW } });
-    for (const path of [...FEEDS, '/', '/posts/new-plant']) expect((await get(app, path)).headers.get('last-modified'), path).toBe(httpDate(NOW));
+    for (const path of [...FEEDS, '/', '/posts/new-plant/']) expect((await get(app, path)).headers.get('last-modified'), path).toBe(httpDate(NOW));
   });
 
   it('the same files touched again: same bytes and ETag, the new date', async () => {
@@ -360,7 +360,7 @@ describe('a new version', () => {
     const app = await appFor({ now: () => clock });
     const before = new Map<string, Response>();
     for (const path of [...FEEDS, '/']) before.set(path, await get(app, path));
-    expect((await get(app, '/posts/summer-fair')).status).toBe(404);
+    expect((await get(app, '/posts/summer-fair/')).status).toBe(404);
 
     clock = new Date(SCHEDULED_AT.getTime() + 1000);
     for (const [path, old] of before) {
@@ -374,7 +374,7 @@ describe('a new version', () => {
       expect((await get(app, path, { 'If-Modified-Since': old.headers.get('last-modified')! })).status, path).toBe(200);
       expect((await get(app, path, { 'If-None-Match': newEtag })).status, path).toBe(304);
     }
-    expect((await get(app, '/posts/summer-fair')).status).toBe(200);
+    expect((await get(app, '/posts/summer-fair/')).status).toBe(200);
   });
 
   it('the clock passing without a post coming due changes nothing', async () => {
@@ -551,7 +551,7 @@ describe('CORS and links', () => {
   });
 
   it('OPTIONS on a page says what it allows, without CORS', async () => {
-    const res = await get(await appFor(), '/posts/board-meeting', {}, 'OPTIONS');
+    const res = await get(await appFor(), '/posts/board-meeting/', {}, 'OPTIONS');
     expect(res.status).toBe(204);
     expect(res.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
     expect(res.headers.has('access-control-allow-origin')).toBe(false);
@@ -598,7 +598,7 @@ describe('the bounded render cache, through the app', () => {
     const app = await appFor({ compressors: nodeCompressors, cache: { maxEntries: 2 }, onRender: (key) => rendered.push(key) });
     const rendersOf = (slug: string) => rendered.filter((key) => key.includes(`/posts/${slug}`) || key.includes(`:${slug}`)).length;
     const visit = async (slug: string) => {
-      const res = await get(app, `/posts/${slug}`);
+      const res = await get(app, `/posts/${slug}/`);
       expect(res.status).toBe(200);
       return res.headers.get('etag')!;
     };

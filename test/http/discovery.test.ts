@@ -32,7 +32,7 @@ const newsroom = () =>
 type App = { request: Hono['request'] };
 const appAt = async (now: () => Date, data?: Dataset) => createApp({ dataset: data ?? (await newsroom()), options: { now } });
 
-/** The app path a URL of the site names: `https://news.example.com/posts/x` → `/posts/x`. */
+/** The app path a URL of the site names: `https://news.example.com/posts/x/` → `/posts/x/`. */
 const pathOf = (url: string) => {
   expect(url.startsWith(`${BASE}/`), url).toBe(true);
   return url.slice(BASE.length);
@@ -64,14 +64,14 @@ describe('/sitemap.xml', async () => {
     }
     expect(locsOf(root, 'url')).toEqual([
       `${BASE}/`,
-      `${BASE}/posts/new-plant`,
-      `${BASE}/posts/board-meeting`,
-      `${BASE}/posts/annual-report`,
-      `${BASE}/categories/board`,
-      `${BASE}/categories/plant`,
-      `${BASE}/categories/${encodeURIComponent('医疗器械')}`,
-      `${BASE}/authors/example-press-office`,
-      `${BASE}/authors/anna-berg`,
+      `${BASE}/posts/new-plant/`,
+      `${BASE}/posts/board-meeting/`,
+      `${BASE}/posts/annual-report/`,
+      `${BASE}/categories/board/`,
+      `${BASE}/categories/plant/`,
+      `${BASE}/categories/${encodeURIComponent('医疗器械')}/`,
+      `${BASE}/authors/example-press-office/`,
+      `${BASE}/authors/anna-berg/`,
     ]);
   });
 
@@ -99,8 +99,8 @@ describe('/sitemap.xml', async () => {
     const after = await moving.request('/sitemap.xml', { headers: { 'If-None-Match': before.headers.get('ETag') ?? '' } });
     expect(after.status).toBe(200);
     const locs = locsOf(parseXml(await after.text()), 'url');
-    expect(locs).toContain(`${BASE}/posts/summer-fair`);
-    expect(locs).toContain(`${BASE}/categories/fairs`);
+    expect(locs).toContain(`${BASE}/posts/summer-fair/`);
+    expect(locs).toContain(`${BASE}/categories/fairs/`);
     await expectServed(moving, locs);
   });
 
@@ -183,7 +183,7 @@ describe('/feeds.opml', async () => {
     };
     walk(root);
     expect(feeds).toHaveLength(3 * 6); // the main feeds, three categories, two authors: three formats each
-    expect(feeds).not.toContain(`${BASE}/categories/fairs/rss.xml`);
+    expect(feeds).not.toContain(`${BASE}/categories/fairs/rss.xml/`);
     await expectServed(app, feeds);
 
     const gzipped = await app.request('/feeds.opml', { headers: { 'Accept-Encoding': 'gzip' } });

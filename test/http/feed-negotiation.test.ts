@@ -76,14 +76,19 @@ describe('/feed', async () => {
     expect(res.headers.get('etag')).toBe(direct.headers.get('etag'));
   });
 
-  it('pages like the feed it picks', async () => {
-    const res = await get('application/atom+xml', '?page=2');
-    expect(res.headers.get('content-location')).toBe('https://news.example.com/atom.xml?page=2');
+  it('pages like the feed it picks, at /page/N/feed', async () => {
+    const paged = (accept: string | undefined, page: string) =>
+      app.request(`http://localhost/page/${page}/feed`, { headers: accept === undefined ? {} : { Accept: accept } });
+    const res = await paged('application/atom+xml', '2');
+    expect(res.headers.get('content-location')).toBe('https://news.example.com/page/2/atom.xml');
     expect(await res.text()).toContain('<title type="text">A</title>');
-    expect((await get('application/atom+xml', '?page=3')).status).toBe(404);
-    const first = await get(undefined, '?page=1');
+    expect((await paged('application/atom+xml', '3')).status).toBe(404);
+    const first = await paged(undefined, '1');
     expect(first.status).toBe(301);
     expect(first.headers.get('location')).toBe('https://news.example.com/feed');
+    const older = await get(undefined, '?page=2');
+    expect([older.status, older.headers.get('location'), older.headers.get('vary')]).toEqual([301, 'https://news.example.com/page/2/feed', 'Accept']);
+    expect((await get(undefined, '?page=1')).headers.get('location')).toBe('https://news.example.com/feed');
   });
 
   it('answers 304 to its own validator', async () => {

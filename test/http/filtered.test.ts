@@ -153,13 +153,13 @@ describe('paging and limits through the app', () => {
   it.each(FORMATS)('following next in $file visits every published post exactly once', async ({ file }) => {
     const { titles, visited } = await walk(await appFor(), file, `${BASE}/${file}`);
     expect(titles).toEqual(['Lower case', 'Implants', 'New plant', 'Board meeting']);
-    expect(visited).toEqual([`${BASE}/${file}`, `${BASE}/${file}?page=2`]);
+    expect(visited).toEqual([`${BASE}/${file}`, `${BASE}/page/2/${file}`]);
   });
 
   it.each(FORMATS)('?limit carries through the links of $file', async ({ file }) => {
     const { titles, visited } = await walk(await appFor(), file, `${BASE}/${file}?limit=1`);
     expect(titles).toEqual(['Lower case', 'Implants', 'New plant', 'Board meeting']);
-    expect(visited.slice(1)).toEqual([2, 3, 4].map((n) => `${BASE}/${file}?page=${n}&limit=1`));
+    expect(visited.slice(1)).toEqual([2, 3, 4].map((n) => `${BASE}/page/${n}/${file}?limit=1`));
   });
 
   it('a filtered feed pages too', async () => {
@@ -169,16 +169,16 @@ describe('paging and limits through the app', () => {
 
   it('RSS and Atom name first, previous, next and last; the Link header too', async () => {
     const app = await appFor();
-    const res = await get(app, '/atom.xml?page=2&limit=1');
+    const res = await get(app, '/page/2/atom.xml?limit=1');
     const body = await res.text();
     const rels = [...body.matchAll(/<link rel="(first|previous|next|last)" type="application\/atom\+xml" href="([^"]*)"\/>/g)].map((m) => [m[1], decode(m[2]!)]);
     expect(rels).toEqual([
       ['first', `${BASE}/atom.xml?limit=1`],
       ['previous', `${BASE}/atom.xml?limit=1`],
-      ['next', `${BASE}/atom.xml?page=3&limit=1`],
-      ['last', `${BASE}/atom.xml?page=4&limit=1`],
+      ['next', `${BASE}/page/3/atom.xml?limit=1`],
+      ['last', `${BASE}/page/4/atom.xml?limit=1`],
     ]);
-    expect(res.headers.get('link')).toContain(`<${BASE}/atom.xml?page=3&limit=1>; rel="next"`);
+    expect(res.headers.get('link')).toContain(`<${BASE}/page/3/atom.xml?limit=1>; rel="next"`);
   });
 
   it.each([
@@ -204,7 +204,7 @@ describe('paging and limits through the app', () => {
 
   it('a page past the end is 404', async () => {
     const app = await appFor();
-    expect((await get(app, '/rss.xml?page=2')).status).toBe(200);
+    expect((await get(app, '/page/2/rss.xml')).status).toBe(200);
     const res = await get(app, '/rss.xml?page=3');
     expect(res.status).toBe(404);
     expect(await res.text()).toBe('page 3 is past the end: this feed has 2 pages.\n');
@@ -218,6 +218,22 @@ describe('paging and limits through the app', () => {
     expect(plain.headers.get('location')).toBe(`${BASE}/atom.xml`);
     const limited = await get(app, '/categories/company-news/rss.xml?limit=1&page=1');
     expect(limited.headers.get('location')).toBe(`${BASE}/categories/company-news/rss.xml?limit=1`);
+    const inPath = await get(app, '/categories/company-news/page/1/rss.xml?limit=1');
+    expect([inPath.status, inPath.headers.get('location')]).toEqual([301, `${BASE}/categories/company-news/rss.xml?limit=1`]);
+  });
+
+  it('?page=N, the older address of a feed page, is moved permanently to its path, keeping the limit', async () => {
+    const app = await appFor();
+    for (const [path, location] of [
+      ['/rss.xml?page=2', `${BASE}/page/2/rss.xml`],
+      ['/feed.json?page=4&limit=1', `${BASE}/page/4/feed.json?limit=1`],
+      ['/authors/anna-berg/atom.xml?limit=1&page=2', `${BASE}/authors/anna-berg/page/2/atom.xml?limit=1`],
+      ['/categories/Company-News/page/2/rss.xml?limit=1', `${BASE}/categories/company-news/page/2/rss.xml?limit=1`],
+    ]) {
+      const res = await get(app, path!);
+      expect([res.status, res.headers.get('location'), res.headers.get('access-control-allow-origin')], path).toEqual([301, location, '*']);
+    }
+    expect((await get(app, '/page/02/rss.xml')).status).toBe(404);
   });
 
   it('unknown query parameters change nothing', async () => {
@@ -229,14 +245,14 @@ describe('paging and limits through the app', () => {
 
   it('pages are deterministic: same data, same bytes', async () => {
     const [a, b] = [await appFor(), await appFor()];
-    for (const path of ['/rss.xml?page=2', '/categories/%E5%8C%BB%E7%96%97%E5%99%A8%E6%A2%B0/atom.xml', '/authors/anna-berg/feed.json?limit=1&page=2']) {
+    for (const path of ['/page/2/rss.xml', '/categories/%E5%8C%BB%E7%96%97%E5%99%A8%E6%A2%B0/atom.xml', '/authors/anna-berg/page/2/feed.json?limit=1']) {
       expect(await (await get(a, path)).text()).toBe(await (await get(b, path)).text());
     }
   });
 });
 
 describe('methods on the new paths', () => {
-  const NEW_PATHS = ['/categories/company-news', '/authors/anna-berg/rss.xml', '/categories/company-news/feed.json', '/feed', '/feed.xsl'];
+  const NEW_PATHS = ['/categories/company-news/', '/authors/anna-berg/rss.xml', '/categories/company-news/feed.json', '/feed', '/feed.xsl'];
 
   it.each(NEW_PATHS)('HEAD %s answers like GET, without a body', async (path) => {
     const app = await appFor();
@@ -299,14 +315,14 @@ describe('refusals and moves on feed URLs', () => {
 
   it('pages’ refusals and moves stay without CORS', async () => {
     const app = await appFor();
-    for (const path of ['/categories/no-such', '/categories/Company-News', '/posts/no-such', '/?page=x']) {
+    for (const path of ['/categories/no-such/', '/categories/Company-News/', '/posts/no-such/', '/?page=x']) {
       expect((await get(app, path)).headers.has('access-control-allow-origin'), path).toBe(false);
     }
   });
 });
 
 describe('one look at the data and the clock per request', () => {
-  it.each(['/categories/company-news/rss.xml', '/authors/anna-berg', '/rss.xml', '/', '/posts/new-plant'])(
+  it.each(['/categories/company-news/rss.xml', '/authors/anna-berg/', '/rss.xml', '/', '/posts/new-plant/'])(
     '%s reads the data and the clock once',
     async (path) => {
       const data = await newsroom();
@@ -348,7 +364,7 @@ describe('one look at the data and the clock per request', () => {
       }),
       options: { now: () => (readings++ === 0 ? new Date(due.getTime() - 1) : due) },
     });
-    for (const path of ['/categories/company-news/rss.xml', '/categories/company-news']) {
+    for (const path of ['/categories/company-news/rss.xml', '/categories/company-news/']) {
       readings = 0;
       const first = await (await get(app, path)).text();
       expect(first, path).toContain('Old');

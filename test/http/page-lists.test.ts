@@ -1,6 +1,6 @@
 /**
  * The HTML lists of posts (the home page, category and author pages) are paged like the feeds:
- * `feedLimit` posts a page, `?page=N` for older ones, with the feeds' rules and messages.
+ * `feedLimit` posts a page, `/page/N/` for older ones (`?page=N` moved there), with the feeds' rules and messages.
  */
 import { describe, expect, it } from 'vitest';
 import { createApp, type AppOptions } from '../with-safe-content.ts';
@@ -67,23 +67,23 @@ describe('the home page, paged', () => {
       titles: ['Post 5', 'Post 4'],
       canonical: `${BASE}/`,
       prev: undefined,
-      next: `${BASE}/?page=2`,
+      next: `${BASE}/page/2/`,
       newer: undefined,
-      older: { href: `${BASE}/?page=2`, text: 'Older posts' },
+      older: { href: `${BASE}/page/2/`, text: 'Older posts' },
     });
-    expect(readList(await (await get(app, '/?page=2')).text())).toEqual({
+    expect(readList(await (await get(app, '/page/2/')).text())).toEqual({
       title: 'Example News, page 2',
       titles: ['Post 3', 'Post 2'],
-      canonical: `${BASE}/?page=2`,
+      canonical: `${BASE}/page/2/`,
       prev: `${BASE}/`,
-      next: `${BASE}/?page=3`,
+      next: `${BASE}/page/3/`,
       newer: { href: `${BASE}/`, text: 'Newer posts' },
-      older: { href: `${BASE}/?page=3`, text: 'Older posts' },
+      older: { href: `${BASE}/page/3/`, text: 'Older posts' },
     });
-    expect(readList(await (await get(app, '/?page=3')).text())).toMatchObject({
+    expect(readList(await (await get(app, '/page/3/')).text())).toMatchObject({
       titles: ['Post 1'],
-      canonical: `${BASE}/?page=3`,
-      prev: `${BASE}/?page=2`,
+      canonical: `${BASE}/page/3/`,
+      prev: `${BASE}/page/2/`,
       next: undefined,
       older: undefined,
     });
@@ -106,15 +106,15 @@ describe('the home page, paged', () => {
       expect(visited.length).toBeLessThan(10);
     }
     expect(seen).toEqual(titlesFrom(7, 1));
-    expect(visited).toEqual([`${BASE}/`, `${BASE}/?page=2`, `${BASE}/?page=3`]);
+    expect(visited).toEqual([`${BASE}/`, `${BASE}/page/2/`, `${BASE}/page/3/`]);
   });
 
   it('keeps the categories and authors on every page', async () => {
     const app = await appWith(5, { feedLimit: 2 });
-    for (const path of ['/', '/?page=3']) {
+    for (const path of ['/', '/page/3/']) {
       const page = await (await get(app, path)).text();
       expect(page).toContain('<h2>Categories</h2>');
-      expect(page).toContain(`<a href="${BASE}/categories/odd">Odd</a> <span class="count">3</span>`);
+      expect(page).toContain(`<a href="${BASE}/categories/odd/">Odd</a> <span class="count">3</span>`);
     }
   });
 
@@ -126,7 +126,7 @@ describe('the home page, paged', () => {
   it('an empty site has its one page, saying so', async () => {
     const app = await appWith(0);
     expect(await (await get(app, '/')).text()).toContain('<p>No posts yet.</p>');
-    expect((await get(app, '/?page=2')).status).toBe(404);
+    expect((await get(app, '/page/2/')).status).toBe(404);
   });
 
   it('stays one page long however many posts there are, rendered once and kept in the cache', async () => {
@@ -143,49 +143,55 @@ describe('the home page, paged', () => {
     const body = await first.text();
     expect(readList(body).titles).toEqual(titlesFrom(1000, 981));
     expect(new TextEncoder().encode(body).byteLength).toBeLessThan(50_000);
-    expect(readList(body).next).toBe(`${BASE}/?page=2`);
+    expect(readList(body).next).toBe(`${BASE}/page/2/`);
     await get(app, '/');
     expect((await get(app, '/', { headers: { 'If-None-Match': first.headers.get('etag')! } })).status).toBe(304);
     expect(renders).toBe(1);
-    expect(readList(await (await get(app, '/?page=50')).text()).titles).toEqual(titlesFrom(20, 1));
-    expect((await get(app, '/?page=51')).status).toBe(404);
+    expect(readList(await (await get(app, '/page/50/')).text()).titles).toEqual(titlesFrom(20, 1));
+    expect((await get(app, '/page/51/')).status).toBe(404);
   });
 });
 
 describe('category and author pages, paged', () => {
   it('page like the home page, below their own URL', async () => {
     const app = await appWith(7, { feedLimit: 2 });
-    expect(readList(await (await get(app, '/categories/odd')).text())).toEqual({
+    expect(readList(await (await get(app, '/categories/odd/')).text())).toEqual({
       title: 'Odd – Example News',
       titles: ['Post 7', 'Post 5'],
-      canonical: `${BASE}/categories/odd`,
+      canonical: `${BASE}/categories/odd/`,
       prev: undefined,
-      next: `${BASE}/categories/odd?page=2`,
+      next: `${BASE}/categories/odd/page/2/`,
       newer: undefined,
-      older: { href: `${BASE}/categories/odd?page=2`, text: 'Older posts' },
+      older: { href: `${BASE}/categories/odd/page/2/`, text: 'Older posts' },
     });
-    expect(readList(await (await get(app, '/categories/odd?page=2')).text())).toEqual({
+    expect(readList(await (await get(app, '/categories/odd/page/2/')).text())).toEqual({
       title: 'Odd, page 2 – Example News',
       titles: ['Post 3', 'Post 1'],
-      canonical: `${BASE}/categories/odd?page=2`,
-      prev: `${BASE}/categories/odd`,
+      canonical: `${BASE}/categories/odd/page/2/`,
+      prev: `${BASE}/categories/odd/`,
       next: undefined,
-      newer: { href: `${BASE}/categories/odd`, text: 'Newer posts' },
+      newer: { href: `${BASE}/categories/odd/`, text: 'Newer posts' },
       older: undefined,
     });
-    expect(readList(await (await get(app, '/authors/example-press-office?page=4')).text()).titles).toEqual(['Post 1']);
+    expect(readList(await (await get(app, '/authors/example-press-office/page/4/')).text()).titles).toEqual(['Post 1']);
   });
 
   it('show what the same page of their feed holds', async () => {
     const app = await appWith(7, { feedLimit: 2 });
-    const feed = JSON.parse(await (await get(app, '/categories/odd/feed.json?page=2')).text()) as { items: { title: string }[] };
-    expect(readList(await (await get(app, '/categories/odd?page=2')).text()).titles).toEqual(feed.items.map((i) => i.title));
+    const feed = JSON.parse(await (await get(app, '/categories/odd/page/2/feed.json')).text()) as { items: { title: string }[] };
+    expect(readList(await (await get(app, '/categories/odd/page/2/')).text()).titles).toEqual(feed.items.map((i) => i.title));
   });
 
   it('a respelled slug is moved with its page', async () => {
-    const res = await get(await appWith(7, { feedLimit: 2 }), '/categories/ODD?page=2');
-    expect(res.status).toBe(301);
-    expect(res.headers.get('location')).toBe(`${BASE}/categories/odd?page=2`);
+    const app = await appWith(7, { feedLimit: 2 });
+    for (const [path, location] of [
+      ['/categories/ODD/page/2/', `${BASE}/categories/odd/page/2/`],
+      ['/categories/ODD/page/2', `${BASE}/categories/odd/page/2/`],
+      ['/categories/Odd', `${BASE}/categories/odd/`],
+    ]) {
+      const res = await get(app, path!);
+      expect([res.status, res.headers.get('location')], path).toEqual([301, location]);
+    }
   });
 });
 
@@ -193,7 +199,19 @@ describe('?page on a page, checked as on a feed', () => {
   it.each([
     ['/?page=1', `${BASE}/`],
     ['/?page=1&utm_source=x', `${BASE}/`],
-    ['/categories/odd?page=1', `${BASE}/categories/odd`],
+    ['/categories/odd/?page=1', `${BASE}/categories/odd/`],
+    // The older addresses of pages: a query, and no final slash. Each moved in one step.
+    ['/?page=2', `${BASE}/page/2/`],
+    ['/categories/odd/?page=2', `${BASE}/categories/odd/page/2/`],
+    ['/categories/odd?page=2', `${BASE}/categories/odd/page/2/`],
+    ['/categories/odd?page=1', `${BASE}/categories/odd/`],
+    ['/categories/odd', `${BASE}/categories/odd/`],
+    ['/authors/example-press-office?page=3', `${BASE}/authors/example-press-office/page/3/`],
+    ['/page/2', `${BASE}/page/2/`],
+    ['/page/1/', `${BASE}/`],
+    ['/page/1', `${BASE}/`],
+    ['/categories/odd/page/1/', `${BASE}/categories/odd/`],
+    ['/categories/odd/page/2', `${BASE}/categories/odd/page/2/`],
   ])('%s is moved permanently to %s', async (path, location) => {
     const res = await get(await appWith(5, { feedLimit: 2 }), path);
     expect(res.status).toBe(301);
@@ -207,7 +225,8 @@ describe('?page on a page, checked as on a feed', () => {
     ['/?page=-1', 'page must be a whole number, 1 or more; got "-1"'],
     ['/?page=', 'page must be a whole number, 1 or more; got ""'],
     ['/?page=2&page=3', 'page must be given once; got 2 values'],
-    ['/authors/example-press-office?page=1.5', 'page must be a whole number, 1 or more; got "1.5"'],
+    ['/authors/example-press-office/?page=1.5', 'page must be a whole number, 1 or more; got "1.5"'],
+    ['/page/2/?page=3', 'page must be given once; got it in the path and in the query'],
   ])('%s is 400: %s', async (path, message) => {
     const res = await get(await appWith(5, { feedLimit: 2 }), path);
     expect(res.status).toBe(400);
@@ -218,7 +237,11 @@ describe('?page on a page, checked as on a feed', () => {
   it.each([
     ['/?page=4', 'page 4 is past the end: this list has 3 pages.'],
     ['/?page=99999999999999999999', 'page 100000000000000000000 is past the end: this list has 3 pages.'],
-    ['/categories/even?page=2', 'page 2 is past the end: this list has 1 page.'],
+    ['/categories/even/?page=2', 'page 2 is past the end: this list has 1 page.'],
+    ['/page/4/', 'page 4 is past the end: this list has 3 pages.'],
+    ['/page/02/', '"02" is not a page number.'],
+    ['/page/x/', '"x" is not a page number.'],
+    ['/categories/odd/page/0/', '"0" is not a page number.'],
   ])('%s is 404: %s', async (path, message) => {
     const res = await get(await appWith(5, { feedLimit: 2 }), path);
     expect(res.status).toBe(404);
@@ -239,9 +262,9 @@ describe('?page on a page, checked as on a feed', () => {
 
   it('each page has its own validators', async () => {
     const app = await appWith(5, { feedLimit: 2 });
-    const etags = await Promise.all(['/', '/?page=2', '/?page=3'].map(async (p) => (await get(app, p)).headers.get('etag')));
+    const etags = await Promise.all(['/', '/page/2/', '/page/3/'].map(async (p) => (await get(app, p)).headers.get('etag')));
     expect(new Set(etags).size).toBe(3);
-    expect((await get(app, '/?page=2', { headers: { 'If-None-Match': etags[1]! } })).status).toBe(304);
+    expect((await get(app, '/page/2/', { headers: { 'If-None-Match': etags[1]! } })).status).toBe(304);
   });
 
   it('a scheduled post coming due moves the posts along every page', async () => {
@@ -251,16 +274,16 @@ describe('?page on a page, checked as on a feed', () => {
       posts: { ...posts(4), due: postRecord({ title: 'Due', published: '2024-07-01T00:00:00Z' }) },
     });
     const app = createApp({ dataset: data, options: { now: () => clock } });
-    const before = await get(app, '/?page=2');
+    const before = await get(app, '/page/2/');
     expect(readList(await before.text()).titles).toEqual(['Post 2', 'Post 1']);
-    expect((await get(app, '/?page=3')).status).toBe(404);
+    expect((await get(app, '/page/3/')).status).toBe(404);
 
     clock = new Date('2024-07-01T00:00:01Z');
-    const after = await get(app, '/?page=2', { headers: { 'If-Modified-Since': before.headers.get('last-modified')! } });
+    const after = await get(app, '/page/2/', { headers: { 'If-Modified-Since': before.headers.get('last-modified')! } });
     expect(after.status).toBe(200);
     expect(readList(await after.text()).titles).toEqual(['Post 3', 'Post 2']);
     // Page 2 shows no new post, yet it changed: its Last-Modified counts the posts before it too.
     expect(after.headers.get('last-modified')).toBe('Mon, 01 Jul 2024 00:00:00 GMT');
-    expect(readList(await (await get(app, '/?page=3')).text()).titles).toEqual(['Post 1']);
+    expect(readList(await (await get(app, '/page/3/')).text()).titles).toEqual(['Post 1']);
   });
 });

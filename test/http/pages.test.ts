@@ -30,41 +30,41 @@ const newsroom = async () =>
 
 describe('the post page', () => {
   it('links its categories and authors to their pages', async () => {
-    const page = await (await get(await newsroom(), '/posts/board-meeting')).text();
+    const page = await (await get(await newsroom(), '/posts/board-meeting/')).text();
     expect(linksTo(page, `${BASE}/categories/`)).toEqual([
-      ['Company News', `${BASE}/categories/company-news`],
-      ['医疗器械', `${BASE}/categories/${encodeURIComponent('医疗器械')}`],
+      ['Company News', `${BASE}/categories/company-news/`],
+      ['医疗器械', `${BASE}/categories/${encodeURIComponent('医疗器械')}/`],
     ]);
     expect(linksTo(page, `${BASE}/authors/`)).toEqual([
-      ['Anna Berg', `${BASE}/authors/anna-berg`],
-      ['Bo Li', `${BASE}/authors/bo-li`],
+      ['Anna Berg', `${BASE}/authors/anna-berg/`],
+      ['Bo Li', `${BASE}/authors/bo-li/`],
     ]);
   });
 
   it('names the site’s authors when the post has none', async () => {
-    const page = await (await get(await newsroom(), '/posts/new-plant')).text();
-    expect(linksTo(page, `${BASE}/authors/`)).toEqual([['Example Press Office', `${BASE}/authors/example-press-office`]]);
+    const page = await (await get(await newsroom(), '/posts/new-plant/')).text();
+    expect(linksTo(page, `${BASE}/authors/`)).toEqual([['Example Press Office', `${BASE}/authors/example-press-office/`]]);
   });
 });
 
 describe('category and author pages', () => {
   it('list their posts newest first, with dates', async () => {
-    const res = await get(await newsroom(), '/categories/company-news');
+    const res = await get(await newsroom(), '/categories/company-news/');
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
     const page = await res.text();
     expect([...page.matchAll(/<h2><a href="([^"]*)">([^<]*)<\/a><\/h2>/g)].map((m) => [m[2], m[1]])).toEqual([
-      ['New plant', `${BASE}/posts/new-plant`],
-      ['Board meeting', `${BASE}/posts/board-meeting`],
+      ['New plant', `${BASE}/posts/new-plant/`],
+      ['Board meeting', `${BASE}/posts/board-meeting/`],
     ]);
     expect(page).toContain('<h1>Company News</h1>');
     expect(page).toContain('<time datetime="2024-04-01T00:00:00.000Z">1 April 2024</time>');
     expect(page).toContain('<title>Company News – Example News</title>');
-    expect(tags(page, 'link').find((l) => l.rel === 'canonical')?.href).toBe(`${BASE}/categories/company-news`);
+    expect(tags(page, 'link').find((l) => l.rel === 'canonical')?.href).toBe(`${BASE}/categories/company-news/`);
   });
 
   it('advertise their own feeds for autodiscovery', async () => {
-    const page = await (await get(await newsroom(), '/authors/anna-berg')).text();
+    const page = await (await get(await newsroom(), '/authors/anna-berg/')).text();
     const alternates = tags(page, 'link').filter((l) => l.rel === 'alternate');
     expect(alternates.map(({ type, href, title }) => ({ type, href, title }))).toEqual([
       { type: 'application/rss+xml', href: `${BASE}/authors/anna-berg/rss.xml`, title: 'Example News: Anna Berg (RSS)' },
@@ -75,8 +75,8 @@ describe('category and author pages', () => {
 
   it('are 404 for an unknown slug, and carry the strict policy when found', async () => {
     const app = await newsroom();
-    expect((await get(app, '/categories/nothing-here')).status).toBe(404);
-    const csp = (await get(app, `/categories/${encodeURIComponent('医疗器械')}`)).headers.get('content-security-policy') ?? '';
+    expect((await get(app, '/categories/nothing-here/')).status).toBe(404);
+    const csp = (await get(app, `/categories/${encodeURIComponent('医疗器械')}/`)).headers.get('content-security-policy') ?? '';
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toContain('script-src');
   });
@@ -149,14 +149,14 @@ const pictured = async (site: Record<string, unknown> = {}) =>
 
 describe('sharing a post', () => {
   it('describes the post, not the site, and gives Open Graph and Twitter card tags', async () => {
-    const page = await (await get(await pictured(), '/posts/pictured')).text();
+    const page = await (await get(await pictured(), '/posts/pictured/')).text();
     expect(metaOf(page)).toEqual({
       description: 'What the "plant" shows & why.',
       'og:type': 'article',
       'og:site_name': 'Example News',
       'og:title': 'Pictured "post"',
       'og:description': 'What the "plant" shows & why.',
-      'og:url': `${BASE}/posts/pictured`,
+      'og:url': `${BASE}/posts/pictured/`,
       'og:image': `${BASE}/media/plant.png`,
       'og:image:alt': 'The new plant at dawn',
       'article:published_time': '2024-03-02T02:00:00.000Z',
@@ -167,7 +167,7 @@ describe('sharing a post', () => {
   });
 
   it('is a summary card without a picture, and the image URL is absolute even when the site has none', async () => {
-    const page = await (await get(await pictured(), '/posts/plain')).text();
+    const page = await (await get(await pictured(), '/posts/plain/')).text();
     expect(metaOf(page)['twitter:card']).toBe('summary');
     expect(metaOf(page)).not.toHaveProperty('og:image');
     const noUrl = createApp({
@@ -177,19 +177,19 @@ describe('sharing a post', () => {
         media: { 'plant.png': new Uint8Array([137, 80, 78, 71]) },
       }),
     });
-    const fromOrigin = await (await noUrl.request('http://127.0.0.1:3000/posts/p')).text();
+    const fromOrigin = await (await noUrl.request('http://127.0.0.1:3000/posts/p/')).text();
     expect(metaOf(fromOrigin)['og:image']).toBe('http://127.0.0.1:3000/media/plant.png');
   });
 
   it('shows the lead image with its alt above the body, once', async () => {
     const app = await pictured();
-    const page = await (await get(app, '/posts/pictured')).text();
+    const page = await (await get(app, '/posts/pictured/')).text();
     expect(tags(page, 'img')).toEqual([
       { class: 'lead-image', src: `${BASE}/media/plant.png`, alt: 'The new plant at dawn', decoding: 'async' },
     ]);
     expect(page.indexOf('class="lead-image"')).toBeLessThan(page.indexOf('<div class="content">'));
     // The body shows this one already: a second copy above it would be the same picture twice.
-    const shown = await (await get(app, '/posts/shown')).text();
+    const shown = await (await get(app, '/posts/shown/')).text();
     expect(tags(shown, 'img').map((img) => img.class ?? 'in the body')).toEqual(['in the body']);
   });
 
@@ -213,11 +213,11 @@ describe('sharing a post', () => {
       'og:url': `${BASE}/`,
       'twitter:card': 'summary',
     });
-    const author = metaOf(await (await get(app, '/authors/example-press-office')).text());
+    const author = metaOf(await (await get(app, '/authors/example-press-office/')).text());
     expect(author).toMatchObject({
       'og:type': 'website',
       'og:title': 'Example Press Office – Example News',
-      'og:url': `${BASE}/authors/example-press-office`,
+      'og:url': `${BASE}/authors/example-press-office/`,
       description: 'Posts by Example Press Office from Example News.',
     });
   });
@@ -225,13 +225,13 @@ describe('sharing a post', () => {
 
 describe('dates in the site’s time zone', () => {
   it('default to UTC: 18:00 in San Francisco is the next day there', async () => {
-    const page = await (await get(await pictured(), '/posts/pictured')).text();
+    const page = await (await get(await pictured(), '/posts/pictured/')).text();
     expect(page).toContain('<time datetime="2024-03-02T02:00:00.000Z">2 March 2024</time>');
   });
 
   it('show the day it was in the zone site.json names, on lists and posts', async () => {
     const app = await pictured({ timeZone: 'America/Los_Angeles' });
-    for (const path of ['/', '/posts/pictured', '/authors/example-press-office']) {
+    for (const path of ['/', '/posts/pictured/', '/authors/example-press-office/']) {
       expect(await (await get(app, path)).text(), path).toContain('<time datetime="2024-03-02T02:00:00.000Z">1 March 2024</time>');
     }
   });
@@ -240,10 +240,10 @@ describe('dates in the site’s time zone', () => {
 describe('the 404 page', () => {
   it.each([
     ['an unknown path', '/no/such/thing', 'Nothing is at /no/such/thing.'],
-    ['an unknown post', '/posts/no-such-post', 'No published post is called "no-such-post".'],
-    ['a draft', '/posts/secret', 'No published post is called "secret".'],
-    ['an unknown category', '/categories/nothing-here', 'No category is called "nothing-here".'],
-    ['an unknown author', '/authors/nobody', 'No author is called "nobody".'],
+    ['an unknown post', '/posts/no-such-post/', 'No published post is called "no-such-post".'],
+    ['a draft', '/posts/secret/', 'No published post is called "secret".'],
+    ['an unknown category', '/categories/nothing-here/', 'No category is called "nothing-here".'],
+    ['an unknown author', '/authors/nobody/', 'No author is called "nobody".'],
     ['a list page past the end', '/?page=3', 'page 3 is past the end: this list has 1 page.'],
   ])('%s is a page in the site’s style, 404, with the reason', async (_, path, reason) => {
     const app = createApp({

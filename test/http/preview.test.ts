@@ -47,12 +47,12 @@ describe('preview', () => {
 
   it('shows a draft’s and a scheduled post’s own pages, marked, and the category only a draft has', async () => {
     const app = await newsroom({ preview: true });
-    const draft = await get(app, '/posts/draft');
+    const draft = await get(app, '/posts/draft/');
     expect(draft.status).toBe(200);
     expect(await draft.text()).toContain('<p class="meta"><strong class="unpublished">Draft</strong>');
-    expect(await text(app, '/posts/later')).toContain('Scheduled for 8 June 2024 at 09:00 CEST');
-    expect(titles(await text(app, '/categories/leaks'))).toEqual(['Half written']);
-    expect(titles(await text(app, '/categories/news'))).toEqual(['Next week', 'Out now']);
+    expect(await text(app, '/posts/later/')).toContain('Scheduled for 8 June 2024 at 09:00 CEST');
+    expect(titles(await text(app, '/categories/leaks/'))).toEqual(['Half written']);
+    expect(titles(await text(app, '/categories/news/'))).toEqual(['Next week', 'Out now']);
   });
 
   it('keeps them out of every feed', async () => {
@@ -68,15 +68,15 @@ describe('preview', () => {
   it('drops the mark once a scheduled post is due', async () => {
     let now = NOW;
     const app = await newsroom({ preview: true, now: () => now });
-    expect(await text(app, '/posts/later')).toContain('Scheduled for');
+    expect(await text(app, '/posts/later/')).toContain('Scheduled for');
     now = new Date('2024-06-08T07:00:00Z');
-    const page = await text(app, '/posts/later');
+    const page = await text(app, '/posts/later/');
     expect(page).not.toContain('class="unpublished"');
     expect(page).not.toContain('noindex');
   });
 
   it('leaves a post that is out unmarked and indexable', async () => {
-    const page = await text(await newsroom({ preview: true }), '/posts/out');
+    const page = await text(await newsroom({ preview: true }), '/posts/out/');
     expect(page).not.toContain('class="unpublished"');
     expect(page).not.toContain('noindex');
   });
@@ -89,6 +89,6 @@ describe('without preview, as npm start serves', () => {
     expect(page).toContain(`<link rel="stylesheet" href="${PRODUCTION}/style.css">`);
     expect(titles(page)).toEqual(['Out now']);
     expect(page).not.toContain('class="unpublished"');
-    for (const path of ['/posts/draft', '/posts/later', '/categories/leaks']) expect((await get(app, path)).status, path).toBe(404);
+    for (const path of ['/posts/draft/', '/posts/later/', '/categories/leaks/']) expect((await get(app, path)).status, path).toBe(404);
   });
 });

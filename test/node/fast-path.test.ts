@@ -82,7 +82,7 @@ function appOnly(source: DataSource, now: () => Date) {
   return http.createServer(getRequestListener(app.fetch));
 }
 
-const PATHS = ['/rss.xml', '/atom.xml', '/feed.json', '/feed', '/', '/posts/new-plant', '/categories/board/rss.xml', '/feed.xsl'];
+const PATHS = ['/rss.xml', '/atom.xml', '/feed.json', '/feed', '/', '/posts/new-plant/', '/categories/board/rss.xml', '/feed.xsl'];
 
 /** Each case: request headers and method, given the reference's plain 200 for the same Accept. */
 const CASES: { name: string; accept?: string; make: (fresh: Answer) => Record<string, string>; method?: string }[] = [

@@ -148,7 +148,7 @@ describe('the Workers fetch handler', () => {
       expect(text).toBe(await fromApp.text());
       expect(fromWorker.headers.get('ETag')).toBe(fromApp.headers.get('ETag'));
       expect(fromWorker.headers.get('Last-Modified')).toBe(fromApp.headers.get('Last-Modified'));
-      expect((await worker.fetch(edgeRequest('/posts/scheduled'), ENV, ctx)).status).toBe(shown ? 200 : 404);
+      expect((await worker.fetch(edgeRequest('/posts/scheduled/'), ENV, ctx)).status).toBe(shown ? 200 : 404);
       await settle();
     }
   });
@@ -160,7 +160,7 @@ describe('the Workers fetch handler', () => {
     await worker.fetch(edgeRequest('/rss.xml'), ENV, ctx);
     await worker.fetch(edgeRequest('/rss.xml'), { CF_VERSION_METADATA: { id: 'version-2' } }, ctx);
     await worker.fetch(edgeRequest('/rss.xml', { headers: { Accept: 'text/html' } }), ENV, ctx);
-    for (const path of ['/healthz', '/no-such-page', '/posts/scheduled']) {
+    for (const path of ['/healthz', '/no-such-page', '/posts/scheduled/']) {
       await worker.fetch(edgeRequest(path), ENV, ctx);
     }
     await settle();

@@ -68,17 +68,17 @@ describe('the worker serving data published to R2', () => {
     expect(bodyReads(bucket)).toBe(2);
     expect(await rss.text()).toBe(await (await node.request(`${BASE}/rss.xml`)).text());
 
-    for (const path of ['/atom.xml', '/feed.json', '/', '/?page=2', '/rss.xml?page=2', '/categories/plant/rss.xml', '/authors/anna-berg', '/posts/second', '/media/a.png']) {
+    for (const path of ['/atom.xml', '/feed.json', '/', '/page/2/', '/page/2/rss.xml', '/categories/plant/rss.xml', '/authors/anna-berg/', '/posts/second/', '/media/a.png']) {
       const [fromWorker, fromNode] = await Promise.all([worker.get(path), node.request(`${BASE}${path}`)]);
       expect(fromWorker.status, path).toBe(200);
       expect(new Uint8Array(await fromWorker.arrayBuffer()), path).toEqual(new Uint8Array(await fromNode.arrayBuffer()));
       for (const name of ['content-type', 'etag', 'last-modified', 'link']) expect(fromWorker.headers.get(name), `${path} ${name}`).toBe(fromNode.headers.get(name));
     }
-    const page = await (await worker.get('/posts/second')).text();
+    const page = await (await worker.get('/posts/second/')).text();
     expect(page).toContain(`<a href="${BASE}/media/a.png">a</a>`);
     expect(page).not.toContain('onclick');
-    expect((await worker.get('/posts/hidden')).status).toBe(404);
-    expect((await worker.get('/posts/later')).status).toBe(404);
+    expect((await worker.get('/posts/hidden/')).status).toBe(404);
+    expect((await worker.get('/posts/later/')).status).toBe(404);
   });
 
   it('keeps the index in the isolate, reads the pointer again only after the interval, and serves a new publish then', async () => {
@@ -86,7 +86,7 @@ describe('the worker serving data published to R2', () => {
     await publishDataset(await dataset({ site, posts, media }), bucket, { now: PUBLISHED_AT });
     const clock = { ms: 0, at: new Date('2025-01-01') };
     const worker = r2Worker(bucket, clock);
-    expect(await (await worker.get('/posts/fifth')).text()).toContain('Fifth: the body.');
+    expect(await (await worker.get('/posts/fifth/')).text()).toContain('Fifth: the body.');
 
     const changed = await dataset({ site, posts: { ...posts, fifth: { ...posts.fifth, content: '<p>Corrected.</p>' } }, media });
     bucket.reset();
@@ -96,17 +96,17 @@ describe('the worker serving data published to R2', () => {
 
     bucket.reset();
     clock.ms = 9_999;
-    expect(await (await worker.get('/posts/fifth')).text()).not.toContain('Corrected.');
+    expect(await (await worker.get('/posts/fifth/')).text()).not.toContain('Corrected.');
     expect(bucket.gets).toEqual([]);
     clock.ms = 10_000;
-    expect(await (await worker.get('/posts/fifth')).text()).toContain('<p>Corrected.</p>');
+    expect(await (await worker.get('/posts/fifth/')).text()).toContain('<p>Corrected.</p>');
     // The new manifest, the one new part of the post fields and the one new body: the outline, the
     // scopes, the media file and the unchanged bodies are the previous version's, not read again.
     expect(bucket.gets).toEqual([POINTER_KEY, report.index, expect.stringMatching(/^posts\//), expect.stringMatching(/^bodies\//)]);
 
     bucket.reset();
     clock.ms = 20_000;
-    await worker.get('/posts/fifth');
+    await worker.get('/posts/fifth/');
     expect(bucket.gets).toEqual([POINTER_KEY]);
   });
 
@@ -118,7 +118,7 @@ describe('the worker serving data published to R2', () => {
     expect(await (await worker.get('/rss.xml')).text()).not.toContain('Later');
     clock.at = new Date('2030-01-01T09:00:00Z');
     expect(await (await worker.get('/rss.xml')).text()).toContain('<title>Later</title>');
-    expect((await worker.get('/posts/later')).status).toBe(200);
+    expect((await worker.get('/posts/later/')).status).toBe(200);
   });
 
   it('keeps serving what it read when a re-check fails, and fails loudly on a body nobody prepared', async () => {

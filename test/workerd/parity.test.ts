@@ -55,7 +55,7 @@ describe.skipIf(unavailable !== undefined)(`Node and workerd on the same data an
     if (dir) await removeDir(dir);
   });
 
-  const paths = ['/rss.xml', '/atom.xml', '/feed.json', '/', '/posts/new-plant'];
+  const paths = ['/rss.xml', '/atom.xml', '/feed.json', '/', '/posts/new-plant/'];
 
   it.each(paths)('%s: the same bytes and validators without Accept-Encoding, and the same 304s', async (path) => {
     const [fromNode, fromWorker] = await Promise.all([rawRequest(`${node.url}${path}`), rawRequest(`${worker.url}${path}`)]);
@@ -112,7 +112,7 @@ describe.skipIf(unavailable !== undefined)(`Node and workerd on the same data an
 
   it('keeps a scheduled post out on both, without a word of difference', async () => {
     for (const url of [node.url, worker.url]) {
-      const [rss, post] = await Promise.all([rawRequest(`${url}/rss.xml`), rawRequest(`${url}/posts/opening`)]);
+      const [rss, post] = await Promise.all([rawRequest(`${url}/rss.xml`), rawRequest(`${url}/posts/opening/`)]);
       expect(rss.body.toString('utf8')).toContain('<title>New plant</title>');
       expect(rss.body.toString('utf8')).not.toContain('Opening day');
       expect(post.status).toBe(404);

@@ -60,8 +60,8 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
     expect(rss).toContain('<title>Annual report</title>');
     expect(rss).toContain('<title>Plant tour</title>');
     expect(rss).not.toContain('<title>New plant</title>');
-    expect(rss).toContain(`<atom:link href="${SITE_URL}/rss.xml?page=2" rel="next"`);
-    const page2 = await (await fetch(`${worker.url}/rss.xml?page=2`)).text();
+    expect(rss).toContain(`<atom:link href="${SITE_URL}/page/2/rss.xml" rel="next"`);
+    const page2 = await (await fetch(`${worker.url}/page/2/rss.xml`)).text();
     expect(page2).toContain('<title>New plant</title>');
     expect(page2).toContain(`&lt;img src="${SITE_URL}/media/plant.png"`);
     expect(page2).not.toMatch(/onclick|steal\(\)/);
@@ -69,19 +69,29 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
       ['/atom.xml', 'Annual report'],
       ['/feed.json', 'Annual report'],
       ['/', 'Annual report'],
-      ['/?page=2', 'New plant'],
+      ['/page/2/', 'New plant'],
       ['/categories/plant/rss.xml', '<title>Plant tour</title>'],
-      ['/categories/plant', 'Plant tour'],
-      ['/posts/new-plant', 'The new plant opens in spring.'],
+      ['/categories/plant/', 'Plant tour'],
+      ['/posts/new-plant/', 'The new plant opens in spring.'],
     ] as const) {
       const response = await fetch(`${worker.url}${url}`);
       expect(response.status, url).toBe(200);
       expect(await response.text(), url).toContain(text);
     }
+    // The older addresses move, in workerd as on Node.
+    for (const [url, location] of [
+      ['/rss.xml?page=2', `${SITE_URL}/page/2/rss.xml`],
+      ['/?page=2', `${SITE_URL}/page/2/`],
+      ['/posts/new-plant', `${SITE_URL}/posts/new-plant/`],
+      ['/categories/Plant', `${SITE_URL}/categories/plant/`],
+    ] as const) {
+      const moved = await fetch(`${worker.url}${url}`, { redirect: 'manual' });
+      expect([moved.status, moved.headers.get('location')], url).toEqual([301, location]);
+    }
     const image = await fetch(`${worker.url}/media/plant.png`);
     expect(image.headers.get('content-type')).toBe('image/png');
     expect(new Uint8Array(await image.arrayBuffer())).toEqual(new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]));
-    expect((await fetch(`${worker.url}/posts/draft`)).status).toBe(404);
+    expect((await fetch(`${worker.url}/posts/draft/`)).status).toBe(404);
   }, 180_000);
 
   it('serves a changed post without a restart, after a publish that uploads that post and the index parts naming it only', async () => {
@@ -93,7 +103,7 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
     // Its body, the part of the post fields it is in, the manifest and the pointer: nothing else.
     expect(uploadedCounts(published.stdout)).toMatchObject({ bodies: 1, media: 0, parts: 1, objects: 4, unchangedBodies: 4 });
 
-    expect(await (await fetch(`${worker.url}/posts/plant-tour`)).text()).toContain('A tour, now with a date.');
+    expect(await (await fetch(`${worker.url}/posts/plant-tour/`)).text()).toContain('A tour, now with a date.');
     expect(await (await fetch(`${worker.url}/categories/plant/rss.xml`)).text()).toContain('A tour, now with a date.');
     const health = (await (await fetch(`${worker.url}/healthz`)).json()) as { version: string; posts: number };
     expect(published.stdout).toContain(`Published version ${health.version} `);

@@ -1,5 +1,5 @@
 import type { Context } from 'hono';
-import { pageCount, readPageRequest, type PageRequestResult } from '../../feeds/paging.ts';
+import { pageCount, pageInPath, readPageRequest, type PageRequestResult } from '../../feeds/paging.ts';
 import type { SafeContent } from '../../feeds/safe-content.ts';
 import type { NamedScope, ScopeKind } from '../../feeds/scopes.ts';
 import { slugify } from '../../feeds/slugs.ts';
@@ -37,7 +37,7 @@ const plainNotFound: NotFound = (reason, headers) => textResponse(reason, 404, h
  * The category or author a request names, by its slug (Hono has percent-decoded it). A slug written
  * another way (`Company-News`, a decomposed `é`) is moved to its one spelling; a name without
  * published posts yet (only scheduled ones) is as unknown as one never used.
- * @param rest - what follows the scope's path in the URL (`/rss.xml`), kept in a move
+ * @param rest - what follows the scope's path in the URL (`/rss.xml`, `/page/2/`), kept in a move
  * @param headers - added to the 404 and the move (CORS on feeds)
  * @param [notFound] - the 404's form; plain text by default
  */
@@ -63,6 +63,12 @@ export function findScope(
   return notFound(`No ${kind} is called "${slug}".`, headers);
 }
 
+/** The route's `/page/N` as the request wrote it, or `''`: kept when a scope's other spelling is moved. */
+export function pageSegment(c: Context): string {
+  const segment = c.req.param('page');
+  return segment === undefined ? '' : `/page/${encodeURIComponent(segment)}`;
+}
+
 /** Where a request is among the pages of a feed or a list. */
 export interface PageAt {
   page: number;
@@ -78,8 +84,11 @@ export interface PageAtOptions {
   what: 'feed' | 'list';
   /** Feeds take `?limit`; lists of posts take none. */
   takesLimit: boolean;
-  /** The URL `?page=1` is moved to: the feed's or list's own, with the reader's limit. */
-  firstPageUrl: (limit: number | undefined) => string;
+  /**
+   * The URL of one page, with the reader's limit: where `?page=N` is moved, and `/page/1/` and
+   * `?page=1` to the feed's or list's own.
+   */
+  pageUrl: (page: number, limit: number | undefined) => string;
   /** Added to the 400, the move and the 404 (CORS on feeds). */
   headers?: Record<string, string>;
   /** The 404's form for a page past the end; plain text by default. */
@@ -90,26 +99,37 @@ export interface PageAtOptions {
 const FIRST_PAGE: PageRequestResult = { ok: true, request: { page: 1 } };
 
 /**
- * The page a request asks for, checked: a bad `?page` or `?limit` gets 400 with the rule broken,
- * `?page=1` is moved to the one URL page 1 has (caches and readers keep one copy of it), and a page
- * past the end gets 404.
+ * The page a request asks for, checked: the route's `:page` (`/page/2/rss.xml`), or the older
+ * `?page=N`, moved to that path. A bad `?page` or `?limit` gets 400 with the rule broken, `/page/1/`
+ * and `?page=1` are moved to the one URL page 1 has (caches and readers keep one copy of it), and a
+ * page past the end, or a path segment that is no page number as links write it (`/page/02/`), 404.
  */
 export function pageAt(c: Context, site: Site, options: PageAtOptions): PageAt | Response {
   const headers = options.headers ?? {};
+  const notFound = options.notFound ?? plainNotFound;
   const hasQuery = c.req.url.includes('?');
   // Every value, so a repeated one is caught.
   const pageValues = hasQuery ? (c.req.queries('page') ?? []) : [];
   const limitValues = hasQuery && options.takesLimit ? (c.req.queries('limit') ?? []) : [];
   const asked = hasQuery ? readPageRequest({ page: pageValues, limit: limitValues }, site) : FIRST_PAGE;
   if (!asked.ok) return textResponse(asked.message, 400, headers);
-  const { page, limit } = asked.request;
-  if (pageValues.length && page === 1) {
-    return movedPermanently(options.firstPageUrl(limit), { 'Cache-Control': cacheControlOf(site), ...headers });
+  const { limit } = asked.request;
+  let { page } = asked.request;
+  const segment = c.req.param('page');
+  if (segment !== undefined) {
+    const inPath = pageInPath(segment);
+    if (inPath === undefined) return notFound(`"${segment}" is not a page number.`, headers);
+    if (pageValues.length) return textResponse('page must be given once; got it in the path and in the query', 400, headers);
+    page = inPath;
   }
+  const moved = () => movedPermanently(options.pageUrl(page, limit), { 'Cache-Control': cacheControlOf(site), ...headers });
+  if (page === 1 && (segment !== undefined || pageValues.length)) return moved();
   const perPage = limit ?? site.feedLimit;
   const pages = pageCount(options.count, perPage);
   if (page > pages) {
-    return (options.notFound ?? plainNotFound)(`page ${page} is past the end: this ${options.what} has ${plural(pages, 'page')}.`, headers);
+    return notFound(`page ${page} is past the end: this ${options.what} has ${plural(pages, 'page')}.`, headers);
   }
+  // The older address of a page: moved for good, so links and subscriptions that carry it keep working.
+  if (pageValues.length) return moved();
   return { page, limit, perPage, pages };
 }

@@ -6,13 +6,13 @@ import {
   FEED_FORMATS,
   FEED_MEDIA_TYPES,
   buildFeedModel,
-  feedUrl,
+  feedUrlsAt,
   lastModifiedOf,
   siteScope,
   type FeedFormat,
   type FeedModel,
 } from '../../feeds/model.ts';
-import { pageQuery, pageSlice, type PageRelation } from '../../feeds/paging.ts';
+import { limitQuery, pagePath, pageSlice, type PageRelation } from '../../feeds/paging.ts';
 import { renderRss } from '../../feeds/rss.ts';
 import { SCOPE_FOLDERS, namedFeedScope } from '../../feeds/scopes.ts';
 import { ALLOWED_METHODS } from '../guards.ts';
@@ -21,7 +21,7 @@ import { feedStylesheet } from '../feed-stylesheet.ts';
 import { resource } from '../methods.ts';
 import { CONTENT_SECURITY_POLICY, mergeVary, textResponse } from '../respond.ts';
 import type { Snapshot } from '../snapshot.ts';
-import { cacheControlOf, findScope, pageAt, type FoundScope, type RouteContext } from './context.ts';
+import { cacheControlOf, findScope, pageAt, pageSegment, type FoundScope, type RouteContext } from './context.ts';
 
 const RENDERERS: Record<FeedFormat, (model: FeedModel) => string> = {
   rss: renderRss,
@@ -74,7 +74,7 @@ export function feedRoutes(context: RouteContext): Hono {
   /**
    * One feed page in one format: the main feed, or a category's or author's. Every answer carries
    * CORS, refusals and moves too, so a web reader can read why or follow.
-   * @param name - the feed's last path segment, where `?page=1` is moved to (`rss.xml`, `feed`)
+   * @param name - the feed's last path segment (`rss.xml`, `feed`), which every page's URL ends with
    */
   const serveFeed = (c: Context, snap: Snapshot, format: FeedFormat, named: FoundScope | undefined, name: string, negotiated = false) => {
     const { dataset, baseUrl, key, index, at } = snap;
@@ -84,7 +84,7 @@ export function feedRoutes(context: RouteContext): Hono {
       count: named ? named.count : index.published.countAt(at),
       what: 'feed',
       takesLimit: true,
-      firstPageUrl: (limit) => `${baseUrl}${path}/${name}${pageQuery(1, limit)}`,
+      pageUrl: (n, limit) => `${baseUrl}${path}${pagePath(n)}/${name}${limitQuery(limit)}`,
       headers: FEED_CORS,
     });
     if (found instanceof Response) return found;
@@ -117,7 +117,7 @@ export function feedRoutes(context: RouteContext): Hono {
           'Content-Security-Policy': xml ? `${CONTENT_SECURITY_POLICY}; script-src ${stylesheetUrl}` : CONTENT_SECURITY_POLICY,
           ...FEED_CORS,
           // RFC 9110 §8.7: the negotiated answer names the URL of the format it chose.
-          ...(negotiated ? { 'Content-Location': `${feedUrl(baseUrl, path, format)}${pageQuery(page, limit)}` } : {}),
+          ...(negotiated ? { 'Content-Location': feedUrlsAt(baseUrl, path, page, limit)[format] } : {}),
         },
         // RSS and Atom are typed for a browser when Accept asks (same bytes); /feed picks by Accept.
         vary: xml || negotiated ? ['Accept'] : [],
@@ -126,44 +126,47 @@ export function feedRoutes(context: RouteContext): Hono {
     }, { uncommon: limit !== undefined && !commonLimits(site).has(limit) });
   };
 
-  for (const format of FEED_FORMATS) {
-    const file = FEED_FILES[format];
-    resource(app, `/${file}`, {
-      locate: snapshot,
-      serve: function feed(c, snap) {
-        return serveFeed(c, snap, format, undefined, file);
-      },
-      preflight: FEED_PREFLIGHT,
-    });
-    for (const kind of ['category', 'author'] as const) {
-      resource(app, `/${SCOPE_FOLDERS[kind]}/:slug/${file}`, {
-        locate: (c) => findScope(c, snapshot(c), kind, `/${file}`, FEED_CORS),
-        serve: function scopedFeed(c, found) {
-          return serveFeed(c, found.snap, format, found, file);
+  // Each feed at its own URL and at each older page's, `/page/N/` before the file name.
+  for (const paged of ['', '/page/:page'] as const) {
+    for (const format of FEED_FORMATS) {
+      const file = FEED_FILES[format];
+      resource(app, `${paged}/${file}`, {
+        locate: snapshot,
+        serve: function feed(c, snap) {
+          return serveFeed(c, snap, format, undefined, file);
         },
         preflight: FEED_PREFLIGHT,
       });
+      for (const kind of ['category', 'author'] as const) {
+        resource(app, `/${SCOPE_FOLDERS[kind]}/:slug${paged}/${file}`, {
+          locate: (c) => findScope(c, snapshot(c), kind, `${pageSegment(c)}/${file}`, FEED_CORS),
+          serve: function scopedFeed(c, found) {
+            return serveFeed(c, found.snap, format, found, file);
+          },
+          preflight: FEED_PREFLIGHT,
+        });
+      }
     }
-  }
 
-  // One address for readers that negotiate (RFC 9110 §12.5.1): RSS unless Accept prefers another.
-  resource(app, '/feed', {
-    locate: snapshot,
-    serve: async function negotiatedFeed(c, snap) {
-      const format = chooseFeedFormat(c.req.header('Accept'));
-      if (!format) {
-        const offered = FEED_FORMATS.map((f) => FEED_MEDIA_TYPES[f]).join(', ');
-        return textResponse(`None of the feed types is acceptable; /feed offers ${offered}.`, 406, { Vary: 'Accept', ...FEED_CORS });
-      }
-      const response = await serveFeed(c, snap, format, undefined, 'feed', true);
-      // Refusals and moves made before a representation (400, 404, 301) were chosen by Accept too.
-      if (response.status !== 200 && response.status !== 304) {
-        response.headers.set('Vary', mergeVary(response.headers.get('Vary'), 'Accept'));
-      }
-      return response;
-    },
-    preflight: FEED_PREFLIGHT,
-  });
+    // One address for readers that negotiate (RFC 9110 §12.5.1): RSS unless Accept prefers another.
+    resource(app, `${paged}/feed`, {
+      locate: snapshot,
+      serve: async function negotiatedFeed(c, snap) {
+        const format = chooseFeedFormat(c.req.header('Accept'));
+        if (!format) {
+          const offered = FEED_FORMATS.map((f) => FEED_MEDIA_TYPES[f]).join(', ');
+          return textResponse(`None of the feed types is acceptable; /feed offers ${offered}.`, 406, { Vary: 'Accept', ...FEED_CORS });
+        }
+        const response = await serveFeed(c, snap, format, undefined, 'feed', true);
+        // Refusals and moves made before a representation (400, 404, 301) were chosen by Accept too.
+        if (response.status !== 200 && response.status !== 304) {
+          response.headers.set('Vary', mergeVary(response.headers.get('Vary'), 'Accept'));
+        }
+        return response;
+      },
+      preflight: FEED_PREFLIGHT,
+    });
+  }
 
   resource(app, '/feed.xsl', {
     locate: snapshot,

@@ -1,8 +1,8 @@
 import { Hono, type Context } from 'hono';
-import { feedItem, feedUrlsAt, lastModifiedOf } from '../../feeds/model.ts';
-import { pageQuery, pageSlice } from '../../feeds/paging.ts';
+import { feedItem, feedUrlsAt, lastModifiedOf, listPageUrl, postUrl } from '../../feeds/model.ts';
+import { pageSlice } from '../../feeds/paging.ts';
 import { SCOPE_FOLDERS, feedTitleOf, namedFeedScope, type NamedScope, type ScopeKind } from '../../feeds/scopes.ts';
-import type { Dataset, Post } from '../../posts/index.ts';
+import type { Dataset, Post, Site } from '../../posts/index.ts';
 import { resource } from '../methods.ts';
 import {
   indexPage,
@@ -15,9 +15,9 @@ import {
   type ScopeLink,
 } from '../pages.ts';
 import { STYLESHEET } from '../stylesheet.ts';
-import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS } from '../respond.ts';
+import { CONTENT_SECURITY_POLICY, SECURITY_HEADERS, movedPermanently } from '../respond.ts';
 import { indexOf, type Snapshot } from '../snapshot.ts';
-import { cacheControlOf, findScope, pageAt, type FoundScope, type NotFound, type RouteContext } from './context.ts';
+import { cacheControlOf, findScope, pageAt, pageSegment, type FoundScope, type NotFound, type RouteContext } from './context.ts';
 
 const HTML = 'text/html; charset=utf-8';
 
@@ -88,15 +88,32 @@ export function notFoundPageResponse(snap: Snapshot, reason: string, headers: Re
   });
 }
 
-/** The URL of a list of posts, its page 1: the home page, or a category's or author's page. */
-const listUrlOf = (baseUrl: string, scope: NamedScope | undefined) => (scope ? `${baseUrl}${scope.path}` : `${baseUrl}/`);
+/**
+ * The 404 page of a static copy of the site (`404.html`), which a host shows for any path it lacks:
+ * the server's own 404 page, with a reason that names no path (a file cannot know it).
+ */
+export function staticNotFoundPage(site: Site, baseUrl: string): string {
+  const context: PageContext = {
+    site,
+    baseUrl,
+    feeds: feedUrlsAt(baseUrl, ''),
+    feedTitle: feedTitleOf(site),
+    // The 404 page names no category or author.
+    categoryUrl: () => undefined,
+    authorUrl: () => undefined,
+  };
+  return notFoundPage(context, STATIC_NOT_FOUND);
+}
+
+/** What a static host's 404 page says: the server's says `Nothing is at /the/path.` */
+export const STATIC_NOT_FOUND = 'Nothing is at this address.';
 
 /** What every page needs to link: the site, the feeds it advertises, the pages of categories and authors. */
 function pageContext(snap: Snapshot, scope?: NamedScope): PageContext {
   const { dataset, baseUrl, index } = snap;
   const pageOf = (kind: ScopeKind) => (name: string) => {
     const found = index.scopes.byName[kind].get(name);
-    return found ? `${baseUrl}${found.path}` : undefined;
+    return found ? listPageUrl(baseUrl, found.path) : undefined;
   };
   return {
     site: dataset.site,
@@ -113,7 +130,7 @@ function browse(snap: Snapshot, kind: ScopeKind): ScopeLink[] {
   const { baseUrl, index, at } = snap;
   return (
     [...index.scopes.bySlug[kind].values()]
-      .map((scope) => ({ name: scope.name, url: `${baseUrl}${scope.path}`, count: scope.posts.countAt(at) }))
+      .map((scope) => ({ name: scope.name, url: listPageUrl(baseUrl, scope.path), count: scope.posts.countAt(at) }))
       .filter((link) => link.count > 0)
       // Code-point order, not localeCompare: the same bytes on every runtime.
       .sort((a, b) => b.count - a.count || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
@@ -137,6 +154,26 @@ export function listRoutes(context: RouteContext, options: ListRoutesOptions = {
     return unpublished ? { ...item, unpublished } : item;
   };
 
+  /** How the pages of a list are counted and addressed: `/categories/x/`, `/categories/x/page/2/`. */
+  const listPaging = (view: Shown, named: FoundScope | undefined) => ({
+    count: named ? named.count : view.snap.index.published.countAt(view.snap.at),
+    what: 'list' as const,
+    takesLimit: false,
+    pageUrl: (n: number) => listPageUrl(view.snap.baseUrl, named?.scope.path ?? '', n),
+    notFound: notFound(view.snap),
+  });
+
+  /**
+   * A list's page asked for without its final slash (`/categories/x`, `/categories/x?page=2`, the
+   * addresses of older links): moved in one step to the page it names, `/categories/x/page/2/`.
+   */
+  const moveToSlash = (c: Context, view: Shown, named: FoundScope | undefined) => {
+    const found = pageAt(c, view.snap.dataset.site, listPaging(view, named));
+    if (found instanceof Response) return found;
+    const location = listPageUrl(view.snap.baseUrl, named?.scope.path ?? '', found.page);
+    return movedPermanently(location, { 'Cache-Control': cacheControlOf(view.snap.dataset.site) });
+  };
+
   /**
    * One page of an HTML list of posts: the home page, or a category's or author's page. Paged like
    * the feeds, `feedLimit` posts a page, so HTML page N shows what feed page N holds and a page never
@@ -146,18 +183,13 @@ export function listRoutes(context: RouteContext, options: ListRoutesOptions = {
     const { snap } = view;
     const { dataset, baseUrl, key, index, at } = snap;
     const site = dataset.site;
-    const url = listUrlOf(baseUrl, named?.scope);
-    const found = pageAt(c, site, {
-      count: named ? named.count : index.published.countAt(at),
-      what: 'list',
-      takesLimit: false,
-      firstPageUrl: () => url,
-      notFound: notFound(snap),
-    });
+    const path = named?.scope.path ?? '';
+    const url = listPageUrl(baseUrl, path);
+    const found = pageAt(c, site, listPaging(view, named));
     if (found instanceof Response) return found;
     const { page, pages, perPage } = found;
     return serve(c.req.raw, `${key}:page:${named ? named.scope.path : '/'}:${page}`, async () => {
-      const paging: ListPaging = { page, pages, urlOf: (n) => `${url}${pageQuery(n, undefined)}` };
+      const paging: ListPaging = { page, pages, urlOf: (n) => listPageUrl(baseUrl, path, n) };
       const posts = named ? named.scope.posts.at(at) : index.published.at(at);
       const shown = pageSlice(posts, page, perPage);
       if (prepare) await prepare(shown);
@@ -189,33 +221,56 @@ export function listRoutes(context: RouteContext, options: ListRoutesOptions = {
       return servePostList(c, view, undefined);
     },
   });
+  resource(app, '/page/:page/', {
+    locate: shown,
+    serve: function olderIndex(c, view) {
+      return servePostList(c, view, undefined);
+    },
+  });
+  resource(app, '/page/:page', {
+    locate: shown,
+    serve: function indexWithoutSlash(c, view) {
+      return moveToSlash(c, view, undefined);
+    },
+  });
 
   for (const kind of ['category', 'author'] as const) {
-    resource(app, `/${SCOPE_FOLDERS[kind]}/:slug`, {
-      locate: function locateScope(c) {
-        const view = shown(c);
-        const found = findScope(c, view.snap, kind, '', {}, notFound(view.snap));
-        return found instanceof Response ? found : { view, found };
-      },
-      serve: function scopeIndex(c, { view, found }) {
-        return servePostList(c, view, found);
-      },
-    });
+    const locateScope = (c: Context, rest: string) => {
+      const view = shown(c);
+      const found = findScope(c, view.snap, kind, rest, {}, notFound(view.snap));
+      return found instanceof Response ? found : { view, found };
+    };
+    for (const paged of ['', '/page/:page'] as const) {
+      resource(app, `/${SCOPE_FOLDERS[kind]}/:slug${paged}/`, {
+        locate: (c) => locateScope(c, `${pageSegment(c)}/`),
+        serve: function scopeIndex(c, { view, found }) {
+          return servePostList(c, view, found);
+        },
+      });
+      resource(app, `/${SCOPE_FOLDERS[kind]}/:slug${paged}`, {
+        locate: (c) => locateScope(c, `${pageSegment(c)}/`),
+        serve: function scopeIndexWithoutSlash(c, { view, found }) {
+          return moveToSlash(c, view, found);
+        },
+      });
+    }
   }
 
-  resource(app, '/posts/:slug', {
-    locate: function findPost(c) {
-      const view = shown(c);
-      const { snap } = view;
-      const slug = c.req.param('slug') ?? '';
-      const post = snap.index.bySlug.get(slug);
-      // A scheduled post's page stays hidden until it is due, exactly like its feed item (a preview's
-      // `at` is the end of time: there, every post is due).
-      if (!post || post.published.getTime() > snap.at.getTime()) {
-        return notFoundPageResponse(snap, `No published post is called "${slug}".`);
-      }
-      return { view, post };
-    },
+  const findPost = (c: Context) => {
+    const view = shown(c);
+    const { snap } = view;
+    const slug = c.req.param('slug') ?? '';
+    const post = snap.index.bySlug.get(slug);
+    // A scheduled post's page stays hidden until it is due, exactly like its feed item (a preview's
+    // `at` is the end of time: there, every post is due).
+    if (!post || post.published.getTime() > snap.at.getTime()) {
+      return notFoundPageResponse(snap, `No published post is called "${slug}".`);
+    }
+    return { view, post };
+  };
+
+  resource(app, '/posts/:slug/', {
+    locate: findPost,
     serve: function post(c, { view, post: found }) {
       const { snap } = view;
       const { dataset, key } = snap;
@@ -228,6 +283,14 @@ export function listRoutes(context: RouteContext, options: ListRoutesOptions = {
           headers: cacheControl(dataset),
         };
       });
+    },
+  });
+  // The address posts had before their pages became folders, and the one links in posts still use.
+  resource(app, '/posts/:slug', {
+    locate: findPost,
+    serve: function postWithoutSlash(c, { view, post: found }) {
+      const location = `${postUrl(view.snap.baseUrl, found.slug)}${new URL(c.req.url).search}`;
+      return movedPermanently(location, cacheControl(view.snap.dataset));
     },
   });
 
