@@ -4,7 +4,7 @@
  *
  * 1. N generated posts (default 100,000): the server's start-up (spawn to the first 200 of /rss.xml) and
  *    its steady resident memory; then atomic saves of one post (write a hidden file, rename it over the
- *    post): the time until /posts/<slug> shows the new title, the worst latency of a steady, sequential
+ *    post): the time until /posts/<slug>/ shows the new title, the worst latency of a steady, sequential
  *    poll of /rss.xml meanwhile, and the resident memory (VmRSS) meanwhile against steady; then 20 atomic
  *    saves in a row, each waited for, counted as served within 2 s or not.
  * 2. 1,000 posts, then 5,000 new post files copied into its posts/ by `cp`: the worst /healthz latency
@@ -169,7 +169,7 @@ async function saveAndWait(server: Server, file: string, slug: string, original:
   const saved = performance.now();
   const expected = `<h1>${title}</h1>`;
   while (performance.now() - saved < timeoutMs) {
-    const answer = await get(`${server.url}/posts/${slug}`);
+    const answer = await get(`${server.url}/posts/${slug}/`);
     if (answer?.body.includes(expected)) return performance.now() - saved;
     await sleep(POLL_MS);
   }
@@ -365,7 +365,7 @@ async function main(): Promise<void> {
   for (const row of cells) console.log(line(row));
   console.log(`\nload average (1, 5, 15 min): ${loadBefore} at the start, ${load()} at the end; ${rows.filter((r) => r.met).length} of ${rows.length} targets met.`);
   console.log(
-    '\nstart-up: spawn to the first 200 of /rss.xml, a full load; served: the atomic save to the first /posts/<slug> (polled every 20 ms) ' +
+    '\nstart-up: spawn to the first 200 of /rss.xml, a full load; served: the atomic save to the first /posts/<slug>/ (polled every 20 ms) ' +
       'showing it; latencies: sequential GETs on fresh connections (/rss.xml with If-None-Match, as a reader polls); ' +
       'memory: VmRSS sampled every 50 ms, steady taken 2 s after start-up.',
   );

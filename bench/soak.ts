@@ -79,7 +79,7 @@ async function main(): Promise<void> {
     const slugs = (generatedPostsNames(postCount)).slice(0, 20);
 
     // Warm up every path once, then take the starting memory.
-    for (const target of ['/', '/rss.xml', '/atom.xml', '/feed.json', ...slugs.map((s) => `/posts/${s}`)]) await fetch(`${url}${target}`);
+    for (const target of ['/', '/rss.xml', '/atom.xml', '/feed.json', ...slugs.map((s) => `/posts/${s}/`)]) await fetch(`${url}${target}`);
     const startMb = await residentMb(pid);
 
     // The ETags pollers would send: refreshed each second, so some 304s stay 304s across data changes.
@@ -170,7 +170,7 @@ async function main(): Promise<void> {
         }),
       })),
       { path: '/', headers: { 'accept-encoding': 'gzip' } },
-      ...slugs.slice(0, 5).map((s) => ({ path: `/posts/${s}`, headers: { 'accept-encoding': 'br' } })),
+      ...slugs.slice(0, 5).map((s) => ({ path: `/posts/${s}/`, headers: { 'accept-encoding': 'br' } })),
       { path: '/healthz' },
       { path: '/media/..%2fsite.json' },
       { path: '/posts/%E0%A4%A' },
