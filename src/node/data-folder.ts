@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
+import { versionLine } from '../posts/data-version.ts';
 import { measureHtml } from '../posts/html-limits.ts';
 import { judgeLocalLinks, linkedSlug, postLocalLinks, siteLocalLinks, siteUrlOf, type LocalLink } from '../posts/local-links.ts';
 import { mediaTypeOf } from '../posts/media-types.ts';
@@ -695,7 +696,7 @@ export class DataFolder {
           const rel = rels[i]!;
           // Ignored and refused files have no digest: they are not data, and their problems say so.
           const digest = this.#entries.get(rel)?.digest;
-          if (digest) lines += `${rel}\u0000${digest}\u0000`;
+          if (digest) lines += versionLine(rel, digest);
         }
         this.#versionBlocks[block] = bytes = Buffer.from(lines);
         await this.#pause();

@@ -49,7 +49,7 @@ export class DataVersion {
     let lines = '';
     let count = 0;
     for (const name of [...this.#files.keys()].sort()) {
-      lines += `${name}\u0000${await this.#files.get(name)}\u0000`;
+      lines += versionLine(name, await this.#files.get(name)!);
       if (++count % 1024 === 0) {
         sha256.update(encoder.encode(lines));
         lines = '';
@@ -59,6 +59,13 @@ export class DataVersion {
     return hex(await sha256.digest()).slice(0, 16);
   }
 }
+
+/**
+ * One file's line in the data version's input: its name and digest, each ended by NUL. A reader that
+ * hashes the lines itself (the Node folder keeps them in blocks) writes them with this, so the
+ * versions agree.
+ */
+export const versionLine = (name: string, digest: string): string => `${name}\u0000${digest}\u0000`;
 
 /** The hex SHA-256 of one file's bytes: what `DataVersion.addDigest` takes. */
 export function fileDigest(content: string | Uint8Array, newSha256: () => Sha256 = () => new WebCryptoSha256()): string | Promise<string> {
