@@ -17,13 +17,13 @@ export interface PollRequest {
 
 /** What to write: headers made when the representation was prepared, as a record and as a flat list. */
 export interface PollAnswer {
-  status: 200 | 304;
-  headers: Readonly<Record<string, string>>;
+  readonly status: 200 | 304;
+  readonly headers: Readonly<Record<string, string>>;
   /** `[name, value, name, value, …]`, what node:http's `writeHead` takes without building anything. */
-  flatHeaders: readonly string[];
+  readonly flatHeaders: readonly string[];
   /** The body of a 200; null for a 304. */
-  bytes: Uint8Array | null;
-  coding: ContentCoding | undefined;
+  readonly bytes: Uint8Array | null;
+  readonly coding: ContentCoding | undefined;
 }
 
 /**
@@ -55,9 +55,7 @@ export function answerPoll(request: PollRequest, prepared: Prepared, now: () => 
     ifNoneMatch === variant.etag ||
     ((ifNoneMatch != null || ifModifiedSince != null) &&
       notModifiedBy({ ifNoneMatch, ifModifiedSince }, { etag: variant.etag, lastModified: prepared.lastModified }, now));
-  return unchanged
-    ? { status: 304, headers: variant.notModified, flatHeaders: variant.notModifiedFlat, bytes: null, coding: variant.coding }
-    : { status: 200, headers: variant.ok, flatHeaders: variant.okFlat, bytes: variant.bytes, coding: variant.coding };
+  return unchanged ? variant.answers.notModified : variant.answers.ok;
 }
 
 /**

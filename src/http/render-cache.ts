@@ -10,14 +10,17 @@ export const RENDER_CACHE_DEFAULTS = { maxEntries: 500, maxBytes: 64 * 1024 * 10
 /**
  * What was rendered for one data version, kept until something newer pushes it out: least recently used
  * goes first, by count and by size, so a crawler walking every page cannot grow memory without bound.
+ * A hit only stamps its entry with a use count (a poll answered from here changes no map); the order is
+ * worked out when something has to go, which happens only after a render.
  */
 export class RenderCache<V extends { size: number }> {
-  readonly #entries = new Map<string, V>();
+  readonly #entries = new Map<string, { value: V; used: number }>();
   /** Renders under way: concurrent requests for one key share one render instead of racing. */
   readonly #pending = new Map<string, Promise<V>>();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
   #bytes = 0;
+  #uses = 0;
 
   constructor(options?: RenderCacheOptions) {
     this.#maxEntries = options?.maxEntries ?? RENDER_CACHE_DEFAULTS.maxEntries;
@@ -29,12 +32,10 @@ export class RenderCache<V extends { size: number }> {
   }
 
   get(key: string): V | undefined {
-    const value = this.#entries.get(key);
-    if (value === undefined) return undefined;
-    // Map iteration order is insertion order: re-inserting marks the entry most recently used.
-    this.#entries.delete(key);
-    this.#entries.set(key, value);
-    return value;
+    const entry = this.#entries.get(key);
+    if (entry === undefined) return undefined;
+    entry.used = ++this.#uses;
+    return entry.value;
   }
 
   /** The cached value, or the one `create` makes, made once however many ask for it meanwhile. */
@@ -62,17 +63,19 @@ export class RenderCache<V extends { size: number }> {
   set(key: string, value: V): void {
     const previous = this.#entries.get(key);
     if (previous !== undefined) {
-      this.#bytes -= previous.size;
+      this.#bytes -= previous.value.size;
       this.#entries.delete(key);
     }
     // One body larger than the whole budget is served but not kept.
     if (value.size > this.#maxBytes) return;
-    this.#entries.set(key, value);
+    this.#entries.set(key, { value, used: ++this.#uses });
     this.#bytes += value.size;
-    for (const [oldKey, old] of this.#entries) {
+    if (this.#entries.size <= this.#maxEntries && this.#bytes <= this.#maxBytes) return;
+    const leastRecentFirst = [...this.#entries].sort(([, a], [, b]) => a.used - b.used);
+    for (const [oldKey, old] of leastRecentFirst) {
       if (this.#entries.size <= this.#maxEntries && this.#bytes <= this.#maxBytes) break;
       this.#entries.delete(oldKey);
-      this.#bytes -= old.size;
+      this.#bytes -= old.value.size;
     }
   }
 

@@ -1,5 +1,5 @@
 import { httpDate, notModified, parseHttpDate } from './conditional.ts';
-import { answerPoll } from './poll.ts';
+import { answerPoll, type PollAnswer } from './poll.ts';
 import { CONTENT_CODINGS, isCompressible, type ContentCoding, type Representation } from './representation.ts';
 
 /** Headers every response carries, whatever made it. */
@@ -50,16 +50,15 @@ export function notModifiedFields(ok: Iterable<[string, string]>): [string, stri
   return [...ok].filter(([name]) => NOT_MODIFIED_LOWER.has(name.toLowerCase()));
 }
 
-/** One variant's answers, headers built once: a poll copies nothing and formats no date. */
+/**
+ * One variant's answers, headers built once (as a record and as node:http's flat list): a poll copies
+ * nothing, formats no date and allocates nothing.
+ */
 export interface PreparedVariant {
   bytes: Uint8Array;
   etag: string;
-  ok: Record<string, string>;
-  notModified: Record<string, string>;
-  /** The same headers as `[name, value, …]`, for node:http's `writeHead`. */
-  okFlat: readonly string[];
-  notModifiedFlat: readonly string[];
   coding: ContentCoding | undefined;
+  answers: { ok: PollAnswer; notModified: PollAnswer };
 }
 
 /** A representation with every header of every answer made, ready for the hot path. */
@@ -101,7 +100,11 @@ export function prepare(
     };
     if (coding) ok['Content-Encoding'] = coding;
     const notModified = Object.fromEntries(notModifiedFields(Object.entries(ok)));
-    return { bytes, etag, ok, notModified, okFlat: flat(ok), notModifiedFlat: flat(notModified), coding };
+    const answers = {
+      ok: { status: 200, headers: ok, flatHeaders: flat(ok), bytes, coding },
+      notModified: { status: 304, headers: notModified, flatHeaders: flat(notModified), bytes: null, coding },
+    } as const;
+    return { bytes, etag, coding, answers };
   };
   const encoded: Partial<Record<ContentCoding, PreparedVariant>> = {};
   for (const coding of CONTENT_CODINGS) {

@@ -222,13 +222,21 @@ export function snapshots(options: SnapshotOptions): (requestUrl: string) => Sna
     }
     return normalized;
   };
+  // The key stays the same until the data changes or the next scheduled post is due: the last one is
+  // kept with the span of time it holds for, so a poll builds no string.
+  let last: { dataset: Dataset; baseUrl: string; from: number; until: number; key: string } | undefined;
   return function snapshotOf(requestUrl) {
     const dataset = current();
     const at = now();
     const index = indexOf(dataset);
     const baseUrl = baseUrlOf(siteUrl ?? (preview ? undefined : dataset.site.url) ?? requestUrl.slice(0, targetStart(requestUrl)));
+    const time = at.getTime();
+    if (last && last.dataset === dataset && last.baseUrl === baseUrl && last.from <= time && time < last.until) {
+      return { dataset, index, at, baseUrl, key: last.key };
+    }
     // A scheduled post that becomes due changes the count, hence the key: everything re-renders.
     const key = `${dataset.version}:${dataset.modified?.getTime() ?? ''}:${index.published.countAt(at)}:${baseUrl}`;
+    last = { dataset, baseUrl, from: time, until: index.published.nextDueAfter(at)?.getTime() ?? Infinity, key };
     return { dataset, index, at, baseUrl, key };
   };
 }

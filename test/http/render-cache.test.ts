@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RENDER_CACHE_DEFAULTS, RenderCache } from '../../src/http/render-cache.ts';
 
@@ -75,6 +76,36 @@ describe('RenderCache', () => {
     expect(cache.get('b')).toBeUndefined();
     expect(cache.get('a')?.name).toBe('a');
     expect(cache.get('c')?.name).toBe('c');
+  });
+
+  it('keeps what a least-recently-used list of the same bounds keeps, whatever the order of reads and writes', () => {
+    const step = fc.oneof(
+      fc.record({ op: fc.constant('set' as const), key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f'), size: fc.integer({ min: 1, max: 60 }) }),
+      fc.record({ op: fc.constant('get' as const), key: fc.constantFrom('a', 'b', 'c', 'd', 'e', 'f') }),
+    );
+    fc.assert(
+      fc.property(fc.array(step, { maxLength: 60 }), fc.integer({ min: 1, max: 4 }), (steps, maxEntries) => {
+        const maxBytes = 100;
+        const cache = new RenderCache<Body>({ maxEntries, maxBytes });
+        // The model: an array, least recently used first.
+        let model: Body[] = [];
+        for (const s of steps) {
+          if (s.op === 'get') {
+            const found = model.find((entry) => entry.name === s.key);
+            expect(cache.get(s.key)).toEqual(found);
+            if (found) model = [...model.filter((entry) => entry !== found), found];
+          } else {
+            const value = body(s.key, s.size);
+            cache.set(s.key, value);
+            model = model.filter((entry) => entry.name !== s.key);
+            if (value.size <= maxBytes) model.push(value);
+            const total = () => model.reduce((sum, entry) => sum + entry.size, 0);
+            while (model.length > maxEntries || total() > maxBytes) model.shift();
+          }
+          expect(cache.size).toEqual({ entries: model.length, bytes: model.reduce((sum, entry) => sum + entry.size, 0) });
+        }
+      }),
+    );
   });
 
   it('a getOrCreate hit counts as a use', async () => {

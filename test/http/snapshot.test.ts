@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { buildIndex, deriveIndex, indexOf, prepareIndex, type DatasetIndex } from '../../src/http/snapshot.ts';
+import { buildIndex, deriveIndex, indexOf, prepareIndex, snapshots, type DatasetIndex } from '../../src/http/snapshot.ts';
 import { lastModifiedOf, type PublishedPosts } from '../../src/feeds/model.ts';
 import { newestFirst, type Dataset, type Post } from '../../src/posts/index.ts';
 import { dataset, postRecord } from '../fixtures.ts';
@@ -107,3 +107,34 @@ function shown(index: DatasetIndex, data: Dataset) {
     })),
   };
 }
+
+describe('snapshots', () => {
+  it('gives each moment the key a first look at it gives, as the clock runs on, back, and the data changes', async () => {
+    const base = await dataset({ posts: { seed: postRecord() } });
+    const template = base.posts[0]!;
+    const day = 24 * 60 * 60 * 1000;
+    const start = Date.UTC(2024, 0, 1);
+    const version = (days: number[], name: string): Dataset => ({
+      ...base,
+      version: name,
+      posts: days
+        .map((offset, i): Post => ({ ...template, slug: `p${i}`, file: `posts/p${i}.json`, published: new Date(start + offset * day), updated: new Date(start + offset * day) }))
+        .sort(newestFirst),
+    });
+    const versions = [version([0, 2, 2, 5], 'a'), version([1, 3], 'b'), version([], 'c')];
+    const moment = fc.record({ version: fc.integer({ min: 0, max: 2 }), time: fc.integer({ min: -day, max: 7 * day }), host: fc.constantFrom('a.test', 'b.test') });
+    fc.assert(
+      fc.property(fc.array(moment, { minLength: 1, maxLength: 30 }), (moments) => {
+        let current = moments[0]!;
+        const snapshotOf = snapshots({ current: () => versions[current.version]!, now: () => new Date(start + current.time) });
+        for (const m of moments) {
+          current = m;
+          const fresh = snapshots({ current: () => versions[m.version]!, now: () => new Date(start + m.time) });
+          const url = `http://${m.host}/rss.xml`;
+          expect(snapshotOf(url).key).toBe(fresh(url).key);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+});
