@@ -26,9 +26,21 @@ export interface DataSource {
   /**
    * Makes ready what the safe content of these posts needs, before a render shows them: a source
    * whose post bodies live elsewhere (R2) reads them here, since the safe content is synchronous.
-   * Awaited only when a feed or page is rendered, with the posts that render shows.
+   * Awaited only when a feed or page is rendered, with the posts that render shows. Rejects with
+   * `DataUnavailable` when the store cannot be read just now.
    */
   prepare?(posts: readonly Post[]): Promise<void>;
+}
+
+/**
+ * The data could not be read just now (a storage read failed or named an object that is not there):
+ * the request is answered 503 with a Retry-After, nothing is cached, and the next request tries again.
+ */
+export class DataUnavailable extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'DataUnavailable';
+  }
 }
 
 export interface AppOptions {
@@ -124,6 +136,9 @@ export function createApp(input: AppInput): Hono {
   app.notFound((c) => notFoundPageResponse(context.snapshot(c), `Nothing is at ${c.req.path}.`));
   app.onError((error) => {
     console.error(error);
+    if (error instanceof DataUnavailable) {
+      return textResponse('The site cannot read its data right now; try again shortly.', 503, { 'Retry-After': '10' });
+    }
     return textResponse('Something went wrong on our side; it has been logged.', 500);
   });
   return app;

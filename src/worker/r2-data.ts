@@ -1,5 +1,5 @@
 import type { SafeContent } from '../feeds/safe-content.ts';
-import type { DataSource } from '../http/app.ts';
+import { DataUnavailable, type DataSource } from '../http/app.ts';
 import { withIndex } from '../http/snapshot.ts';
 import type { Asset, Dataset, Post } from '../posts/index.ts';
 import {
@@ -121,10 +121,16 @@ export function r2Data(options: R2DataOptions): R2Data {
   /** Each loaded version's manifest, by the fields function its posts carry. */
   const manifests = new WeakMap<object, PublishedIndex>();
 
+  /** An object the published index names; a failed read or a missing object is `DataUnavailable`. */
   const read = async (key: string): Promise<string> => {
-    const object = await bucket.get(key);
-    if (!object) throw new Error(`R2 has no ${key}, which the published index names`);
-    return object.text();
+    let object;
+    try {
+      object = await bucket.get(key);
+      if (object) return await object.text();
+    } catch (error) {
+      throw new DataUnavailable(`reading ${key} from R2 failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    throw new DataUnavailable(`R2 has no ${key}, which the published index names`);
   };
   const readAll = async <T>(keys: readonly string[], each: (key: string, text: string) => T): Promise<T[]> => {
     const results: T[] = [];

@@ -147,6 +147,40 @@ describe('the worker serving data published to R2', () => {
     expect(() => worker.data.safeContent(unprepared)).toThrow('a post reached a feed before its body was read from R2: the route did not prepare it');
   });
 
+  it('answers 503 with Retry-After, not 500, when a body cannot be read for a render, and serves once it can', async () => {
+    const bucket = new MemoryBucket();
+    await publishDataset(await dataset({ site, posts }), bucket, { now: PUBLISHED_AT });
+    const worker = r2Worker(bucket, { ms: 0, at: new Date('2025-01-01') });
+    // The index reads well; the bodies of the first page do not, one unreachable, one missing.
+    expect((await worker.get('/healthz')).status).toBe(200);
+    const bodies = [...bucket.objects.keys()].filter((key) => key.startsWith('bodies/'));
+    for (const key of bodies) bucket.failing.add(key);
+    const errors: unknown[] = [];
+    const original = console.error;
+    console.error = (...args: unknown[]) => void errors.push(args);
+    try {
+      const failed = await worker.get('/rss.xml');
+      expect(failed.status).toBe(503);
+      expect(failed.headers.get('Retry-After')).toBe('10');
+      expect(await failed.text()).toBe('The site cannot read its data right now; try again shortly.\n');
+      bucket.failing.clear();
+      const saved = new Map(bodies.map((key) => [key, bucket.objects.get(key)!]));
+      for (const key of bodies) bucket.objects.delete(key);
+      expect((await worker.get('/atom.xml')).status).toBe(503);
+      for (const [key, bytes] of saved) bucket.objects.set(key, bytes);
+    } finally {
+      console.error = original;
+    }
+    expect(errors.map((args) => String((args as unknown[])[0]))).toEqual([
+      expect.stringMatching(/^DataUnavailable: reading bodies\/.+ from R2 failed: R2 is unreachable/),
+      expect.stringMatching(/^DataUnavailable: R2 has no bodies\/.+, which the published index names/),
+    ]);
+    // Nothing was cached from the failures.
+    const rss = await worker.get('/rss.xml');
+    expect(rss.status).toBe(200);
+    expect(await rss.text()).toContain('<title>Fifth</title>');
+  });
+
   it('answers 503 until something is published, and 500 without the binding', async () => {
     const bucket = new MemoryBucket();
     const request = () => new Request(`${BASE}/rss.xml`);
