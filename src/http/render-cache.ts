@@ -3,6 +3,12 @@ export interface RenderCacheOptions {
   maxEntries?: number;
   /** At most this many bytes, as each value's `size` counts them (a representation: all its encodings). */
   maxBytes?: number;
+  /**
+   * Whether concurrent requests for one key wait for one render (default) or each render their own.
+   * Off on Workers: there a request cannot wait on work another request started, since the runtime
+   * cancels that work's continuations when the request that started it ends, and the one waiting hangs.
+   */
+  shareRenders?: boolean;
 }
 
 export const RENDER_CACHE_DEFAULTS = { maxEntries: 500, maxBytes: 64 * 1024 * 1024 } as const;
@@ -19,12 +25,14 @@ export class RenderCache<V extends { size: number }> {
   readonly #pending = new Map<string, Promise<V>>();
   readonly #maxEntries: number;
   readonly #maxBytes: number;
+  readonly #shareRenders: boolean;
   #bytes = 0;
   #uses = 0;
 
   constructor(options?: RenderCacheOptions) {
     this.#maxEntries = options?.maxEntries ?? RENDER_CACHE_DEFAULTS.maxEntries;
     this.#maxBytes = options?.maxBytes ?? RENDER_CACHE_DEFAULTS.maxBytes;
+    this.#shareRenders = options?.shareRenders ?? true;
   }
 
   get size(): { entries: number; bytes: number } {
@@ -38,10 +46,16 @@ export class RenderCache<V extends { size: number }> {
     return entry.value;
   }
 
-  /** The cached value, or the one `create` makes, made once however many ask for it meanwhile. */
+  /** The cached value, or the one `create` makes, made once however many ask for it meanwhile (see `shareRenders`). */
   getOrCreate(key: string, create: () => Promise<V>): V | Promise<V> {
     const cached = this.get(key);
     if (cached !== undefined) return cached;
+    if (!this.#shareRenders) {
+      return create().then((value) => {
+        this.set(key, value);
+        return value;
+      });
+    }
     let pending = this.#pending.get(key);
     if (!pending) {
       pending = create().then(

@@ -31,9 +31,15 @@ const KEYED_REQUEST_HEADERS = ['Accept'];
 const KEYED_VARY = new Set(['accept-encoding', ...KEYED_REQUEST_HEADERS.map((name) => name.toLowerCase())]);
 /**
  * The isolate's render cache: a Worker has 128 MB for everything, the R2 mode's index of 100,000 posts
- * takes some 40 of them, and the Cache API holds the shared copies anyway.
+ * takes some 40 of them, and the Cache API holds the shared copies anyway. Each request renders what
+ * it needs itself: a request that waited on another's render hung when that request ended first.
  */
-const ISOLATE_RENDER_CACHE = { maxEntries: 200, maxBytes: 16 * 1024 * 1024 };
+const ISOLATE_RENDER_CACHE = { maxEntries: 200, maxBytes: 16 * 1024 * 1024, shareRenders: false };
+/**
+ * No render queue either: a waiting render was started from the request that finished before it, and
+ * the runtime cancels what a request left behind. Each isolate's concurrency is the platform's to bound.
+ */
+const ISOLATE_RENDER_QUEUE = { concurrency: Infinity };
 /** Keys this isolate's own render cache has: past this many, forget them all rather than track age. */
 const WARM_KEYS_LIMIT = 2_000;
 
@@ -87,7 +93,15 @@ export function createWorker(options: WorkerOptions) {
         // Hono's default router costs a cold isolate more than the render of a feed: see SegmentRouter.
         app = createApp({
           source,
-          options: { safeContent: options.safeContent, now, compressors, router: new SegmentRouter(), cache: ISOLATE_RENDER_CACHE, ...(siteUrl ? { siteUrl } : {}) },
+          options: {
+            safeContent: options.safeContent,
+            now,
+            compressors,
+            router: new SegmentRouter(),
+            cache: ISOLATE_RENDER_CACHE,
+            renderQueue: ISOLATE_RENDER_QUEUE,
+            ...(siteUrl ? { siteUrl } : {}),
+          },
         });
         snapshotOf = snapshots({ current: () => source.current(), now, siteUrl });
       }

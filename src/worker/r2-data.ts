@@ -24,6 +24,8 @@ export interface DataBucket {
 
 /** How often an isolate asks R2 whether a newer index was published, by default. */
 export const RECHECK_MS = 10_000;
+/** How long a request waits on an index read another request started before it reads it itself. */
+const STALLED_MS = 15_000;
 /** Post bodies an isolate keeps between requests, by default: far more than any page shows. */
 export const BODY_CACHE_LIMIT = 4_000;
 /** Parts of the post fields an isolate keeps (100 posts each), by default. */
@@ -106,7 +108,10 @@ export function r2Data(options: R2DataOptions): R2Data {
   let dataset: Dataset | undefined;
   let indexName: string | undefined;
   let checkedAt = -Infinity;
-  let refreshing: Promise<void> | undefined;
+  /** The first read of an index, which the requests arriving meanwhile wait for (see `refresh`). */
+  let firstRead: Promise<void> | undefined;
+  /** When the re-check under way started: the requests meanwhile serve the index read before. */
+  let recheckingSince: number | undefined;
   /** The outline parts, scopes and media of the version served, parsed, by object name. */
   let previous = new Map<string, unknown>();
   const bodies = new LeastRecentlyUsed<string>(options.bodyCacheLimit ?? BODY_CACHE_LIMIT);
@@ -226,17 +231,37 @@ export function r2Data(options: R2DataOptions): R2Data {
       },
       loaded: () => dataset !== undefined,
       async refresh() {
-        if (refreshing) return refreshing;
-        if (dataset && now() - checkedAt < recheckMs) return;
-        checkedAt = now();
-        refreshing = load()
-          .catch((error: unknown) => {
+        if (dataset) {
+          // One re-check at a time (unless one has taken so long that the request running it must
+          // have ended: Workers cancel what a request started when it ends); the rest serve meanwhile.
+          const at = now();
+          if (at - checkedAt < recheckMs || (recheckingSince !== undefined && at - recheckingSince < STALLED_MS)) return;
+          checkedAt = recheckingSince = at;
+          try {
+            await load();
+          } catch (error) {
             // A failed read must not take the site down while an older index serves well.
-            if (!dataset) throw error;
             console.error('Reading the published index from R2 failed; serving the one read before:', error);
-          })
-          .finally(() => (refreshing = undefined));
-        return refreshing;
+          } finally {
+            if (recheckingSince === at) recheckingSince = undefined;
+          }
+          return;
+        }
+        // Nothing read yet: the requests of a cold isolate share one read (an index of 100,000 posts
+        // takes some 40 MB while it is parsed). One that waits on another request's read stops waiting
+        // after STALLED_MS and reads it itself: that request may have ended, and its read with it.
+        if (!firstRead) {
+          checkedAt = now();
+          const reading = load().finally(() => {
+            if (firstRead === reading) firstRead = undefined;
+          });
+          firstRead = reading;
+          return reading;
+        }
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), STALLED_MS)));
+        const outcome = await Promise.race([firstRead.then(() => 'read' as const), stalled]).finally(() => clearTimeout(timer));
+        if (outcome === 'stalled' && !dataset) await load();
       },
       async prepare(shown) {
         const posts = shown.map(outlined);

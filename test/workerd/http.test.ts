@@ -29,6 +29,13 @@ for (const target of targets) {
     });
     afterAll(() => stop());
 
+    it('answers a dozen different pages and feeds asked for at once, every one', async () => {
+      // First, so each is a render of its own: more than the renders a server runs at once, some wait their turn.
+      const paths = ['/rss.xml', '/atom.xml', '/feed.json', '/feed', '/', `/posts/${SEED_SLUG}/`, '/sitemap.xml', '/feeds.opml', '/robots.txt', '/feed.xsl'];
+      const answers = await Promise.all(paths.map(async (path) => [path, (await fetch(`${url}${path}`)).status] as const));
+      expect(answers).toEqual(paths.map((path) => [path, 200]));
+    });
+
     it.each([
       ['/', 'text/html; charset=utf-8', `/posts/${SEED_SLUG}/`],
       ['/rss.xml', 'application/rss+xml; charset=utf-8', SEED_ID],
