@@ -160,6 +160,21 @@ describe('RenderCache', () => {
     expect(cache.get('k')?.name).toBe('shared');
   });
 
+  it('with shareRenders off, each request renders for itself and none waits on another', async () => {
+    const cache = new RenderCache<Body>({ shareRenders: false });
+    const first = deferredRender(body('first'));
+    const second = deferredRender(body('second'));
+    const a = cache.getOrCreate('k', first.render);
+    const b = cache.getOrCreate('k', second.render);
+    expect([first.calls(), second.calls()]).toEqual([1, 1]);
+    // The second finishes though the first never does.
+    second.resolve();
+    expect((await b).name).toBe('second');
+    expect(cache.get('k')?.name).toBe('second');
+    first.resolve();
+    expect((await a).name).toBe('first');
+  });
+
   it('renders for different keys do not wait for each other', async () => {
     const cache = new RenderCache<Body>();
     const slow = deferredRender(body('slow'));
