@@ -1,10 +1,12 @@
 /**
- * `npm run publish -- [DATA_DIR] (--local [--persist-to DIR] | --remote) [--bucket NAME]`: validates the
+ * `npm run publish -- [DATA_DIR] (--local [--persist-to DIR] | --remote) [--bucket NAME] [--prune [--prune-grace SECONDS]]`: validates the
  * data folder exactly as `npm run check` does (failing on any error), sanitises every post's HTML, and
  * publishes it to the R2 bucket a worker deployed with `--env r2` reads (src/posts/published-index.ts):
  * only the bodies, media files and index parts the bucket's current index does not name already, then
- * the new manifest, then the `current` pointer, so a reader never sees half a publish. Older indexes
- * stay in the bucket.
+ * the new manifest, then the `current` pointer, so a reader never sees half a publish. The pointer
+ * lists the manifests it named before; with `--prune`, what those replaced longer ago than a grace
+ * period (`--prune-grace SECONDS`, default 600) name, and neither the current manifest nor one
+ * replaced more recently does, is deleted.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -26,6 +28,7 @@ import {
   type CurrentPointer,
   type IndexedDataset,
   type IndexedPost,
+  type ReplacedIndex,
 } from '../src/posts/published-index.ts';
 import { scopeParts } from '../src/worker/precomputed-index.ts';
 import { localTarget, wranglerTarget, type PublishTarget, type StoredObject } from './r2-targets.ts';
@@ -47,13 +50,27 @@ export interface PublishReport {
   /** Every object written, the manifest and the pointer included, and their bytes. */
   objects: number;
   bytes: number;
+  /**
+   * With `prune`: the replaced manifests whose objects were deleted, how many objects that was, and
+   * the replaced manifests kept because a worker may still be reading them.
+   */
+  pruned?: { indexes: number; objects: number; waiting: number };
 }
+
+/** How long a replaced manifest's objects are kept by default: far beyond a worker's re-check (10 s). */
+export const PRUNE_GRACE_SECONDS = 600;
 
 export interface PublishOptions {
   /** Called as objects are written: what is being written, how many are done, of how many. */
   progress?: (what: string, done: number, total: number) => void;
   /** The time the pointer records; injectable so tests write the same bytes twice. */
   now?: () => Date;
+  /**
+   * Delete what manifests replaced at least `graceMs` ago name, unless the current manifest or one
+   * replaced more recently names it too. The grace must exceed the workers' DATA_RECHECK_SECONDS and
+   * the longest request: until a worker has read the new pointer it may still read the old objects.
+   */
+  prune?: { graceMs: number };
 }
 
 const sha256 = (content: string | Uint8Array) => createHash('sha256').update(content).digest('hex').slice(0, 32);
@@ -100,18 +117,22 @@ export async function publishDataset(dataset: Dataset, target: PublishTarget, op
     scopes: scopeParts(dataset),
   });
   const { key, text, parts, bodies, media } = indexed;
+  const at = options.now?.() ?? new Date();
   const { pointer, keys } = await publishedObjects(target, indexed);
   const fresh = <T,>(objects: Map<string, T>, stored: (key: string, value: T) => StoredObject): StoredObject[] =>
     [...objects].filter(([objectKey]) => !keys.has(objectKey)).map(([objectKey, value]) => stored(objectKey, value));
   const newBodies = fresh(bodies, (bodyKey, html) => ({ key: bodyKey, body: html, contentType: 'text/html; charset=utf-8' }));
   const newMedia = fresh(media, (mediaKey, asset) => ({ key: mediaKey, body: asset.bytes, contentType: asset.mediaType }));
   const newParts = fresh(parts, (partKey, json) => ({ key: partKey, body: json, contentType: 'application/json' }));
-  const next: CurrentPointer = { format: INDEX_FORMAT, index: key, version: dataset.version, publishedAt: (options.now?.() ?? new Date()).toISOString() };
+  const changed = pointer?.index !== key;
+  const replaced = replacedIndexes(pointer, key, at);
+  const next: CurrentPointer = changed
+    ? { format: INDEX_FORMAT, index: key, version: dataset.version, publishedAt: at.toISOString(), ...(replaced.length ? { replaced } : {}) }
+    : (pointer as CurrentPointer);
   const finalObjects: StoredObject[] = [
     { key, body: text, contentType: 'application/json' },
     { key: POINTER_KEY, body: JSON.stringify(next), contentType: 'application/json' },
   ];
-  const changed = pointer?.index !== key;
   const written = changed ? [...newMedia, ...newBodies, ...newParts, ...finalObjects] : [];
   const report: PublishReport = {
     version: dataset.version,
@@ -123,31 +144,95 @@ export async function publishDataset(dataset: Dataset, target: PublishTarget, op
     objects: written.length,
     bytes: written.reduce((sum, object) => sum + byteLength(object.body), 0),
   };
-  if (!changed) return report;
-
-  // Everything the manifest names first, then the manifest, then the pointer to it: each step only
-  // once the one before it is stored.
-  if (newMedia.length) await target.write(newMedia, (done) => progress('media files', done, newMedia.length));
-  if (newBodies.length) await target.write(newBodies, (done) => progress('post bodies', done, newBodies.length));
-  if (newParts.length) await target.write(newParts, (done) => progress('index parts', done, newParts.length));
-  await target.write([finalObjects[0]!]);
-  await target.write([finalObjects[1]!]);
+  if (changed) {
+    // Everything the manifest names first, then the manifest, then the pointer to it: each step only
+    // once the one before it is stored.
+    if (newMedia.length) await target.write(newMedia, (done) => progress('media files', done, newMedia.length));
+    if (newBodies.length) await target.write(newBodies, (done) => progress('post bodies', done, newBodies.length));
+    if (newParts.length) await target.write(newParts, (done) => progress('index parts', done, newParts.length));
+    await target.write([finalObjects[0]!]);
+    await target.write([finalObjects[1]!]);
+  }
+  if (options.prune) report.pruned = await prune(target, indexed, next, at.getTime() - options.prune.graceMs, progress);
   return report;
+}
+
+/**
+ * The manifests the new pointer lists as replaced: the one `current` named until now (when it is not
+ * the new one) and those it listed, newest first, each once, the new one left out (a publish of an
+ * earlier version makes it current again). Manifests of another layout are not followed.
+ */
+function replacedIndexes(pointer: CurrentPointer | undefined, key: string, at: Date): ReplacedIndex[] {
+  if (!pointer || pointer.format !== INDEX_FORMAT) return [];
+  const listed = pointer.index === key ? (pointer.replaced ?? []) : [{ index: pointer.index, replacedAt: at.toISOString() }, ...(pointer.replaced ?? [])];
+  const seen = new Set([key]);
+  return listed.filter(({ index }) => !seen.has(index) && seen.add(index));
+}
+
+/**
+ * Deletes what the manifests replaced before `cutoff` (ms) name and nothing kept names: kept are the
+ * current manifest and those replaced since. A part of the same name in both names the same bodies,
+ * so only the parts a deleted manifest alone names are read. The objects go first, then the pointer is
+ * rewritten without the manifests deleted: a run stopped between the two deletes the rest next time.
+ */
+async function prune(
+  target: PublishTarget,
+  current: IndexedDataset,
+  pointer: CurrentPointer,
+  cutoff: number,
+  progress: (what: string, done: number, total: number) => void,
+): Promise<{ indexes: number; objects: number; waiting: number }> {
+  const listed = pointer.replaced ?? [];
+  const expired = listed.filter(({ replacedAt }) => Date.parse(replacedAt) <= cutoff);
+  const waiting = listed.filter(({ replacedAt }) => Date.parse(replacedAt) > cutoff);
+  if (expired.length === 0) return { indexes: 0, objects: 0, waiting: waiting.length };
+  const kept = new Set<string>([current.key, ...current.parts.keys(), ...current.bodies.keys(), ...current.media.keys()]);
+  const knownParts = new Set(current.chunkBodies.keys());
+  for (const { index } of waiting) for (const object of await namedBy(target, index, knownParts)) kept.add(object);
+  const doomed = new Set<string>();
+  for (const { index } of expired) for (const object of await namedBy(target, index, knownParts)) if (!kept.has(object)) doomed.add(object);
+  if (doomed.size) await target.delete([...doomed], (done) => progress('objects deleted', done, doomed.size));
+  const { replaced: _replaced, ...rest } = pointer;
+  const next: CurrentPointer = waiting.length ? { ...rest, replaced: waiting } : rest;
+  await target.write([{ key: POINTER_KEY, body: JSON.stringify(next), contentType: 'application/json' }]);
+  return { indexes: expired.length, objects: doomed.size, waiting: waiting.length };
+}
+
+/**
+ * What a manifest names, its own key included: its parts, media and the bodies of the parts not in
+ * `knownParts` (which it then joins). Nothing when the manifest is gone already.
+ */
+async function namedBy(target: PublishTarget, manifest: string, knownParts: Set<string>): Promise<string[]> {
+  const text = await target.read(manifest);
+  if (text === undefined) return [];
+  const index = parseIndex(text);
+  const objects = [manifest, ...objectsOf(index)];
+  for (const part of index.chunks) {
+    if (knownParts.has(part)) continue;
+    knownParts.add(part);
+    const partText = await target.read(part);
+    if (partText !== undefined) for (const post of JSON.parse(partText) as IndexedPost[]) objects.push(post.body);
+  }
+  return objects;
 }
 
 const postBodies = (n: number) => (n === 1 ? '1 post body' : `${n} post bodies`);
 const indexParts = (n: number) => (n === 1 ? '1 index part' : `${n} index parts`);
 
-/** The line a publisher reads at the end. */
+/** The lines a publisher reads at the end. */
 export function describeReport(report: PublishReport): string {
-  const { bodies, media, parts } = report;
-  if (!report.changed) return `Nothing to publish: the bucket serves version ${report.version} (${report.index}) already.`;
-  return (
-    `Published version ${report.version} (${report.index}): uploaded ${postBodies(bodies.uploaded)}, ` +
-    `${plural(media.uploaded, 'media file')}, ${indexParts(parts.uploaded)} and the manifest ` +
-    `(${plural(report.objects, 'object')}, ${plural(report.bytes, 'byte')} with the pointer); ` +
-    `${postBodies(bodies.unchanged)}, ${plural(media.unchanged, 'media file')} and ${indexParts(parts.unchanged)} were there already.`
-  );
+  const { bodies, media, parts, pruned } = report;
+  const published = report.changed
+    ? `Published version ${report.version} (${report.index}): uploaded ${postBodies(bodies.uploaded)}, ` +
+      `${plural(media.uploaded, 'media file')}, ${indexParts(parts.uploaded)} and the manifest ` +
+      `(${plural(report.objects, 'object')}, ${plural(report.bytes, 'byte')} with the pointer); ` +
+      `${postBodies(bodies.unchanged)}, ${plural(media.unchanged, 'media file')} and ${indexParts(parts.unchanged)} were there already.`
+    : `Nothing to publish: the bucket serves version ${report.version} (${report.index}) already.`;
+  if (!pruned) return published;
+  const waiting = pruned.waiting
+    ? ` ${plural(pruned.waiting, 'replaced manifest')} ${pruned.waiting === 1 ? 'is' : 'are'} kept: replaced within the grace period, a worker may still read ${pruned.waiting === 1 ? 'it' : 'them'}.`
+    : '';
+  return `${published}\nPruned ${plural(pruned.indexes, 'replaced manifest')}: deleted ${plural(pruned.objects, 'object')} nothing newer names.${waiting}`;
 }
 
 /** Progress on one line that rewrites itself on a terminal; a line per quarter elsewhere (logs, tests). */
@@ -176,10 +261,17 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       remote: { type: 'boolean', default: false },
       'persist-to': { type: 'string', default: '.wrangler/state' },
       bucket: { type: 'string', default: DEFAULT_BUCKET },
+      prune: { type: 'boolean', default: false },
+      'prune-grace': { type: 'string', default: String(PRUNE_GRACE_SECONDS) },
     },
   });
   if (values.local === values.remote) {
-    console.error('usage: npm run publish -- [DATA_DIR] (--local [--persist-to DIR] | --remote) [--bucket NAME]');
+    console.error('usage: npm run publish -- [DATA_DIR] (--local [--persist-to DIR] | --remote) [--bucket NAME] [--prune [--prune-grace SECONDS]]');
+    process.exit(2);
+  }
+  const grace = values['prune-grace'];
+  if (!/^\d+$/.test(grace)) {
+    console.error(`--prune-grace: expected a whole number of seconds, got ${JSON.stringify(grace)}`);
     process.exit(2);
   }
   const dataDir = positionals[0] ?? process.env.DATA_DIR ?? './data';
@@ -193,7 +285,10 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   console.log(`Publishing to ${where}…`);
   const target = values.local ? await localTarget(values.bucket, values['persist-to']) : await wranglerTarget(values.bucket, ['--remote']);
   try {
-    const report = await publishDataset(result.dataset, target, { progress: terminalProgress(process.stdout) });
+    const report = await publishDataset(result.dataset, target, {
+      progress: terminalProgress(process.stdout),
+      ...(values.prune ? { prune: { graceMs: Number(grace) * 1000 } } : {}),
+    });
     console.log(describeReport(report));
   } catch (error) {
     console.error(error instanceof Error ? error.message : String(error));

@@ -22,6 +22,8 @@ export interface PublishTarget {
   read(key: string): Promise<string | undefined>;
   /** Writes every object, calling `progress` with how many are done so far; resolves once all are stored. */
   write(objects: readonly StoredObject[], progress?: (done: number) => void): Promise<void>;
+  /** Deletes the objects (one that is not there is no error), calling `progress` as `write` does. */
+  delete(keys: readonly string[], progress?: (done: number) => void): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -44,9 +46,13 @@ interface MiniflareInstance {
 }
 type MiniflareConstructor = new (options: Record<string, unknown>) => MiniflareInstance;
 
-/** Runs inside Miniflare's workerd: stores a batch of objects, text or base64, all at once. */
+/** Runs inside Miniflare's workerd: stores a batch of objects, text or base64, all at once, or deletes a batch of keys. */
 const BATCH_WRITER = `export default {
   async fetch(request, env) {
+    if (request.method === 'DELETE') {
+      await env.BUCKET.delete(await request.json());
+      return new Response(null, { status: 204 });
+    }
     const objects = await request.json();
     await Promise.all(objects.map(({ key, contentType, text, base64 }) => {
       const body = text ?? Uint8Array.from(atob(base64), (c) => c.charCodeAt(0));
@@ -89,6 +95,15 @@ export async function localTarget(bucketName: string, persistTo: string): Promis
         progress?.(start + batch.length);
       }
     },
+    async delete(keys, progress) {
+      // R2's delete takes up to 1,000 keys at once.
+      for (let start = 0; start < keys.length; start += 1000) {
+        const batch = keys.slice(start, start + 1000);
+        const response = await mf.dispatchFetch('http://publish.local/', { method: 'DELETE', body: JSON.stringify(batch) });
+        if (response.status !== 204) throw new Error(`the local bucket refused a delete (${response.status}): ${await response.text()}`);
+        progress?.(start + batch.length);
+      }
+    },
     close: () => mf.dispose(),
   };
 }
@@ -98,7 +113,7 @@ const execFileAsync = promisify(execFile);
 /**
  * The bucket on Cloudflare, through wrangler (`wrangler login` or `CLOUDFLARE_API_TOKEN`): reads with
  * `r2 object get --pipe`, writes with `r2 bulk put` (one call per content type, wrangler's own
- * concurrency), a single object with `r2 object put`.
+ * concurrency), a single object with `r2 object put`, deletes with `r2 object delete`.
  * @param where - `['--remote']`; `['--local', '--persist-to', dir]` runs the same commands on the local bucket
  */
 export async function wranglerTarget(bucketName: string, where: readonly string[] = ['--remote']): Promise<PublishTarget> {
@@ -148,6 +163,19 @@ export async function wranglerTarget(bucketName: string, where: readonly string[
         }
         done += group.length;
         progress?.(done);
+      }
+    },
+    async delete(keys, progress) {
+      // wrangler deletes one object per call.
+      let done = 0;
+      for (const key of keys) {
+        try {
+          await execFileAsync(WRANGLER, ['r2', 'object', 'delete', `${bucketName}/${key}`, ...where], { env, maxBuffer: 1 << 20 });
+        } catch (error) {
+          const stderr = String((error as { stderr?: unknown }).stderr ?? error);
+          if (!/does not exist|not found|NoSuchKey/i.test(stderr)) throw new Error(`wrangler r2 object delete ${bucketName}/${key} failed:\n${stderr}`);
+        }
+        progress?.(++done);
       }
     },
     close: () => rm(scratch, { recursive: true, force: true }),

@@ -87,6 +87,18 @@ export interface CurrentPointer {
   version: string;
   /** When it was published, ISO 8601: for a person reading the bucket, not for the worker. */
   publishedAt: string;
+  /**
+   * Manifests `current` named before, newest first, with when each stopped being current: kept (with
+   * what they name) until `npm run publish -- --prune` finds no worker can still be reading them.
+   */
+  replaced?: ReplacedIndex[];
+}
+
+/** A manifest that `current` no longer names. */
+export interface ReplacedIndex {
+  index: string;
+  /** ISO 8601. */
+  replacedAt: string;
 }
 
 export interface IndexOptions {
@@ -212,7 +224,19 @@ export function parsePointer(text: string): CurrentPointer | undefined {
     return undefined;
   }
   if (typeof value !== 'object' || value === null) return undefined;
-  const { format, index, version, publishedAt } = value as Record<string, unknown>;
+  const { format, index, version, publishedAt, replaced } = value as Record<string, unknown>;
   if (typeof format !== 'number' || typeof index !== 'string' || typeof version !== 'string' || typeof publishedAt !== 'string') return undefined;
-  return { format, index, version, publishedAt };
+  const pointer: CurrentPointer = { format, index, version, publishedAt };
+  if (replaced !== undefined) {
+    if (!Array.isArray(replaced) || !replaced.every(isReplacedIndex)) return undefined;
+    pointer.replaced = replaced.map(({ index: key, replacedAt }) => ({ index: key, replacedAt }));
+  }
+  return pointer;
 }
+
+const isReplacedIndex = (value: unknown): value is ReplacedIndex =>
+  typeof value === 'object' &&
+  value !== null &&
+  typeof (value as ReplacedIndex).index === 'string' &&
+  typeof (value as ReplacedIndex).replacedAt === 'string' &&
+  !Number.isNaN(Date.parse((value as ReplacedIndex).replacedAt));

@@ -4,7 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { describeReport, publishDataset } from '../../scripts/publish.ts';
-import { POINTER_KEY, parsePointer, type IndexedPost, type PostOutline, type PublishedIndex } from '../../src/posts/published-index.ts';
+import { POINTER_KEY, objectsOf, parsePointer, type IndexedPost, type PostOutline, type PublishedIndex } from '../../src/posts/published-index.ts';
+import { r2Data } from '../../src/worker/r2-data.ts';
+import { createWorker } from '../../src/worker/edge-cache.ts';
 import { dataset, postRecord } from '../fixtures.ts';
 import { MemoryBucket } from '../worker/r2-bucket.ts';
 
@@ -75,6 +77,76 @@ describe('publishDataset', () => {
       `Published version ${edited.version} (${edited.index}): uploaded 1 post body, 0 media files, 1 index part and the manifest ` +
         `(4 objects, ${edited.bytes} bytes with the pointer); 1 post body, 1 media file and 2 index parts were there already.`,
     );
+  });
+
+  it('lists the manifests it replaced, and with prune deletes what only those replaced before the grace period name', async () => {
+    const bucket = new MemoryBucket();
+    let seconds = 0;
+    const now = () => new Date(Date.UTC(2024, 5, 1) + seconds * 1000);
+    const at = (s: number) => new Date(Date.UTC(2024, 5, 1) + s * 1000).toISOString();
+    const prune = { graceMs: 150_000 };
+    const v1 = await publishDataset(await dataset({ posts, media }), bucket, { now });
+    seconds = 100;
+    const v2 = await publishDataset(await dataset({ posts: { ...posts, b: { ...posts.b, content: '<p>B, corrected</p>' } }, media }), bucket, { now });
+    seconds = 200;
+    const v3Data = await dataset({ posts: { a: { ...posts.a, content: '<p>A, corrected</p>' }, b: { ...posts.b, content: '<p>B, corrected</p>' } }, media });
+    const v3 = await publishDataset(v3Data, bucket, { now, prune });
+    const pointer = async () => parsePointer((await bucket.read(POINTER_KEY)) ?? '');
+    expect((await pointer())?.replaced).toEqual([
+      { index: v2.index, replacedAt: at(200) },
+      { index: v1.index, replacedAt: at(100) },
+    ]);
+    // Both replaced within the grace period: nothing goes.
+    expect(v3.pruned).toEqual({ indexes: 0, objects: 0, waiting: 2 });
+    expect(bucket.deleted).toEqual([]);
+
+    /** Every object a manifest names, read the way a worker reads them: parts, then each part's bodies. */
+    const named = async (manifest: string) => {
+      const index = JSON.parse((await bucket.read(manifest)) ?? '') as PublishedIndex;
+      const parts = await Promise.all(index.chunks.map(async (part) => JSON.parse((await bucket.read(part)) ?? '') as IndexedPost[]));
+      return [manifest, ...objectsOf(index), ...parts.flat().map((post) => post.body)];
+    };
+    const mustStay = new Set([POINTER_KEY, ...(await named(v3.index)), ...(await named(v2.index))]);
+    const v1Objects = await named(v1.index);
+
+    // Unchanged data, later: v1 was replaced 200 s ago, past the grace; v2 100 s ago, within it.
+    seconds = 300;
+    const later = await publishDataset(v3Data, bucket, { now, prune });
+    expect(later.changed).toBe(false);
+    expect(later.pruned).toEqual({ indexes: 1, objects: v1Objects.filter((key) => !mustStay.has(key)).length, waiting: 1 });
+    // v1's manifest, its post fields and b's first body; its outline, scopes, media and a's first body (named by v2) stay.
+    expect(new Set(bucket.deleted)).toEqual(new Set(v1Objects.filter((key) => !mustStay.has(key))));
+    expect(bucket.deleted).toHaveLength(3);
+    expect(new Set(bucket.objects.keys())).toEqual(mustStay);
+    expect((await pointer())?.replaced).toEqual([{ index: v2.index, replacedAt: at(200) }]);
+    expect(describeReport(later)).toBe(
+      `Nothing to publish: the bucket serves version ${later.version} (${later.index}) already.\n` +
+        'Pruned 1 replaced manifest: deleted 3 objects nothing newer names. 1 replaced manifest is kept: replaced within the grace period, a worker may still read it.',
+    );
+
+    seconds = 400;
+    const last = await publishDataset(v3Data, bucket, { now, prune });
+    expect(last.pruned).toMatchObject({ indexes: 1, waiting: 0 });
+    expect(new Set(bucket.objects.keys())).toEqual(new Set([POINTER_KEY, ...(await named(v3.index))]));
+    expect((await pointer())?.replaced).toBeUndefined();
+
+    // What is left serves the current version whole.
+    const data = r2Data({ bucket });
+    await data.source.refresh();
+    const worker = createWorker({ source: data.source, safeContent: data.safeContent, now: () => new Date('2025-01-01') });
+    const feed = await worker.fetch(new Request('https://news.example.com/rss.xml'), {}, { waitUntil() {}, passThroughOnException() {}, props: {} } as never);
+    expect(feed.status).toBe(200);
+    expect(await feed.text()).toContain('A, corrected');
+  });
+
+  it('takes an earlier version published again off the list of those it replaced', async () => {
+    const bucket = new MemoryBucket();
+    const first = await publishDataset(await dataset({ posts }), bucket, { now: PUBLISHED_AT });
+    const second = await publishDataset(await dataset({ posts: { a: posts.a } }), bucket, { now: PUBLISHED_AT });
+    await publishDataset(await dataset({ posts }), bucket, { now: PUBLISHED_AT });
+    const pointer = parsePointer((await bucket.read(POINTER_KEY)) ?? '');
+    expect(pointer?.index).toBe(first.index);
+    expect(pointer?.replaced).toEqual([{ index: second.index, replacedAt: '2024-06-01T00:00:00.000Z' }]);
   });
 
   it('refuses to replace a pointer it did not write', async () => {

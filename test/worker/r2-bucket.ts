@@ -9,6 +9,8 @@ export class MemoryBucket implements PublishTarget, DataBucket {
   readonly objects = new Map<string, Uint8Array>();
   /** Every key written, in the order the writes completed. */
   readonly written: string[] = [];
+  /** Every key deleted, in order. */
+  readonly deleted: string[] = [];
   /** Every key read by the worker side, in order. */
   readonly gets: string[] = [];
   /** Keys whose reads fail, to stand for R2 being unreachable. */
@@ -39,11 +41,21 @@ export class MemoryBucket implements PublishTarget, DataBucket {
     }
   }
 
+  async delete(keys: readonly string[], progress?: (done: number) => void) {
+    let done = 0;
+    for (const key of keys) {
+      this.objects.delete(key);
+      this.deleted.push(key);
+      progress?.(++done);
+    }
+  }
+
   async close() {}
 
   /** Forgets the counts, keeps the objects. */
   reset() {
     this.written.length = 0;
+    this.deleted.length = 0;
     this.gets.length = 0;
   }
 }

@@ -2,9 +2,13 @@
 import { run } from '../fixtures.ts';
 import { QUIET_WRANGLER, R2_BUCKET } from './start-worker.ts';
 
-/** `npm run publish -- DIR --local --persist-to STATE`, as a publisher runs it. */
-export async function publishLocally(dataDir: string, persistTo: string): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return run(process.execPath, ['--import', 'tsx', 'scripts/publish.ts', dataDir, '--local', '--persist-to', persistTo, '--bucket', R2_BUCKET], {
+/** `npm run publish -- DIR --local --persist-to STATE [more]`, as a publisher runs it. */
+export async function publishLocally(
+  dataDir: string,
+  persistTo: string,
+  more: readonly string[] = [],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return run(process.execPath, ['--import', 'tsx', 'scripts/publish.ts', dataDir, '--local', '--persist-to', persistTo, '--bucket', R2_BUCKET, ...more], {
     env: QUIET_WRANGLER,
   });
 }

@@ -144,4 +144,25 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
       answers.forEach((text, i) => expect([before[i], after[i]], paths[i]).toContain(text));
     }
   }, 180_000);
+
+  it('prunes what only replaced manifests name, and serves the current data whole afterwards', async () => {
+    const paths = ['/rss.xml', '/feed.json', '/', '/posts/plant-tour/', '/posts/annual-report/', '/categories/plant/rss.xml', '/media/plant.png'];
+    const read = async (url: string) => {
+      const response = await fetch(`${worker.url}${url}`);
+      expect(response.status, url).toBe(200);
+      return response.text();
+    };
+    const before = await Promise.all(paths.map(read));
+    // The tests before published three times: two manifests were replaced, each named by nothing newer.
+    const pruned = await publishLocally(dir, path.join(worker.dir, 'state'), ['--prune', '--prune-grace', '0']);
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stdout).toMatch(/Nothing to publish[^\n]*\nPruned 2 replaced manifests: deleted [1-9]\d* objects nothing newer names\.\n/);
+    expect(await Promise.all(paths.map(read))).toEqual(before);
+    const again = await publishLocally(dir, path.join(worker.dir, 'state'), ['--prune', '--prune-grace', '0']);
+    expect(again.stdout).toContain('Pruned 0 replaced manifests: deleted 0 objects nothing newer names.');
+    // A worker started afresh on the same storage reads everything it needs from what is left.
+    await worker.stop({ keepCopy: true });
+    worker = await startWorker({ dataDir: dir, copy: worker.dir, vars: { SITE_URL, DATA_RECHECK_SECONDS: '0' }, timeoutMs: 120_000 });
+    expect(await Promise.all(paths.map(read))).toEqual(before);
+  }, 240_000);
 });

@@ -21,7 +21,8 @@ export interface RunningWorker {
   /** The copy being served; `wrangler dev` persists its local storage (R2 among it) in `state/` there. */
   dir: string;
   output: () => string;
-  stop: () => Promise<void>;
+  /** Ends wrangler and workerd, and removes the copy unless `keepCopy` (to serve it again). */
+  stop: (options?: { keepCopy?: boolean }) => Promise<void>;
 }
 
 /** Why workerd cannot run on this machine, or undefined when it can. */
@@ -127,11 +128,15 @@ export async function startWorker(options: {
    * connects, so the first request the caller makes is the isolate's first.
    */
   ready?: 'healthz' | 'port';
+  /** Serve this copy, stopped earlier with `keepCopy`, its storage as it was, instead of a new one. */
+  copy?: string;
 }): Promise<RunningWorker & { pid: number; inspectorPort: number }> {
-  const dir = await prepareWorkerCopy(options.dataDir, {
-    ...(options.edgeCache === false ? { edgeCache: false } : {}),
-    ...(options.dataSource ? { dataSource: options.dataSource } : {}),
-  });
+  const dir =
+    options.copy ??
+    (await prepareWorkerCopy(options.dataDir, {
+      ...(options.edgeCache === false ? { edgeCache: false } : {}),
+      ...(options.dataSource ? { dataSource: options.dataSource } : {}),
+    }));
   try {
     await options.beforeStart?.(dir);
   } catch (error) {
@@ -150,7 +155,7 @@ export async function startWorker(options: {
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const stop = async () => {
+  const stop = async (stopOptions?: { keepCopy?: boolean }) => {
     // wrangler runs workerd in processes of its own: end the whole group this spawn started.
     if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
       try {
@@ -161,7 +166,7 @@ export async function startWorker(options: {
       await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 5000))]);
       if (child.exitCode === null && child.signalCode === null) process.kill(-child.pid, 'SIGKILL');
     }
-    await removeDir(dir);
+    if (!stopOptions?.keepCopy) await removeDir(dir);
   };
 
   const url = `http://127.0.0.1:${port}`;
