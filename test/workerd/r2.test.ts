@@ -2,7 +2,8 @@
  * The worker in workerd with its data in wrangler's local R2, no account: `npm run publish --local`
  * into the storage `wrangler dev` persists, feeds and pages served from it, then a change of one
  * post published while it serves, uploaded alone with the index parts naming it and served without a
- * restart; and a publish while requests come in, each answered from the old data or the new, whole.
+ * restart; a publish while requests come in, each answered from the old data or the new, whole; and a
+ * prune of what only replaced manifests name, after which a worker started afresh serves it all.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
