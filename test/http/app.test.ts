@@ -361,7 +361,11 @@ describe('methods and unknown paths', () => {
     expect(allowed).toEqual(expect.arrayContaining(['GET', 'HEAD']));
     expect(allowed).not.toContain(method);
     // RFC 9110 §10.2.1: Allow lists what the path does take, so none of those may be refused in turn.
-    for (const other of allowed) expect((await get(app, url, { method: other })).status, other).not.toBe(405);
+    for (const other of allowed) {
+      const answer = await get(app, url, { method: other });
+      expect(answer.status, other).not.toBe(405);
+      await answer.body?.cancel(); // a media file's stream holds the file open until read or cancelled
+    }
     expect(await res.text()).toMatch(new RegExp(`^${method} is not allowed here\\b`));
   });
 
@@ -405,7 +409,9 @@ describe('methods and unknown paths', () => {
 
   it.each(ANSWERED)('%s: GET finds it, so OPTIONS is 204 and POST 405', async (url) => {
     const app = createApp({ dataset: await answeredData(), options: { now: () => NOW } });
-    expect([200, 301]).toContain((await get(app, url)).status);
+    const got = await get(app, url);
+    expect([200, 301]).toContain(got.status);
+    await got.body?.cancel(); // a media file's stream holds the file open until read or cancelled
     const options = await get(app, url, { method: 'OPTIONS' });
     expect(options.status).toBe(204);
     expect(options.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
@@ -443,6 +449,7 @@ describe('security headers', () => {
   it.each(KNOWN_PATHS)('%s sends X-Content-Type-Options: nosniff', async (url) => {
     const res = await get(await seedApp(), url);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
+    await res.body?.cancel(); // a media file's stream holds the file open until read or cancelled
   });
 
   it.each(['/', `/posts/${SEED_SLUG}/`])('the HTML page %s has a Content-Security-Policy that allows no script', async (url) => {
