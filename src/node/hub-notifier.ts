@@ -100,7 +100,8 @@ export class HubNotifier {
 
   constructor(options: HubNotifierOptions) {
     this.#hub = options.hub;
-    this.#fetch = options.fetch ?? globalThis.fetch;
+    // Called as a plain function: Workers' fetch refuses any other `this` ("Illegal invocation").
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
     this.#sleep = options.sleep ?? defaultSleep;
     this.#now = options.now ?? (() => new Date());
     this.#retries = options.retries ?? HUB_NOTIFIER_DEFAULTS.retries;

@@ -1,12 +1,16 @@
 import { bundle, problems, scopes } from '../generated/data.ts';
 import { bundledData } from './bundled-data.ts';
 import { dataProblemsWorker } from './data-problems.ts';
+import { duePostsNotifier } from './due-posts-notify.ts';
 import { createWorker } from './edge-cache.ts';
 
 /**
  * Cloudflare Workers: the same app, its data bundled, validated and sanitised at build time
  * (`npm run build:data`), with its categories and authors worked out there too; each post's sanitised
  * HTML is its safe content. Without a bundle (invalid data under `npm run dev:worker`), every request
- * is told what is wrong.
+ * is told what is wrong. A Cron Trigger tells the WebSub hub of scheduled posts as they become due.
  */
-export default bundle ? createWorker(bundledData(bundle, scopes)) : dataProblemsWorker(problems);
+const data = bundle && bundledData(bundle, scopes);
+export default data
+  ? { ...createWorker(data), scheduled: duePostsNotifier({ current: async () => data.dataset }) }
+  : dataProblemsWorker(problems);

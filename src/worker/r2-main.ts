@@ -1,5 +1,6 @@
 import type { ExecutionContext } from 'hono';
 import { textResponse } from '../http/respond.ts';
+import { duePostsNotifier } from './due-posts-notify.ts';
 import { createWorker, type Env } from './edge-cache.ts';
 import { RECHECK_MS, r2Data, type DataBucket, type R2Data } from './r2-data.ts';
 
@@ -21,20 +22,36 @@ export interface R2Env extends Env {
 let data: R2Data | undefined;
 let worker: ReturnType<typeof createWorker> | undefined;
 
+/** What is wrong with the bindings: the line logged, and the one a reader is answered. */
+interface Misconfigured {
+  log: string;
+  answer: string;
+}
+
+/** The isolate's data source, made from the bindings once. */
+function dataFor(env: R2Env): R2Data | Misconfigured {
+  if (!env.PRESSROOM_DATA) {
+    return { log: 'The PRESSROOM_DATA R2 binding is missing: see [env.r2] in wrangler.toml', answer: 'its data bucket is not bound' };
+  }
+  if (data) return data;
+  const seconds = Number(env.DATA_RECHECK_SECONDS ?? RECHECK_MS / 1000);
+  if (!Number.isFinite(seconds) || seconds < 0) {
+    return {
+      log: `DATA_RECHECK_SECONDS: expected a number of seconds, got ${JSON.stringify(env.DATA_RECHECK_SECONDS)}`,
+      answer: 'DATA_RECHECK_SECONDS is not a number of seconds',
+    };
+  }
+  data = r2Data({ bucket: env.PRESSROOM_DATA, recheckMs: seconds * 1000 });
+  worker = createWorker({ source: data.source, safeContent: data.safeContent });
+  return data;
+}
+
 export default {
   async fetch(request: Request, env: R2Env, ctx: ExecutionContext): Promise<Response> {
-    if (!env.PRESSROOM_DATA) {
-      console.error('The PRESSROOM_DATA R2 binding is missing: see [env.r2] in wrangler.toml');
-      return textResponse('The site is misconfigured: its data bucket is not bound.', 500);
-    }
-    if (!data) {
-      const seconds = Number(env.DATA_RECHECK_SECONDS ?? RECHECK_MS / 1000);
-      if (!Number.isFinite(seconds) || seconds < 0) {
-        console.error(`DATA_RECHECK_SECONDS: expected a number of seconds, got ${JSON.stringify(env.DATA_RECHECK_SECONDS)}`);
-        return textResponse('The site is misconfigured: DATA_RECHECK_SECONDS is not a number of seconds.', 500);
-      }
-      data = r2Data({ bucket: env.PRESSROOM_DATA, recheckMs: seconds * 1000 });
-      worker = createWorker({ source: data.source, safeContent: data.safeContent });
+    const data = dataFor(env);
+    if ('log' in data) {
+      console.error(data.log);
+      return textResponse(`The site is misconfigured: ${data.answer}.`, 500);
     }
     try {
       await data.source.refresh();
@@ -48,4 +65,17 @@ export default {
     }
     return worker.fetch(request, env, ctx);
   },
+
+  /** A Cron Trigger: tells the WebSub hub of scheduled posts as they become due (src/worker/due-posts-notify.ts). */
+  scheduled: duePostsNotifier<R2Env>({
+    async current(env) {
+      const data = dataFor(env);
+      if ('log' in data) {
+        console.error(data.log);
+        return undefined;
+      }
+      await data.source.refresh();
+      return data.source.loaded() ? data.source.current() : undefined;
+    },
+  }),
 };

@@ -55,6 +55,21 @@ describe('HubNotifier', () => {
     expect(lines).toEqual([]);
   });
 
+  it('calls the runtime\'s fetch as a plain function, which Workers require', async () => {
+    const original = globalThis.fetch;
+    // Like Workers' fetch: any `this` but none or the global object is an "Illegal invocation".
+    globalThis.fetch = function fetch(this: unknown, input: string | URL | Request, init?: RequestInit) {
+      if (this !== undefined && this !== globalThis) throw new TypeError('Illegal invocation');
+      return original(input, init);
+    } as typeof globalThis.fetch;
+    try {
+      const results = await notifier().notify([FEED]);
+      expect(results.map((result) => result.outcome)).toEqual(['accepted']);
+    } finally {
+      globalThis.fetch = original;
+    }
+  });
+
   it('returns at once: the caller never waits for the hub', async () => {
     const held = deferred<HubAnswer>();
     hub.answer = () => held.promise;

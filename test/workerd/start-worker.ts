@@ -130,6 +130,8 @@ export async function startWorker(options: {
   ready?: 'healthz' | 'port';
   /** Serve this copy, stopped earlier with `keepCopy`, its storage as it was, instead of a new one. */
   copy?: string;
+  /** More `wrangler dev` arguments (`--test-scheduled`, say). */
+  args?: readonly string[];
 }): Promise<RunningWorker & { pid: number; inspectorPort: number }> {
   const dir =
     options.copy ??
@@ -148,7 +150,7 @@ export async function startWorker(options: {
   const child = spawn(
     WRANGLER,
     ['dev', '--ip', '127.0.0.1', '--port', String(port), '--inspector-port', String(inspectorPort)]
-      .concat(['--persist-to', path.join(dir, 'state'), '--show-interactive-dev-session=false'], vars),
+      .concat(['--persist-to', path.join(dir, 'state'), '--show-interactive-dev-session=false'], vars, options.args ?? []),
     { cwd: dir, env: { ...process.env, ...QUIET_WRANGLER }, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
   );
   let output = '';
