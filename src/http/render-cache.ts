@@ -102,7 +102,10 @@ export class RenderCache<V extends { size: number }> {
 export interface RenderQueueOptions {
   /** Renders under way at once. */
   concurrency?: number;
-  /** Renders that may wait for a turn, most wanted first; one more is refused (`RenderQueueFull`). */
+  /**
+   * Renders that may wait for a turn, most wanted first; one more is refused (`RenderQueueFull`). With
+   * 0 none waits: a render runs at once while fewer than `concurrency` do, else it is refused.
+   */
   maxWaiting?: number;
   /** Of those, renders few readers want (an odd `?limit`): they wait behind the rest, and fewer may. */
   maxWaitingUncommon?: number;
@@ -143,7 +146,8 @@ export class RenderQueue {
   /** Runs `task` when a turn comes; rejects with RenderQueueFull when the queue is full. */
   run<T>(task: () => Promise<T>, uncommon = false): Promise<T> {
     const waiting = this.#common.length + this.#uncommon.length;
-    if (waiting >= this.#maxWaiting || (uncommon && this.#uncommon.length >= this.#maxWaitingUncommon)) {
+    const free = waiting === 0 && this.#running < this.#concurrency;
+    if (!free && (waiting >= this.#maxWaiting || (uncommon && this.#uncommon.length >= this.#maxWaitingUncommon))) {
       return Promise.reject(new RenderQueueFull());
     }
     return new Promise<T>((resolve, reject) => {

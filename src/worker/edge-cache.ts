@@ -36,10 +36,12 @@ const KEYED_VARY = new Set(['accept-encoding', ...KEYED_REQUEST_HEADERS.map((nam
  */
 const ISOLATE_RENDER_CACHE = { maxEntries: 200, maxBytes: 16 * 1024 * 1024, shareRenders: false };
 /**
- * No render queue either: a waiting render was started from the request that finished before it, and
- * the runtime cancels what a request left behind. Each isolate's concurrency is the platform's to bound.
+ * No render waits for a turn either: a waiting render was started from the request that finished
+ * before it, and the runtime cancels what a request left behind, so the waiting one hung. Past 16
+ * renders at once in an isolate (its 128 MB hold them all), the next request is answered 503 with a
+ * Retry-After instead.
  */
-const ISOLATE_RENDER_QUEUE = { concurrency: Infinity };
+const ISOLATE_RENDER_QUEUE = { concurrency: 16, maxWaiting: 0 };
 /** Keys this isolate's own render cache has: past this many, forget them all rather than track age. */
 const WARM_KEYS_LIMIT = 2_000;
 

@@ -25,4 +25,22 @@ describe('RenderQueue', () => {
     expect(order).toEqual(['odd-1', 'odd-2', 'a', 'b', 'odd-3', 'odd-4', 'odd-5']);
     expect(queue.size).toEqual({ running: 0, waiting: 0 });
   });
+
+  it('with maxWaiting 0, runs up to `concurrency` at once and refuses the next rather than keep it waiting', async () => {
+    const queue = new RenderQueue({ concurrency: 2, maxWaiting: 0 });
+    const held: (() => void)[] = [];
+    const task = (name: string) => () => new Promise<string>((resolve) => held.push(() => resolve(name)));
+    const first = queue.run(task('a'));
+    const second = queue.run(task('b'), true);
+    await expect(queue.run(task('c'))).rejects.toBeInstanceOf(RenderQueueFull);
+    expect(queue.size).toEqual({ running: 2, waiting: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the turns start on a timer
+    held.splice(0).forEach((release) => release());
+    expect(await Promise.all([first, second])).toEqual(['a', 'b']);
+    // A turn is free again.
+    const third = queue.run(task('d'));
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    held.splice(0).forEach((release) => release());
+    expect(await third).toBe('d');
+  });
 });

@@ -188,6 +188,23 @@ describe('the Workers fetch handler', () => {
     expect(cache.entries.size).toBe(0);
   });
 
+  it('renders up to sixteen pages at once and answers the next 503 with Retry-After, none kept waiting', async () => {
+    const data = await dataset({ posts });
+    const worker = createWorker({ dataset: data, safeContent, edgeCache: () => undefined });
+    // Twenty different renders asked for in one go: the feed at twenty limits.
+    const answers = await Promise.all(Array.from({ length: 20 }, (_, i) => worker.fetch(edgeRequest(`/rss.xml?limit=${i + 1}`), {}, ctx)));
+    const statuses = answers.map((answer) => answer.status);
+    expect(statuses.filter((status) => status === 200)).toHaveLength(16);
+    const busy = answers.filter((answer) => answer.status === 503);
+    expect(busy).toHaveLength(4);
+    for (const answer of busy) {
+      expect(answer.headers.get('Retry-After')).toBe('1');
+      expect(await answer.text()).toBe('The server is busy rendering other pages; try again in a second.\n');
+    }
+    // Nothing was left behind: the next one renders.
+    expect((await worker.fetch(edgeRequest('/rss.xml?limit=20'), {}, ctx)).status).toBe(200);
+  });
+
   it('refuses to serve with a SITE_URL that is not an absolute http(s) URL, saying so', async () => {
     const error = vi.spyOn(console, 'error').mockImplementation(() => {});
     const worker = createWorker({ dataset: await dataset({ posts }), safeContent });
