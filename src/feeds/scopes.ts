@@ -39,15 +39,21 @@ const categoriesOf = (post: Post): string[] => (post.categories ?? []).map(shown
  * oldest post first (see `assignSlugs`).
  */
 export function buildScopes(dataset: Pick<Dataset, 'site' | 'posts'>): Scopes {
-  const kept = dataset.posts.filter((post) => !post.draft);
+  const { posts } = dataset;
   const build = (kind: ScopeKind, namesOf: (post: Post) => string[]) => {
     const postsByName = new Map<string, Post[]>();
     // Posts are newest first: walking them backwards meets each name at its first use.
-    for (const post of [...kept].reverse()) {
-      for (const name of new Set(namesOf(post))) {
-        const list = postsByName.get(name) ?? [];
-        list.push(post);
-        postsByName.set(name, list);
+    for (let i = posts.length - 1; i >= 0; i--) {
+      const post = posts[i]!;
+      if (post.draft) continue;
+      const names = namesOf(post);
+      for (let k = 0; k < names.length; k++) {
+        const name = names[k]!;
+        // A name given twice in one post counts once, where it first comes.
+        if (k > 0 && names.indexOf(name) !== k) continue;
+        const list = postsByName.get(name);
+        if (list) list.push(post);
+        else postsByName.set(name, [post]);
       }
     }
     const { slugOf } = assignSlugs(postsByName.keys());
@@ -60,7 +66,7 @@ export function buildScopes(dataset: Pick<Dataset, 'site' | 'posts'>): Scopes {
         name,
         slug,
         path: scopePath(kind, slug),
-        posts: new PublishedPosts({ posts: posts.reverse() }),
+        posts: PublishedPosts.ofCandidates(posts.reverse()),
       };
       bySlug.set(slug, scope);
       byName.set(name, scope);
@@ -68,7 +74,9 @@ export function buildScopes(dataset: Pick<Dataset, 'site' | 'posts'>): Scopes {
     return { bySlug, byName };
   };
   const categories = build('category', categoriesOf);
-  const authors = build('author', (post) => authorsOf(post, dataset.site));
+  // Most posts name no author of their own: the site's, shown once for all of them.
+  const siteAuthors = dataset.site.authors.map((a) => shownName(a.name));
+  const authors = build('author', (post) => (post.authors ? authorsOf(post, dataset.site) : siteAuthors));
   return {
     bySlug: { category: categories.bySlug, author: authors.bySlug },
     byName: { category: categories.byName, author: authors.byName },

@@ -1,7 +1,7 @@
 // Longer than the house's ~300 lines on purpose: the walk, the identity cache, the refusals and the
 // re-assembly share one invariant (what was read is exactly what the last walk saw), and splitting
 // them would spread that invariant over modules that each hold half of it.
-import { createHash } from 'node:crypto';
+import { createHash, hash as sha256Of } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
@@ -161,8 +161,12 @@ export class DataFolder {
   /** Each post file's local-link warnings, where it has any, as last judged. */
   readonly #linkWarnings = new Map<string, Problem[]>();
   #linkWarningRels: string[] | undefined;
-  /** Post files that link to `/posts/<slug>`, by slug: judged again when that slug comes or goes. */
-  readonly #linkersOf = new Map<string, Set<string>>();
+  /**
+   * Post files that link to `/posts/<slug>`, by slug: judged again when that slug comes or goes. Made
+   * from the links each entry keeps when a slug first comes or goes after a judging of every post (which
+   * drops it): a start, which judges every post, does not make it.
+   */
+  #linkersOf: Map<string, Set<string>> | undefined;
   /** Post files whose links are to be judged again; all of them when `#linksJudged` no longer matches. */
   readonly #linksStale = new Set<string>();
   #linksJudged: { site: Site; assets: ReadonlyMap<string, Asset> } | undefined;
@@ -282,7 +286,7 @@ export class DataFolder {
     // every walk and hint gives normalised (no empty, `.` or `..` parts).
     const folder = (this.#relativeDir ??= path.relative(this.#cwd, this.dir));
     const relative = folder === '' ? rel : path.sep === '/' ? `${folder}/${rel}` : path.join(folder, rel);
-    return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : path.join(this.dir, rel);
+    return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : this.#pathOf(rel);
   }
 
   /**
@@ -576,7 +580,7 @@ export class DataFolder {
     if (kind === 'media') {
       // Media can be large: their identity (device, inode, size, times) stands for their bytes in the
       // version, and the file is streamed from disk when served, never held here.
-      entry.digest = createHash('sha256').update(`stat\u0000${found.identity}`).digest('hex');
+      entry.digest = sha256Of('sha256', `stat\u0000${found.identity}`);
       entry.size = found.size;
       return entry;
     }
@@ -585,7 +589,8 @@ export class DataFolder {
       ? readOpenedFile(this.#fs, opened, this.#limits.maxPostBytes, this.#scratch)
       : readRegularFile(this.#fs, found.open, this.#limits.maxPostBytes, this.#scratch);
     if ('problem' in read) return read.problem === 'gone' ? problem('deleted while it was read', 'warning') : problem(read.problem);
-    entry.digest = createHash('sha256').update(read.bytes).digest('hex');
+    // One call, no Hash object: a tenth of 100,000 small files' hashing went to making and finishing one each.
+    entry.digest = sha256Of('sha256', read.bytes);
     const text = read.bytes.toString('utf8');
     if (kind === 'site') {
       const site = parseRecord({ file: shownAs, text }, SiteSchema, entry.problems);
@@ -792,16 +797,39 @@ export class DataFolder {
 
   /** A link to `/posts/<slug>` is missing or not depending on this alone. */
   #slugCameOrWent(slug: string): void {
-    for (const rel of this.#linkersOf.get(slug) ?? []) this.#linksStale.add(rel);
+    // Nothing judged yet: the next judging looks at every post.
+    if (!this.#linksJudged) return;
+    for (const rel of this.#linkers().get(slug) ?? []) this.#linksStale.add(rel);
+  }
+
+  #linkers(): Map<string, Set<string>> {
+    if (!this.#linkersOf) {
+      this.#linkersOf = new Map();
+      for (const entry of this.#entries.values()) if (entry.links?.found) this.#addLinker(this.#linkersOf, entry.rel, entry.links.found);
+    }
+    return this.#linkersOf;
+  }
+
+  #addLinker(linkersOf: Map<string, Set<string>>, rel: string, found: readonly LocalLink[]): void {
+    for (const link of found) {
+      const slug = linkedSlug(link.path);
+      if (slug === undefined) continue;
+      const linkers = linkersOf.get(slug);
+      if (linkers) linkers.add(rel);
+      else linkersOf.set(slug, new Set([rel]));
+    }
   }
 
   #forgetLinks(entry: Entry): void {
-    for (const link of entry.links?.found ?? []) {
-      const slug = linkedSlug(link.path);
-      const linkers = slug === undefined ? undefined : this.#linkersOf.get(slug);
-      if (!linkers) continue;
-      linkers.delete(entry.rel);
-      if (!linkers.size) this.#linkersOf.delete(slug!);
+    const linkersOf = this.#linkersOf;
+    if (linkersOf) {
+      for (const link of entry.links?.found ?? []) {
+        const slug = linkedSlug(link.path);
+        const linkers = slug === undefined ? undefined : linkersOf.get(slug);
+        if (!linkers) continue;
+        linkers.delete(entry.rel);
+        if (!linkers.size) linkersOf.delete(slug!);
+      }
     }
     delete entry.links;
     if (this.#linkWarnings.delete(entry.rel)) this.#linkWarningRels = undefined;
@@ -816,6 +844,8 @@ export class DataFolder {
     const siteUrl = siteUrlOf(site);
     const slugs = { has: (slug: string) => this.#slugClaims.has(slug) };
     const everything = this.#linksJudged?.site !== site || this.#linksJudged.assets !== this.#assets;
+    // Every post judged: who links to what is made again when a reload first asks (see `#linkers`).
+    if (everything) this.#linkersOf = undefined;
     const judge = (rel: string) => {
       const entry = this.#entries.get(rel);
       const post = entry?.placed;
@@ -823,13 +853,7 @@ export class DataFolder {
       if (entry.links?.post !== post || entry.links.siteUrl !== site.url) {
         this.#forgetLinks(entry);
         entry.links = { post, siteUrl: site.url, found: postLocalLinks(post, siteUrl) };
-        for (const link of entry.links.found ?? []) {
-          const slug = linkedSlug(link.path);
-          if (slug === undefined) continue;
-          const linkers = this.#linkersOf.get(slug);
-          if (linkers) linkers.add(rel);
-          else this.#linkersOf.set(slug, new Set([rel]));
-        }
+        if (this.#linkersOf && entry.links.found) this.#addLinker(this.#linkersOf, rel, entry.links.found);
       }
       const warnings = entry.links.found ? judgeLocalLinks(entry.links.found, slugs, this.#assets) : [];
       const had = this.#linkWarnings.has(rel);

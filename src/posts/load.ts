@@ -5,7 +5,7 @@ import * as v from 'valibot';
 import { DataVersion } from './data-version.ts';
 import { localLinkProblems } from './local-links.ts';
 import { renderMarkdown } from './markdown.ts';
-import { newestFirst } from './order.ts';
+import { newestFirst, sortNewestFirst } from './order.ts';
 import { mediaTypeOf } from './media-types.ts';
 import { describeValue, type Problem } from './problems.ts';
 import {
@@ -184,12 +184,6 @@ export function admitPost(post: Post, seen: PostIndex, problems: Problem[]): boo
 
 export { newestFirst };
 
-/** Sorts in place by `newestFirst`, each post's time read once rather than at every comparison. */
-function sortNewestFirst(posts: Post[]): void {
-  const keyed = posts.map((post) => ({ time: post.published.getTime(), post }));
-  keyed.sort((a, b) => b.time - a.time || newestFirst(a.post, b.post));
-  keyed.forEach(({ post }, i) => (posts[i] = post));
-}
 
 const error = (file: string, path: string | undefined, message: string): Problem =>
   path ? { file, path, message, severity: 'error' } : { file, message, severity: 'error' };
