@@ -140,15 +140,15 @@ export class PublishedPosts {
 
   constructor(dataset: Pick<Dataset, 'posts'>) {
     const candidates: Post[] = [];
-    const updated: number[] = [];
+    const updated = new Float64Array(dataset.posts.length);
     // One visit to each post for both: at 100,000 posts a visit is what costs, not the arithmetic.
     for (const post of dataset.posts) {
       if (post.draft) continue;
+      updated[candidates.length] = post.updated.getTime();
       candidates.push(post);
-      updated.push(post.updated.getTime());
     }
     this.#candidates = candidates;
-    this.#updated = Float64Array.from(updated);
+    this.#updated = candidates.length === updated.length ? updated : updated.slice(0, candidates.length);
   }
 
   /**

@@ -40,7 +40,15 @@ const categoriesOf = (post: Post): string[] => (post.categories ?? []).map(shown
  */
 export function buildScopes(dataset: Pick<Dataset, 'site' | 'posts'>): Scopes {
   const { posts } = dataset;
-  const build = (kind: ScopeKind, namesOf: (post: Post) => string[]) => {
+  // The same few names in thousands of posts: each shown once.
+  const shown = new Map<string, string>();
+  const shownOnce = (name: string) => {
+    let seen = shown.get(name);
+    if (seen === undefined) shown.set(name, (seen = shownName(name)));
+    return seen;
+  };
+  /** `namesOf` is given the names as written. */
+  const build = (kind: ScopeKind, namesOf: (post: Post) => readonly string[]) => {
     const postsByName = new Map<string, Post[]>();
     // Posts are newest first: walking them backwards meets each name at its first use.
     for (let i = posts.length - 1; i >= 0; i--) {
@@ -48,9 +56,9 @@ export function buildScopes(dataset: Pick<Dataset, 'site' | 'posts'>): Scopes {
       if (post.draft) continue;
       const names = namesOf(post);
       for (let k = 0; k < names.length; k++) {
-        const name = names[k]!;
+        const name = shownOnce(names[k]!);
         // A name given twice in one post counts once, where it first comes.
-        if (k > 0 && names.indexOf(name) !== k) continue;
+        if (k > 0 && names.slice(0, k).some((earlier) => shownOnce(earlier) === name)) continue;
         const list = postsByName.get(name);
         if (list) list.push(post);
         else postsByName.set(name, [post]);
@@ -73,10 +81,11 @@ export function buildScopes(dataset: Pick<Dataset, 'site' | 'posts'>): Scopes {
     }
     return { bySlug, byName };
   };
-  const categories = build('category', categoriesOf);
-  // Most posts name no author of their own: the site's, shown once for all of them.
-  const siteAuthors = dataset.site.authors.map((a) => shownName(a.name));
-  const authors = build('author', (post) => (post.authors ? authorsOf(post, dataset.site) : siteAuthors));
+  const none: readonly string[] = [];
+  const categories = build('category', (post) => post.categories ?? none);
+  // Most posts name no author of their own: the site's, for all of them.
+  const siteAuthors = dataset.site.authors.map((a) => a.name);
+  const authors = build('author', (post) => (post.authors ? post.authors.map((a) => a.name) : siteAuthors));
   return {
     bySlug: { category: categories.bySlug, author: authors.bySlug },
     byName: { category: categories.byName, author: authors.byName },

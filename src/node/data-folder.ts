@@ -51,6 +51,14 @@ const SCAN_GIVEN_WAY = Symbol('scan given way to a load');
 const VERSION_BLOCK = 1024;
 /** Folders below `posts/` or `media/` deeper than this are refused: the walk is bounded whatever the disk holds. */
 const MAX_FOLDER_DEPTH = 64;
+/**
+ * What the walk of a first load records for each regular post file: one object for all of them, so that
+ * nothing made per file lives from the walk until the file is read (at 100,000 files, what lives that
+ * long is copied by the garbage collector twice over).
+ */
+const LISTED: Found = Object.freeze({ type: 'listed' });
+/** An entry's or a resolution's problems when it has none: most files, and no array each. */
+const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
 const O_READ = nodeFs.constants.O_RDONLY | (nodeFs.constants.O_NONBLOCK ?? 0) | (nodeFs.constants.O_NOFOLLOW ?? 0);
 
 /** What a path is right now, from lstat/stat alone: nothing has been opened yet. */
@@ -60,7 +68,7 @@ type Found =
   | { type: 'refused'; identity: string; problem: Problem; linked: boolean }
   | { type: 'gone' }
   /** A first load's regular file as the folder listing names it: looked at when opened (see `#look`). */
-  | { type: 'listed'; open: string };
+  | { type: 'listed' };
 /** What a path is once looked at. */
 type Looked = Exclude<Found, { type: 'listed' }>;
 
@@ -81,7 +89,7 @@ interface Entry {
   /** Reached through a symbolic link: its target may change without an event for the link. */
   linked: boolean;
   digest: string;
-  problems: Problem[];
+  problems: readonly Problem[];
   site?: Site;
   /** With its content as HTML (Markdown rendered), within the HTML limits. */
   record?: PostRecord;
@@ -89,7 +97,7 @@ interface Entry {
   size?: number;
   /** The served post, valid while the media it names are unchanged (see `resolvedAt`). */
   post?: Post;
-  resolveProblems?: Problem[];
+  resolveProblems?: readonly Problem[];
   resolvedAt?: number;
   /** The post this file has in the order and in the slug and id claims, as of the last assembly. */
   placed?: Post;
@@ -423,7 +431,7 @@ export class DataFolder {
         if (name.startsWith('.')) continue;
         const rel = `${folder.rel}/${name}`;
         if (typeof listed !== 'string' && listed.isFile() && kindOf(rel) === 'post') {
-          changes.found.set(rel, { type: 'listed', open: this.#pathOf(rel) });
+          changes.found.set(rel, LISTED);
           await this.#pause();
           continue;
         }
@@ -481,7 +489,7 @@ export class DataFolder {
     for (const [rel, listed] of changes.found) {
       let found: Looked;
       let opened: Opened | undefined;
-      if (listed.type === 'listed') ({ found, opened } = this.#look(rel, listed.open));
+      if (listed.type === 'listed') ({ found, opened } = this.#look(rel, this.#pathOf(rel)));
       else found = listed;
       if (found.type === 'gone' || found.type === 'folder') {
         gone(rel);
@@ -516,7 +524,8 @@ export class DataFolder {
     if (!entry || !next) this.#sortedRels = undefined;
     else this.#versionBlocks[this.#blockOf(rel)] = undefined;
     if (entry?.kind === 'media' || next?.kind === 'media') this.#mediaGeneration++;
-    this.#touched.add(rel);
+    // Media changed since the last assembly (or there was none): the next one looks at every file.
+    if (this.#assetsGeneration === this.#mediaGeneration) this.#touched.add(rel);
     this.#dirty = true;
   }
 
@@ -569,11 +578,18 @@ export class DataFolder {
 
   /** @param [opened] - the file, when `#look` opened it: it is read from there, and closed */
   #read(rel: string, found: Extract<Found, { type: 'file' }>, opened?: Opened): Entry {
+    const problems: Problem[] = [];
+    const entry = this.#readInto(rel, found, problems, opened);
+    entry.problems = problems.length ? problems : NO_PROBLEMS;
+    return entry;
+  }
+
+  #readInto(rel: string, found: Extract<Found, { type: 'file' }>, problems: Problem[], opened?: Opened): Entry {
     const kind = kindOf(rel);
     const shownAs = this.#shown(rel);
-    const entry: Entry = { rel, kind, identity: found.identity, mtimeMs: found.mtimeMs, linked: found.linked, digest: '', problems: [] };
+    const entry: Entry = { rel, kind, identity: found.identity, mtimeMs: found.mtimeMs, linked: found.linked, digest: '', problems };
     const problem = (message: string, severity: Problem['severity'] = 'error', field?: string) => {
-      entry.problems.push(field ? { file: shownAs, path: field, message, severity } : { file: shownAs, message, severity });
+      problems.push(field ? { file: shownAs, path: field, message, severity } : { file: shownAs, message, severity });
       return entry;
     };
     if (kind === 'other') return problem(rel.startsWith('posts/') ? 'not a .json file, ignored' : 'not part of the data, ignored', 'warning');
@@ -593,11 +609,11 @@ export class DataFolder {
     entry.digest = sha256Of('sha256', read.bytes);
     const text = read.bytes.toString('utf8');
     if (kind === 'site') {
-      const site = parseRecord({ file: shownAs, text }, SiteSchema, entry.problems);
+      const site = parseRecord({ file: shownAs, text }, SiteSchema, problems);
       if (site) entry.site = site;
       return entry;
     }
-    const parsed = parseRecord({ file: shownAs, text }, PostSchema, entry.problems);
+    const parsed = parseRecord({ file: shownAs, text }, PostSchema, problems);
     if (!parsed) return entry;
     // Measured as served: rendered Markdown can nest deeper than its source reads.
     const record = withHtmlContent(parsed);
@@ -767,7 +783,8 @@ export class DataFolder {
     if (post.id !== undefined) this.#claim(this.#idClaims, post.id, entry.rel);
     entry.placed = post;
     added.push(post);
-    this.#linksStale.add(entry.rel);
+    // Nothing judged yet: the next judging looks at every post.
+    if (this.#linksJudged) this.#linksStale.add(entry.rel);
   }
 
   /** Claims `key` for `rel`; true when no file claimed it before. */
@@ -885,7 +902,7 @@ export class DataFolder {
     }
     const resolveProblems: Problem[] = [];
     const resolved = resolvePost(record, this.#shown(entry.rel), this.#assets, resolveProblems);
-    entry.resolveProblems = resolveProblems;
+    entry.resolveProblems = resolveProblems.length ? resolveProblems : NO_PROBLEMS;
     entry.resolvedAt = this.#assetsGeneration;
     if (!resolved) {
       delete entry.post;
