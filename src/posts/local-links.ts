@@ -80,20 +80,23 @@ export function judgeLocalLinks(
 export const siteUrlOf = (site: Pick<Site, 'url'>) => (site.url === undefined ? undefined : new URL(site.url));
 
 /**
- * Paths of URLs that resolve alike in every post, by site URL and URL text: the same image or link in
- * thousands of posts is parsed once. Bounded: past this many, forgotten all at once.
+ * Paths of URLs that resolve alike in every post, by URL text, for one site URL (the last one asked
+ * about): the same image or link in thousands of posts is parsed once, and looked up by its own text
+ * without a key made for it. Bounded: past this many, forgotten all at once.
  */
-const alikePaths = new Map<string, string | undefined>();
+let alikePaths: { siteHref: string; paths: Map<string, string | undefined> } = { siteHref: '', paths: new Map() };
 const ALIKE_PATHS_LIMIT = 10_000;
 
 function collect(links: LocalLink[], file: string, field: string, url: string, base: string, siteUrl: URL | undefined, inPost = true): void {
   let path: string | undefined;
   if (inPost && resolvesAlikeInEveryPost(url)) {
-    const key = `${siteUrl?.href ?? ''}\n${url}`;
-    if (alikePaths.has(key)) path = alikePaths.get(key);
+    const siteHref = siteUrl?.href ?? '';
+    if (alikePaths.siteHref !== siteHref) alikePaths = { siteHref, paths: new Map() };
+    const { paths } = alikePaths;
+    if (paths.has(url)) path = paths.get(url);
     else {
-      if (alikePaths.size >= ALIKE_PATHS_LIMIT) alikePaths.clear();
-      alikePaths.set(key, (path = sitePath(url, base, siteUrl)));
+      if (paths.size >= ALIKE_PATHS_LIMIT) paths.clear();
+      paths.set(url, (path = sitePath(url, base, siteUrl)));
     }
   } else path = sitePath(url, base, siteUrl);
   // Only the paths the data decides can be missing; the app's own routes are the app's business.
@@ -143,6 +146,8 @@ export const linkedSlug = (path: string): string | undefined =>
 
 /** `/media/a%20b.png` names the file `media/a b.png`; a stray `%` names a file with a `%` in it. */
 function decodePath(pathname: string): string {
+  // Nothing to decode, the common case: no new string for each link of each post.
+  if (!pathname.includes('%')) return pathname;
   try {
     return decodeURIComponent(pathname);
   } catch {

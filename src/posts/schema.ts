@@ -328,7 +328,9 @@ const record = (schema: { entries: Record<string, unknown> }, checks: Record<str
   const required = new Set(keys.filter((key) => (schema.entries[key] as { type: string }).type !== 'optional'));
   return (value) => {
     if (!isObject(value)) return UNSURE;
-    for (const key of Object.keys(value)) if (!Object.hasOwn(checks, key)) return UNSURE;
+    // `for in` rather than Object.keys: no array per object. A key inherited from a polluted prototype
+    // is no check's either, and leaves the object to valibot, which is always right.
+    for (const key in value) if (!Object.hasOwn(checks, key)) return UNSURE;
     const out: Record<string, unknown> = {};
     for (const key of keys) {
       if (key in value) {
