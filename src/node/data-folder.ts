@@ -293,7 +293,7 @@ export class DataFolder {
     // The folder relative to cwd once, not every file's path: a path below it adds only `rel`, which
     // every walk and hint gives normalised (no empty, `.` or `..` parts).
     const folder = (this.#relativeDir ??= path.relative(this.#cwd, this.dir));
-    const relative = folder === '' ? rel : path.sep === '/' ? `${folder}/${rel}` : path.join(folder, rel);
+    const relative = folder === '' ? rel : path.sep === '/' ? [folder, rel].join('/') : path.join(folder, rel);
     return relative && !relative.startsWith('..') && !path.isAbsolute(relative) ? relative : this.#pathOf(rel);
   }
 
@@ -302,7 +302,7 @@ export class DataFolder {
    * normalising pass, which allocated more per file than reading it did.
    */
   #pathOf(rel: string): string {
-    return path.sep === '/' ? `${this.dir === '/' ? '' : this.dir}/${rel}` : path.join(this.dir, rel);
+    return path.sep === '/' ? [this.dir === '/' ? '' : this.dir, rel].join('/') : path.join(this.dir, rel);
   }
 
   #realRoot(): string {
@@ -429,7 +429,7 @@ export class DataFolder {
         const name = typeof listed === 'string' ? listed : listed.name;
         // Hidden files and everything in hidden folders (.DS_Store, .git/, editors' swap files) are not the site's.
         if (name.startsWith('.')) continue;
-        const rel = `${folder.rel}/${name}`;
+        const rel = [folder.rel, name].join('/');
         if (typeof listed !== 'string' && listed.isFile() && kindOf(rel) === 'post') {
           changes.found.set(rel, LISTED);
           if (this.#sliceUsed()) await this.#pause();
@@ -993,7 +993,12 @@ function readOpenedFile(fs: FileSystem, { fd, stats }: Opened, maxBytes: number 
 }
 
 const toRel = (relative: string) => relative.split(path.sep).join('/');
-const identityOf = (s: Stats) => `${s.dev}:${s.ino}:${s.size}:${s.mtimeMs}:${s.ctimeMs}`;
+/**
+ * Joined rather than written as a template: a template's pieces are kept as a tree of strings (ten
+ * objects a file, for as long as the file is known), a join makes one flat string of the same text.
+ * The same holds for the paths below, which are kept as keys and in every post.
+ */
+const identityOf = (s: Stats) => [s.dev, s.ino, s.size, s.mtimeMs, s.ctimeMs].join(':');
 const isHidden = (rel: string) => rel.split('/').some((part) => part.startsWith('.'));
 const inLayout = (rel: string) =>
   rel === 'site.json' || rel === 'posts' || rel === 'media' || rel.startsWith('posts/') || rel.startsWith('media/');
