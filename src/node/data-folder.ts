@@ -93,6 +93,8 @@ interface Entry {
   site?: Site;
   /** With its content as HTML (Markdown rendered), within the HTML limits. */
   record?: PostRecord;
+  /** The file as problems name it (see `#shown`), made when it was read: what its post is served as coming from. */
+  shown?: string;
   /** A media file's length: media are stated, never read here (Node streams them when served). */
   size?: number;
   /** The served post, valid while the media it names are unchanged (see `resolvedAt`). */
@@ -627,7 +629,10 @@ export class DataFolder {
       problem(`${shape.elements} elements; the limit is ${this.#limits.maxHtmlElements} (${LIMIT_SETTINGS.maxHtmlElements})`, 'error', 'content');
       fits = false;
     }
-    if (fits) entry.record = record;
+    if (fits) {
+      entry.record = record;
+      entry.shown = shownAs;
+    }
     return entry;
   }
 
@@ -901,7 +906,7 @@ export class DataFolder {
       return entry.post;
     }
     const resolveProblems: Problem[] = [];
-    const resolved = resolvePost(record, this.#shown(entry.rel), this.#assets, resolveProblems);
+    const resolved = resolvePost(record, entry.shown ?? this.#shown(entry.rel), this.#assets, resolveProblems);
     entry.resolveProblems = resolveProblems.length ? resolveProblems : NO_PROBLEMS;
     entry.resolvedAt = this.#assetsGeneration;
     if (!resolved) {
