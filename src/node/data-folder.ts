@@ -503,14 +503,19 @@ export class DataFolder {
         if (opened) this.#fs.closeSync(opened.fd);
         continue;
       }
-      this.#replace(rel, found.type === 'refused' ? this.#refused(rel, found) : this.#read(rel, found, opened));
+      // Reading touches no entry: the one looked up stands, and is not looked up again.
+      this.#replaceEntry(rel, entry, found.type === 'refused' ? this.#refused(rel, found) : this.#read(rel, found, opened));
       if (this.#sliceUsed()) await this.#pause();
     }
   }
 
   /** Puts `next` where `rel`'s entry was, or nothing: what is kept between assemblies hears of it here. */
   #replace(rel: string, next: Entry | undefined): void {
-    const entry = this.#entries.get(rel);
+    this.#replaceEntry(rel, this.#entries.get(rel), next);
+  }
+
+  /** `#replace`, given `rel`'s entry now (undefined: none). */
+  #replaceEntry(rel: string, entry: Entry | undefined, next: Entry | undefined): void {
     if (!entry && !next) return;
     if (entry) {
       this.#release(entry);
