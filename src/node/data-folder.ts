@@ -698,7 +698,7 @@ export class DataFolder {
     }
     const site = siteEntry?.site;
     const valid = site !== undefined && !problems.some((p) => p.severity === 'error');
-    const localLinks = valid ? await this.#localLinkProblems(rels, site) : [];
+    const localLinks = valid ? await this.#localLinkProblems(site) : [];
     const result = await completeDataset({
       site,
       siteFile: this.#shown('site.json'),
@@ -867,14 +867,13 @@ export class DataFolder {
    * costly part: its HTML searched, each URL parsed) and judged when the post changes or a slug it
    * links to comes or goes; everything is judged again when the site or the media change.
    */
-  async #localLinkProblems(rels: readonly string[], site: Site): Promise<Problem[]> {
+  async #localLinkProblems(site: Site): Promise<Problem[]> {
     const siteUrl = siteUrlOf(site);
     const slugs = { has: (slug: string) => this.#slugClaims.has(slug) };
     const everything = this.#linksJudged?.site !== site || this.#linksJudged.assets !== this.#assets;
     // Every post judged: who links to what is made again when a reload first asks (see `#linkers`).
     if (everything) this.#linkersOf = undefined;
-    const judge = (rel: string) => {
-      const entry = this.#entries.get(rel);
+    const judge = (rel: string, entry: Entry | undefined) => {
       const post = entry?.placed;
       if (!post) return;
       if (entry.links?.post !== post || entry.links.siteUrl !== site.url) {
@@ -889,9 +888,14 @@ export class DataFolder {
       if (had !== warnings.length > 0) this.#linkWarningRels = undefined;
     };
     let i = 0;
-    for (const rel of everything ? rels : this.#linksStale) {
+    // Every file: its entry as it comes, no look-up each (the warnings are put in name order below).
+    for (const entry of everything ? this.#entries.values() : []) {
       if (++i % 256 === 0) await this.#pause();
-      judge(rel);
+      judge(entry.rel, entry);
+    }
+    for (const rel of everything ? [] : this.#linksStale) {
+      if (++i % 256 === 0) await this.#pause();
+      judge(rel, this.#entries.get(rel));
     }
     this.#linksStale.clear();
     this.#linksJudged = { site, assets: this.#assets };
