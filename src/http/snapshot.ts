@@ -72,7 +72,9 @@ export function indexOf(dataset: Dataset, previous?: Dataset): DatasetIndex {
 /** The index of a dataset, from nothing. */
 export function buildIndex(dataset: Dataset): DatasetIndex {
   const published = new PublishedPosts(dataset);
-  const bySlug = new PostsBySlug(new Map(published.candidates.map((post) => [post.slug, post])));
+  const slugs = new Map<string, Post>();
+  for (const post of published.candidates) slugs.set(post.slug, post);
+  const bySlug = new PostsBySlug(slugs);
   return { published, bySlug, scopes: buildScopes(dataset) };
 }
 

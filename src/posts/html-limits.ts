@@ -80,13 +80,37 @@ function closingTagAt(html: string, name: string, from: number): number {
   return -1;
 }
 
+/** Tag names most posts are made of, by length: found in place, with no new string for each tag. */
+const COMMON_NAMES: readonly (readonly string[])[] = (() => {
+  const names = ['a', 'p', 'b', 'i', 'em', 'br', 'li', 'ul', 'ol', 'h2', 'h3', 'h4', 'hr', 'td', 'tr', 'th', 'img', 'div',
+    'sup', 'sub', 'span', 'code', 'table', 'tbody', 'thead', 'strong', 'figure', 'source', 'picture', 'blockquote', 'figcaption'];
+  const byLength: string[][] = [];
+  for (const name of names) (byLength[name.length] ??= []).push(name);
+  return byLength;
+})();
+
+/** The common name (lowercase) that `html` has from `start` to `end`, ASCII case ignored; undefined when none. */
+function commonName(html: string, start: number, end: number): string | undefined {
+  for (const name of COMMON_NAMES[end - start] ?? []) {
+    let j = 0;
+    while (j < name.length) {
+      const c = html.charCodeAt(start + j);
+      if ((c >= 65 && c <= 90 ? c + 32 : c) !== name.charCodeAt(j)) break;
+      j++;
+    }
+    if (j === name.length) return name;
+  }
+  return undefined;
+}
+
 /** Depth and element count of `html`, in time linear in its length. */
 export function measureHtml(html: string): HtmlShape {
   // Tag names are lowered one by one, as they are found. Lowering the whole text instead would cost a
   // copy of every post; it reads the same but for U+0130 (İ), which lowers to two code units and so
   // shifts every index after it: such a text is measured as before, on its lowered copy.
   const lower = html.includes('\u0130') ? html.toLowerCase() : undefined;
-  const nameAt = (start: number, end: number) => (lower ? lower.slice(start, end) : html.slice(start, end).toLowerCase());
+  const nameAt = (start: number, end: number) =>
+    lower ? lower.slice(start, end) : (commonName(html, start, end) ?? html.slice(start, end).toLowerCase());
   const stack: string[] = [];
   // How many of each name are open: an end tag for a name that is not open costs nothing to ignore.
   const open = new Map<string, number>();

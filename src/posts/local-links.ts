@@ -54,7 +54,9 @@ export function postLocalLinks(post: Post, siteUrl: URL | undefined): LocalLink[
   const base = `${LOCAL}/posts/${post.slug}`;
   if (post.image) collect(links, post.file, 'image.url', post.image.url, base, siteUrl);
   post.attachments?.forEach((attachment, i) => collect(links, post.file, `attachments.${i}.url`, attachment.url, base, siteUrl));
-  for (const url of new Set(urlsInHtml(post.content))) collect(links, post.file, 'content', url, base, siteUrl);
+  const urls = urlsInHtml(post.content);
+  // Each URL once; most posts have one or none, and no set is needed to say so.
+  for (const url of urls.length > 1 ? new Set(urls) : urls) collect(links, post.file, 'content', url, base, siteUrl);
   return links.length ? links : undefined;
 }
 
@@ -80,20 +82,23 @@ export function judgeLocalLinks(
 export const siteUrlOf = (site: Pick<Site, 'url'>) => (site.url === undefined ? undefined : new URL(site.url));
 
 /**
- * Paths of URLs that resolve alike in every post, by site URL and URL text: the same image or link in
- * thousands of posts is parsed once. Bounded: past this many, forgotten all at once.
+ * Paths of URLs that resolve alike in every post, by URL text, for one site URL (the last one asked
+ * about): the same image or link in thousands of posts is parsed once, and looked up by its own text
+ * without a key made for it. Bounded: past this many, forgotten all at once.
  */
-const alikePaths = new Map<string, string | undefined>();
+let alikePaths: { siteHref: string; paths: Map<string, string | undefined> } = { siteHref: '', paths: new Map() };
 const ALIKE_PATHS_LIMIT = 10_000;
 
 function collect(links: LocalLink[], file: string, field: string, url: string, base: string, siteUrl: URL | undefined, inPost = true): void {
   let path: string | undefined;
   if (inPost && resolvesAlikeInEveryPost(url)) {
-    const key = `${siteUrl?.href ?? ''}\n${url}`;
-    if (alikePaths.has(key)) path = alikePaths.get(key);
+    const siteHref = siteUrl?.href ?? '';
+    if (alikePaths.siteHref !== siteHref) alikePaths = { siteHref, paths: new Map() };
+    const { paths } = alikePaths;
+    if (paths.has(url)) path = paths.get(url);
     else {
-      if (alikePaths.size >= ALIKE_PATHS_LIMIT) alikePaths.clear();
-      alikePaths.set(key, (path = sitePath(url, base, siteUrl)));
+      if (paths.size >= ALIKE_PATHS_LIMIT) paths.clear();
+      paths.set(url, (path = sitePath(url, base, siteUrl)));
     }
   } else path = sitePath(url, base, siteUrl);
   // Only the paths the data decides can be missing; the app's own routes are the app's business.
@@ -143,6 +148,8 @@ export const linkedSlug = (path: string): string | undefined =>
 
 /** `/media/a%20b.png` names the file `media/a b.png`; a stray `%` names a file with a `%` in it. */
 function decodePath(pathname: string): string {
+  // Nothing to decode, the common case: no new string for each link of each post.
+  if (!pathname.includes('%')) return pathname;
   try {
     return decodeURIComponent(pathname);
   } catch {

@@ -18,20 +18,29 @@ const ISO_INSTANT_SHAPE = /^\d{4}-\d{2}-\d{2}(?:[Tt]\d{2}:\d{2}(?::\d{2}(?:\.\d+
 
 /** A real calendar date (no 30 February), as ISO 8601 date or date-time with an offset. */
 export function isIsoInstant(text: string): boolean {
-  const m = ISO_DATE.exec(text) ?? ISO_DATE_TIME.exec(text);
-  if (!m) return false;
+  return checkedInstant(text) !== undefined;
+}
+
+/** The instant `text` names when `isIsoInstant(text)`, as `toInstant` gives it; undefined otherwise. */
+function checkedInstant(text: string): Date | undefined {
+  const dateOnly = ISO_DATE.exec(text);
+  const m = dateOnly ?? ISO_DATE_TIME.exec(text);
+  if (!m) return undefined;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
   // RFC 3339 and RFC 822 dates have four-digit years from 0001: year 0 would render as "-000001".
-  if (year < 1 || month < 1 || month > 12 || day < 1) return false;
-  const lastDay = new Date(0);
-  lastDay.setUTCFullYear(year, month, 0); // not Date.UTC, which reads years 0–99 as 1900–1999
-  if (day > lastDay.getUTCDate()) return false;
-  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return false;
-  if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return false;
+  if (year < 1 || month < 1 || month > 12 || day < 1) return undefined;
+  if (day > daysIn(year, month)) return undefined;
+  if (m[4] !== undefined && (Number(m[4]) > 23 || Number(m[5]) > 59 || Number(m[6] ?? 0) > 59)) return undefined;
+  if (m[7] !== undefined && (Number(m[7]) > 23 || Number(m[8]) > 59)) return undefined;
   // An offset can carry the instant out of the four-digit range (9999-12-31T23:00:00-12:00).
-  const utcYear = toInstant(text).getUTCFullYear();
-  return utcYear >= 1 && utcYear <= 9999;
+  const instant = new Date(dateOnly ? `${text}T00:00:00Z` : text);
+  const utcYear = instant.getUTCFullYear();
+  return utcYear >= 1 && utcYear <= 9999 ? instant : undefined;
 }
+
+/** Days in a month of the proleptic Gregorian calendar, which Date uses for every year. */
+const daysIn = (year: number, month: number) =>
+  month === 2 ? (year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0) ? 29 : 28) : [4, 6, 9, 11].includes(month) ? 30 : 31;
 
 /** A date alone means midnight UTC of that day. */
 export function toInstant(text: string): Date {
@@ -49,7 +58,6 @@ const nonEmptyString = () => v.pipe(v.string(NON_EMPTY), v.nonEmpty(NON_EMPTY), 
 const DATE = 'an ISO 8601 date (2022-01-17) or date-time with offset (2022-01-17T09:30:00+01:00)';
 const isoDate = () =>
   v.pipe(v.string(DATE), v.regex(ISO_INSTANT_SHAPE, DATE), v.check(isIsoInstant, DATE), v.transform(toInstant));
-const isDate = (s: string) => ISO_INSTANT_SHAPE.test(s) && isIsoInstant(s);
 
 const ABSOLUTE_URL = 'an absolute http(s) URL';
 const absoluteUrl = () =>
@@ -308,7 +316,8 @@ const isUrlReference = (s: string) => {
   }
   return ok;
 };
-const date: Check = (value) => (typeof value === 'string' && isDate(value) ? toInstant(value) : UNSURE);
+// Checked and made in one parse of the text: the instant the check makes is the one `toInstant` makes.
+const date: Check = (value) => (typeof value === 'string' && ISO_INSTANT_SHAPE.test(value) ? (checkedInstant(value) ?? UNSURE) : UNSURE);
 const list = (item: Check, min = 0): Check => (value) => {
   if (!Array.isArray(value) || value.length < min) return UNSURE;
   const out: unknown[] = [];
@@ -328,7 +337,9 @@ const record = (schema: { entries: Record<string, unknown> }, checks: Record<str
   const required = new Set(keys.filter((key) => (schema.entries[key] as { type: string }).type !== 'optional'));
   return (value) => {
     if (!isObject(value)) return UNSURE;
-    for (const key of Object.keys(value)) if (!Object.hasOwn(checks, key)) return UNSURE;
+    // `for in` rather than Object.keys: no array per object. A key inherited from a polluted prototype
+    // is no check's either, and leaves the object to valibot, which is always right.
+    for (const key in value) if (!Object.hasOwn(checks, key)) return UNSURE;
     const out: Record<string, unknown> = {};
     for (const key of keys) {
       if (key in value) {

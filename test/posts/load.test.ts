@@ -146,6 +146,32 @@ describe('loadDataset', () => {
     expect(later.posts[0]?.updated.toISOString()).toBe('2022-01-18T01:30:00.000Z');
   });
 
+  it('serves a post with the fields of its record in the schema\'s order, then slug, file and updated', async () => {
+    const { posts } = await dataset({
+      posts: {
+        full: postRecord({
+          $schema: '../post.schema.json',
+          format: 'html',
+          id: 'urn:x:1',
+          slug: 'full-post',
+          updated: '2024-03-02',
+          summary: 'Short.',
+          categories: ['News'],
+          image: { url: 'https://example.com/a.png', alt: 'A' },
+          attachments: [{ url: 'https://example.com/a.pdf', mimeType: 'application/pdf', size: 3 }],
+          draft: false,
+          language: 'en',
+        }),
+        plain: postRecord(),
+      },
+    });
+    const full = posts.find((p) => p.slug === 'full-post');
+    expect(Object.keys(full ?? {})).toEqual([
+      'title', 'published', 'content', 'id', 'summary', 'categories', 'draft', 'language', 'slug', 'file', 'updated', 'image', 'attachments',
+    ]);
+    expect(Object.keys(posts.find((p) => p.slug === 'plain') ?? {})).toEqual(['title', 'published', 'content', 'slug', 'file', 'updated']);
+  });
+
   it('sorts newest first, and posts published at the same instant by slug', async () => {
     const { posts } = await dataset({
       posts: {
