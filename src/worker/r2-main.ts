@@ -2,6 +2,7 @@ import type { ExecutionContext } from 'hono';
 import { textResponse } from '../http/respond.ts';
 import { createWorker, type Env } from './edge-cache.ts';
 import { RECHECK_MS, r2Data, type DataBucket, type R2Data } from './r2-data.ts';
+import { warmUpR2 } from './warm-up.ts';
 
 /** wrangler.toml's `[env.r2]`: the R2 binding, and how often to look for a new publish. */
 export interface R2Env extends Env {
@@ -18,6 +19,9 @@ export interface R2Env extends Env {
  * main.ts: the bundle would otherwise sit in the script, parsed at start-up, in the mode made to
  * avoid it. The binding arrives with the first request, so the source is built then, once per isolate.
  */
+// The code of a first request, run once while the isolate starts, outside any request's CPU (warm-up.ts).
+await warmUpR2().catch((error: unknown) => console.error('The start-up warm-up failed; first requests will be slower:', error));
+
 let data: R2Data | undefined;
 let worker: ReturnType<typeof createWorker> | undefined;
 
