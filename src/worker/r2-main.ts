@@ -12,6 +12,9 @@ export interface R2Env extends Env {
   DATA_RECHECK_SECONDS?: string;
 }
 
+// The code of a first request, run once while the isolate starts, outside any request's CPU (warm-up.ts).
+await warmUpR2().catch((error: unknown) => console.error('The start-up warm-up failed; first requests will be slower:', error));
+
 /**
  * Cloudflare Workers with the data in R2 (`wrangler dev --env r2`, `wrangler deploy --env r2`): the
  * same app, its data published by `npm run publish` instead of bundled, so a site is not bounded by
@@ -19,9 +22,6 @@ export interface R2Env extends Env {
  * main.ts: the bundle would otherwise sit in the script, parsed at start-up, in the mode made to
  * avoid it. The binding arrives with the first request, so the source is built then, once per isolate.
  */
-// The code of a first request, run once while the isolate starts, outside any request's CPU (warm-up.ts).
-await warmUpR2().catch((error: unknown) => console.error('The start-up warm-up failed; first requests will be slower:', error));
-
 let data: R2Data | undefined;
 let worker: ReturnType<typeof createWorker> | undefined;
 
