@@ -109,6 +109,11 @@ export interface RenderQueueOptions {
   maxWaiting?: number;
   /** Of those, renders few readers want (an odd `?limit`): they wait behind the rest, and fewer may. */
   maxWaitingUncommon?: number;
+  /**
+   * How a turn is started; default a timer of 0 ms. Where timers are forbidden (a worker's start-up,
+   * src/worker/warm-up.ts), a microtask.
+   */
+  defer?: (start: () => void) => void;
 }
 
 export const RENDER_QUEUE_DEFAULTS = { concurrency: 2, maxWaiting: 64, maxWaitingUncommon: 8 } as const;
@@ -129,6 +134,7 @@ export class RenderQueue {
   readonly #concurrency: number;
   readonly #maxWaiting: number;
   readonly #maxWaitingUncommon: number;
+  readonly #defer: (start: () => void) => void;
   readonly #common: (() => void)[] = [];
   readonly #uncommon: (() => void)[] = [];
   #running = 0;
@@ -137,6 +143,7 @@ export class RenderQueue {
     this.#concurrency = options?.concurrency ?? RENDER_QUEUE_DEFAULTS.concurrency;
     this.#maxWaiting = options?.maxWaiting ?? RENDER_QUEUE_DEFAULTS.maxWaiting;
     this.#maxWaitingUncommon = options?.maxWaitingUncommon ?? RENDER_QUEUE_DEFAULTS.maxWaitingUncommon;
+    this.#defer = options?.defer ?? ((start) => setTimeout(start, 0));
   }
 
   get size(): { running: number; waiting: number } {
@@ -170,9 +177,9 @@ export class RenderQueue {
     const start = this.#common.shift() ?? this.#uncommon.shift();
     if (!start) return;
     this.#running++; // the turn is taken now, so a second call does not hand it out again
-    setTimeout(() => {
+    this.#defer(() => {
       this.#running--;
       start();
-    }, 0);
+    });
   }
 }

@@ -5,6 +5,7 @@ import { createApp, type DataSource } from '../http/app.ts';
 import { chooseEncoding } from '../http/negotiation.ts';
 import { CONTENT_CODINGS, isCompressible, webCompressors, type Compressors } from '../http/representation.ts';
 import { respondFromStored, textResponse } from '../http/respond.ts';
+import type { RenderQueueOptions } from '../http/render-cache.ts';
 import { snapshots, type Snapshot } from '../http/snapshot.ts';
 import { isHttpUrl } from '../posts/http-url.ts';
 import type { Dataset } from '../posts/index.ts';
@@ -53,6 +54,8 @@ export type WorkerOptions = ({ dataset: Dataset } | { source: DataSource }) & {
   /** Where rendered responses are shared between isolates; default `caches.default`, absent on Node. */
   edgeCache?: () => Cache | undefined;
   compressors?: Compressors;
+  /** See `RenderQueue`; the start-up's warm-up starts its renders without a timer. */
+  renderQueue?: RenderQueueOptions;
 };
 
 type CfRequest = Request & { cf?: { clientAcceptEncoding?: unknown } };
@@ -101,7 +104,7 @@ export function createWorker(options: WorkerOptions) {
             compressors,
             router: new SegmentRouter(),
             cache: ISOLATE_RENDER_CACHE,
-            renderQueue: ISOLATE_RENDER_QUEUE,
+            renderQueue: { ...ISOLATE_RENDER_QUEUE, ...options.renderQueue },
             ...(siteUrl ? { siteUrl } : {}),
           },
         });

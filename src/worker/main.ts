@@ -3,6 +3,10 @@ import { bundledData } from './bundled-data.ts';
 import { dataProblemsWorker } from './data-problems.ts';
 import { duePostsNotifier } from './due-posts-notify.ts';
 import { createWorker } from './edge-cache.ts';
+import { warmUpBundled } from './warm-up.ts';
+
+// The code of a first request, run once while the isolate starts, outside any request's CPU (warm-up.ts).
+if (bundle) await warmUpBundled().catch((error: unknown) => console.error('The start-up warm-up failed; first requests will be slower:', error));
 
 /**
  * Cloudflare Workers: the same app, its data bundled, validated and sanitised at build time

@@ -3,6 +3,7 @@ import { textResponse } from '../http/respond.ts';
 import { duePostsNotifier } from './due-posts-notify.ts';
 import { createWorker, type Env } from './edge-cache.ts';
 import { RECHECK_MS, r2Data, type DataBucket, type R2Data } from './r2-data.ts';
+import { warmUpR2 } from './warm-up.ts';
 
 /** wrangler.toml's `[env.r2]`: the R2 binding, and how often to look for a new publish. */
 export interface R2Env extends Env {
@@ -11,6 +12,9 @@ export interface R2Env extends Env {
   /** Seconds between two reads of the `current` pointer; default 10. */
   DATA_RECHECK_SECONDS?: string;
 }
+
+// The code of a first request, run once while the isolate starts, outside any request's CPU (warm-up.ts).
+await warmUpR2().catch((error: unknown) => console.error('The start-up warm-up failed; first requests will be slower:', error));
 
 /**
  * Cloudflare Workers with the data in R2 (`wrangler dev --env r2`, `wrangler deploy --env r2`): the

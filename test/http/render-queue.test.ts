@@ -43,4 +43,22 @@ describe('RenderQueue', () => {
     held.splice(0).forEach((release) => release());
     expect(await third).toBe('d');
   });
+
+  it('starts each turn through `defer`, which takes the place of the timer', async () => {
+    const deferred: (() => void)[] = [];
+    const queue = new RenderQueue({ concurrency: 1, defer: (start) => deferred.push(start) });
+    const first = queue.run(async () => 'first');
+    const second = queue.run(async () => 'second');
+    // Nothing runs until a deferred start is called: one turn at a time.
+    expect(deferred).toHaveLength(1);
+    deferred.shift()?.();
+    expect(await first).toBe('first');
+    // The next turn is handed out once the first has settled.
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(deferred).toHaveLength(1);
+    deferred.shift()?.();
+    expect(await second).toBe('second');
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(queue.size).toEqual({ running: 0, waiting: 0 });
+  });
 });

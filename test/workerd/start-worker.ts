@@ -76,9 +76,12 @@ async function compatibilityDate(): Promise<string> {
  * A copy of the project's sources in a temporary folder, with the data module built from `dataDir` by
  * `scripts/build-data.ts` and a wrangler.toml of its own: what `wrangler dev` or `deploy` then bundles.
  * With `dataSource: 'r2'`, the R2 entry and its binding instead, and no data: `npm run publish` puts it
- * in the copy's `state/`.
+ * in the copy's `state/`. `main` names another entry in the copy (one a benchmark writes there, say).
  */
-export async function prepareWorkerCopy(dataDir: string, options: { edgeCache?: boolean; dataSource?: 'bundle' | 'r2' } = {}): Promise<string> {
+export async function prepareWorkerCopy(
+  dataDir: string,
+  options: { edgeCache?: boolean; dataSource?: 'bundle' | 'r2'; main?: string } = {},
+): Promise<string> {
   const r2 = options.dataSource === 'r2';
   const dir = await mkdtemp(path.join(tmpdir(), 'pressroom-workerd-'));
   await cp(path.join(ROOT, 'src'), path.join(dir, 'src'), {
@@ -100,7 +103,7 @@ export async function prepareWorkerCopy(dataDir: string, options: { edgeCache?: 
     path.join(dir, 'wrangler.toml'),
     [
       'name = "pressroom-test"',
-      `main = "src/worker/${r2 ? 'r2-main' : 'main'}.ts"`,
+      `main = "${options.main ?? `src/worker/${r2 ? 'r2-main' : 'main'}.ts`}"`,
       `compatibility_date = "${await compatibilityDate()}"`,
       // The worker uses the Cache API only with a deployment id to key it by: without one, none.
       ...(options.edgeCache === false ? [] : ['[version_metadata]', 'binding = "CF_VERSION_METADATA"']),
@@ -121,6 +124,8 @@ export async function startWorker(options: {
   timeoutMs?: number;
   edgeCache?: boolean;
   dataSource?: 'bundle' | 'r2';
+  /** The entry wrangler serves, relative to the copy; default the worker's own. */
+  main?: string;
   /** Runs on the copy before wrangler starts (`npm run publish` into its `state/`, say). */
   beforeStart?: (dir: string) => Promise<void>;
   /**
@@ -138,6 +143,7 @@ export async function startWorker(options: {
     (await prepareWorkerCopy(options.dataDir, {
       ...(options.edgeCache === false ? { edgeCache: false } : {}),
       ...(options.dataSource ? { dataSource: options.dataSource } : {}),
+      ...(options.main ? { main: options.main } : {}),
     }));
   try {
     await options.beforeStart?.(dir);
