@@ -1,7 +1,7 @@
 /**
  * What `npm start` runs: `dist/node.mjs` as `npm run build:node` bundles it, started as the start script
  * starts it, on a data folder of its own. The other Node tests run the TypeScript sources through tsx,
- * so a bundling mistake (a module esbuild resolves differently, a missing external) shows only here.
+ * so a bundling mistake (a module esbuild resolves differently, a package's CommonJS require) shows only here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
