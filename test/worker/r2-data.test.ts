@@ -4,7 +4,7 @@
  * publish served once the re-check interval has passed on an injected clock.
  */
 import type { ExecutionContext } from 'hono';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { publishDataset } from '../../scripts/publish.ts';
 import { POINTER_KEY } from '../../src/posts/published-index.ts';
 import { createWorker } from '../../src/worker/edge-cache.ts';
@@ -179,6 +179,32 @@ describe('the worker serving data published to R2', () => {
     const rss = await worker.get('/rss.xml');
     expect(rss.status).toBe(200);
     expect(await rss.text()).toContain('<title>Fifth</title>');
+  });
+
+  it('a cold isolate\'s requests share the first index read, and one that waits 15 s on a read that never ends reads it itself', async () => {
+    const bucket = new MemoryBucket();
+    await publishDataset(await dataset({ site, posts }), bucket, { now: PUBLISHED_AT });
+    // The first read of the pointer never answers: the request that made it ended, and its read with it.
+    let pointerReads = 0;
+    const stuck: typeof bucket = Object.assign(Object.create(bucket) as MemoryBucket, {
+      get: (key: string) => (key === POINTER_KEY && ++pointerReads === 1 ? new Promise<never>(() => {}) : bucket.get(key)),
+    });
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
+    try {
+      const data = r2Data({ bucket: stuck, now: () => 0 });
+      void data.source.refresh();
+      let waited = false;
+      const second = data.source.refresh().then(() => (waited = true));
+      await vi.advanceTimersByTimeAsync(14_999);
+      expect(waited).toBe(false);
+      expect(data.source.loaded()).toBe(false);
+      await vi.advanceTimersByTimeAsync(1);
+      await second;
+      expect(data.source.loaded()).toBe(true);
+      expect(pointerReads).toBe(2);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('answers 503 until something is published, and 500 without the binding', async () => {
