@@ -76,9 +76,8 @@ export interface PublishOptions {
 const sha256 = (content: string | Uint8Array) => createHash('sha256').update(content).digest('hex').slice(0, 32);
 
 /**
- * What the bucket holds already, of what `next` names: every object the current manifest names, and
- * the bodies its parts of the post fields name. A part of the same name in both names the same bodies,
- * so only the parts the new data replaces are read: one or two for a changed post.
+ * What the bucket holds already, of what `next` names: every object the current manifest names (see
+ * `namedBy`); only the parts of it the new data replaces are read, one or two for a changed post.
  */
 async function publishedObjects(target: PublishTarget, next: IndexedDataset): Promise<{ pointer?: CurrentPointer; keys: Set<string> }> {
   const text = await target.read(POINTER_KEY);
@@ -87,16 +86,7 @@ async function publishedObjects(target: PublishTarget, next: IndexedDataset): Pr
   if (!pointer) throw new Error(`the bucket's ${POINTER_KEY} was not written by npm run publish; refusing to replace it`);
   // Another layout, or a pointer to an index that is gone: upload everything again rather than trust it.
   if (pointer.format !== INDEX_FORMAT) return { pointer, keys: new Set() };
-  const indexText = await target.read(pointer.index);
-  if (indexText === undefined) return { pointer, keys: new Set() };
-  const index = parseIndex(indexText);
-  const keys = new Set(objectsOf(index));
-  for (const chunk of index.chunks) {
-    const same = next.chunkBodies.get(chunk);
-    const bodies = same ?? (JSON.parse((await target.read(chunk)) ?? '[]') as IndexedPost[]).map((post) => post.body);
-    for (const body of bodies) keys.add(body);
-  }
-  return { pointer, keys };
+  return { pointer, keys: new Set(await namedBy(target, pointer.index, new Map(next.chunkBodies))) };
 }
 
 const byteLength = (body: string | Uint8Array) => (typeof body === 'string' ? Buffer.byteLength(body) : body.byteLength);
@@ -187,7 +177,7 @@ async function prune(
   const waiting = listed.filter(({ replacedAt }) => Date.parse(replacedAt) > cutoff);
   if (expired.length === 0) return { indexes: 0, objects: 0, waiting: waiting.length };
   const kept = new Set<string>([current.key, ...current.parts.keys(), ...current.bodies.keys(), ...current.media.keys()]);
-  const knownParts = new Set(current.chunkBodies.keys());
+  const knownParts = new Map(current.chunkBodies);
   for (const { index } of waiting) for (const object of await namedBy(target, index, knownParts)) kept.add(object);
   const doomed = new Set<string>();
   for (const { index } of expired) for (const object of await namedBy(target, index, knownParts)) if (!kept.has(object)) doomed.add(object);
@@ -199,19 +189,22 @@ async function prune(
 }
 
 /**
- * What a manifest names, its own key included: its parts, media and the bodies of the parts not in
- * `knownParts` (which it then joins). Nothing when the manifest is gone already.
+ * What a manifest names, its own key included: its parts, media and the bodies its parts of the post
+ * fields name. A part of the same name names the same bodies, so a part `knownParts` has (part → its
+ * bodies) is not read; one read here joins it. Nothing when the manifest is gone (or never was).
  */
-async function namedBy(target: PublishTarget, manifest: string, knownParts: Set<string>): Promise<string[]> {
+async function namedBy(target: PublishTarget, manifest: string, knownParts: Map<string, readonly string[]>): Promise<string[]> {
   const text = await target.read(manifest);
   if (text === undefined) return [];
   const index = parseIndex(text);
   const objects = [manifest, ...objectsOf(index)];
   for (const part of index.chunks) {
-    if (knownParts.has(part)) continue;
-    knownParts.add(part);
-    const partText = await target.read(part);
-    if (partText !== undefined) for (const post of JSON.parse(partText) as IndexedPost[]) objects.push(post.body);
+    let bodies = knownParts.get(part);
+    if (!bodies) {
+      bodies = (JSON.parse((await target.read(part)) ?? '[]') as IndexedPost[]).map((post) => post.body);
+      knownParts.set(part, bodies);
+    }
+    objects.push(...bodies);
   }
   return objects;
 }
