@@ -1,16 +1,15 @@
 /**
  * The Cron Trigger in workerd (`wrangler dev --test-scheduled`, `/__scheduled?cron=…`): a run tells the
  * hub in site.json of the feeds a post due within the window changed, with the data bundled and with
- * the data in wrangler's local R2. The hub is a server of this test on loopback. wrangler runs the
+ * the data in wrangler's local R2. The hub is the Node tests' recording hub, on loopback. wrangler runs the
  * handler at the real time (it ignores a `time`), so the posts are dated around the test's start and
  * the window (HUB_NOTIFY_WINDOW_SECONDS) is an hour: the windows' tiling is tested on Node
  * (test/worker/due-posts-notify.test.ts).
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeDataDir, postRecord, removeDir, siteRecord } from '../fixtures.ts';
+import { startRecordingHub, type RecordingHub } from '../node/recording-hub.ts';
 import { publishLocally } from './publish-locally.ts';
 import { startWorker, workerdUnavailable, type RunningWorker } from './start-worker.ts';
 
@@ -23,24 +22,12 @@ const unavailable = await workerdUnavailable();
 if (unavailable) console.warn(`Skipping the workerd tests of the Cron Trigger: ${unavailable}`);
 
 describe.skipIf(unavailable !== undefined)('the Cron Trigger in workerd tells the hub of due posts', () => {
-  let hub: Server;
-  let hubUrl = '';
-  const told: string[] = [];
+  let hub: RecordingHub;
   let dir = '';
   beforeAll(async () => {
-    hub = createServer((request, response) => {
-      let body = '';
-      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
-      request.on('end', () => {
-        const form = new URLSearchParams(body);
-        if (request.method === 'POST' && form.get('hub.mode') === 'publish') told.push(form.get('hub.url') ?? '');
-        response.writeHead(204).end();
-      });
-    });
-    await new Promise<void>((resolve) => hub.listen(0, '127.0.0.1', resolve));
-    hubUrl = `http://127.0.0.1:${(hub.address() as AddressInfo).port}/`;
+    hub = await startRecordingHub();
     dir = await makeDataDir({
-      site: siteRecord({ hub: hubUrl }),
+      site: siteRecord({ hub: hub.url }),
       posts: {
         old: postRecord({ title: 'Old', published: iso(STARTED - 2 * 86_400_000), categories: ['Board'] }),
         plant: postRecord({ title: 'Plant', published: iso(STARTED - 30_000), categories: ['Plant'], authors: [{ name: 'Anna Berg' }] }),
@@ -49,17 +36,18 @@ describe.skipIf(unavailable !== undefined)('the Cron Trigger in workerd tells th
     });
   });
   afterAll(async () => {
-    hub?.close();
+    await hub?.close();
     if (dir) await removeDir(dir);
   });
 
   /** One run of the trigger; the hub's requests, which the handler sends after answering (waitUntil). */
   const run = async (worker: RunningWorker, expected: number) => {
-    told.length = 0;
+    hub.requests.length = 0;
     const answer = await fetch(`${worker.url}/__scheduled?cron=${encodeURIComponent('*/5 * * * *')}`);
     expect(answer.status, await answer.text()).toBe(200);
-    for (let i = 0; i < 200 && told.length < expected; i++) await new Promise((resolve) => setTimeout(resolve, 50));
-    return [...told].sort();
+    for (let i = 0; i < 200 && hub.requests.length < expected; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    for (const request of hub.requests) expect([request.method, request.form['hub.mode']]).toEqual(['POST', ['publish']]);
+    return hub.published().sort();
   };
   const expected = feeds('', '/categories/plant', '/authors/anna-berg').sort();
 
