@@ -77,13 +77,27 @@ export interface RawResponse {
  */
 export function rawRequest(
   url: string,
-  options: { method?: string; headers?: Record<string, string>; body?: string } = {},
+  options: {
+    method?: string;
+    headers?: Record<string, string>;
+    body?: string;
+    /** Fails with the URL named when the whole answer has not arrived by then (ms). */
+    timeoutMs?: number;
+  } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
+    const timer =
+      options.timeoutMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            req.destroy();
+            reject(new Error(`no whole answer from ${options.method ?? 'GET'} ${url} within ${options.timeoutMs} ms`));
+          }, options.timeoutMs);
     const req = httpRequest(url, { method: options.method ?? 'GET', headers: options.headers ?? {}, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (chunk: Buffer) => chunks.push(chunk));
       res.on('end', () => {
+        clearTimeout(timer);
         const rawHeaders: [string, string][] = [];
         for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
           rawHeaders.push([res.rawHeaders[i] as string, res.rawHeaders[i + 1] as string]);
@@ -98,7 +112,10 @@ export function rawRequest(
       });
       res.on('error', reject);
     });
-    req.on('error', reject);
+    req.on('error', (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
     req.end(options.body);
   });
 }
