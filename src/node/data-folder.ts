@@ -27,6 +27,7 @@ import {
 } from '../posts/index.ts';
 import { withChanges } from '../feeds/model.ts';
 import { DEFAULT_DATA_LIMITS, LIMIT_SETTINGS, type DataLimits } from './data-limits.ts';
+import { readAhead, type ReadAhead, type ReadAheadFile } from './read-ahead.ts';
 
 /** The file-system calls the folder makes: node:fs, or a stand-in in tests (errors root cannot cause). */
 export type FileSystem = Pick<
@@ -41,6 +42,13 @@ export interface DataFolderOptions {
   cwd?: string;
   /** Longest stretch of work before the event loop gets a turn, in ms. @default 8 */
   sliceMs?: number;
+  /**
+   * A first load of at least this many post files reads them in a thread of its own while this one
+   * validates (see read-ahead.ts); Infinity: never. @default 1000
+   */
+  readAheadFrom?: number;
+  /** What starts that thread: read-ahead.ts, or a stand-in in tests. */
+  readAhead?: typeof readAhead;
 }
 
 export type FolderLoadResult = LoadResult & { postFiles: number };
@@ -59,6 +67,8 @@ const MAX_FOLDER_DEPTH = 64;
 const LISTED: Found = Object.freeze({ type: 'listed' });
 /** An entry's or a resolution's problems when it has none: most files, and no array each. */
 const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
+/** Post files from which a first load reads ahead in a thread: below, starting the thread costs more than it saves. */
+const READ_AHEAD_FROM = 1000;
 const O_READ = nodeFs.constants.O_RDONLY | (nodeFs.constants.O_NONBLOCK ?? 0) | (nodeFs.constants.O_NOFOLLOW ?? 0);
 
 /** What a path is right now, from lstat/stat alone: nothing has been opened yet. */
@@ -139,6 +149,8 @@ export class DataFolder {
   readonly #cwd: string;
   #relativeDir: string | undefined;
   readonly #sliceMs: number;
+  readonly #readAheadFrom: number;
+  readonly #startReadAhead: typeof readAhead;
   readonly #entries = new Map<string, Entry>();
   readonly #folders = new Map<string, number>();
   #sortedRels: string[] | undefined;
@@ -197,6 +209,8 @@ export class DataFolder {
     this.#fs = options.fs ?? nodeFs;
     this.#cwd = options.cwd ?? process.cwd();
     this.#sliceMs = options.sliceMs ?? 8;
+    this.#readAheadFrom = options.readAheadFrom ?? READ_AHEAD_FROM;
+    this.#startReadAhead = options.readAhead ?? readAhead;
   }
 
   /** Paths that changed (absolute, or relative to the folder): the next load re-checks them and only them. */
@@ -488,25 +502,48 @@ export class DataFolder {
         }
       }
     }
-    for (const [rel, listed] of changes.found) {
-      let found: Looked;
-      let opened: Opened | undefined;
-      if (listed.type === 'listed') ({ found, opened } = this.#look(rel, this.#pathOf(rel)));
-      else found = listed;
-      if (found.type === 'gone' || found.type === 'folder') {
-        gone(rel);
-        if (found.type === 'gone') this.#forgetFolder(rel);
-        continue;
+    const ahead = this.#readAhead(changes);
+    let listedIndex = 0;
+    try {
+      for (const [rel, listed] of changes.found) {
+        let found: Looked;
+        let opened: Opened | undefined;
+        let read: ReadAheadFile | undefined;
+        if (listed.type === 'listed') {
+          read = ahead?.take(listedIndex++);
+          if (read) found = { type: 'file', identity: identityOf(read, rel), open: this.#pathOf(rel), mtimeMs: read.mtimeMs, size: read.size, linked: false };
+          else ({ found, opened } = this.#look(rel, this.#pathOf(rel)));
+        } else found = listed;
+        if (found.type === 'gone' || found.type === 'folder') {
+          gone(rel);
+          if (found.type === 'gone') this.#forgetFolder(rel);
+          continue;
+        }
+        const entry = this.#entries.get(rel);
+        if (entry?.identity === found.identity) {
+          if (opened) this.#fs.closeSync(opened.fd);
+          continue;
+        }
+        // Reading touches no entry: the one looked up stands, and is not looked up again.
+        this.#replaceEntry(rel, entry, found.type === 'refused' ? this.#refused(rel, found) : this.#read(rel, found, opened ?? read));
+        if (this.#sliceUsed()) await this.#pause();
       }
-      const entry = this.#entries.get(rel);
-      if (entry?.identity === found.identity) {
-        if (opened) this.#fs.closeSync(opened.fd);
-        continue;
-      }
-      // Reading touches no entry: the one looked up stands, and is not looked up again.
-      this.#replaceEntry(rel, entry, found.type === 'refused' ? this.#refused(rel, found) : this.#read(rel, found, opened));
-      if (this.#sliceUsed()) await this.#pause();
+    } finally {
+      await ahead?.close();
     }
+  }
+
+  /**
+   * On a first load of many post files from the disk, a thread that opens, reads and hashes them while
+   * this one parses and validates what it already has (see read-ahead.ts); none for a few files, whose
+   * thread would cost more than it saves, nor for a stand-in file system.
+   */
+  #readAhead(changes: Changes): ReadAhead | undefined {
+    if (!this.#firstLoad || this.#fs !== nodeFs || this.#readAheadFrom === Infinity) return undefined;
+    const files: string[] = [];
+    for (const [rel, found] of changes.found) if (found.type === 'listed') files.push(this.#pathOf(rel));
+    if (files.length < this.#readAheadFrom) return undefined;
+    return this.#startReadAhead(files, { flags: O_READ, maxBytes: this.#limits.maxPostBytes });
   }
 
   /** Puts `next` where `rel`'s entry was, or nothing: what is kept between assemblies hears of it here. */
@@ -583,15 +620,15 @@ export class DataFolder {
     return { rel, kind: kindOf(rel), identity: found.identity, mtimeMs: 0, linked: found.linked, digest: '', problems: [found.problem] };
   }
 
-  /** @param [opened] - the file, when `#look` opened it: it is read from there, and closed */
-  #read(rel: string, found: Extract<Found, { type: 'file' }>, opened?: Opened): Entry {
+  /** @param [opened] - the file, when `#look` opened it (read from there, and closed), or as a reader thread read it */
+  #read(rel: string, found: Extract<Found, { type: 'file' }>, opened?: Opened | ReadAheadFile): Entry {
     const problems: Problem[] = [];
     const entry = this.#readInto(rel, found, problems, opened);
     entry.problems = problems.length ? problems : NO_PROBLEMS;
     return entry;
   }
 
-  #readInto(rel: string, found: Extract<Found, { type: 'file' }>, problems: Problem[], opened?: Opened): Entry {
+  #readInto(rel: string, found: Extract<Found, { type: 'file' }>, problems: Problem[], opened?: Opened | ReadAheadFile): Entry {
     const kind = kindOf(rel);
     const shownAs = this.#shown(rel);
     const entry: Entry = { rel, kind, identity: found.identity, mtimeMs: found.mtimeMs, linked: found.linked, digest: '', problems };
@@ -608,12 +645,15 @@ export class DataFolder {
       return entry;
     }
     // Into one buffer reused file after file: what is kept is the text and the digest, never the bytes.
-    const read = opened
-      ? readOpenedFile(this.#fs, opened, this.#limits.maxPostBytes, this.#scratch)
-      : readRegularFile(this.#fs, found.open, this.#limits.maxPostBytes, this.#scratch);
+    const read: { bytes: Buffer; digest?: string } | { problem: string } =
+      opened && 'digest' in opened
+        ? opened
+        : opened
+          ? readOpenedFile(this.#fs, opened, this.#limits.maxPostBytes, this.#scratch)
+          : readRegularFile(this.#fs, found.open, this.#limits.maxPostBytes, this.#scratch);
     if ('problem' in read) return read.problem === 'gone' ? problem('deleted while it was read', 'warning') : problem(read.problem);
     // One call, no Hash object: a tenth of 100,000 small files' hashing went to making and finishing one each.
-    entry.digest = sha256Of('sha256', read.bytes);
+    entry.digest = read.digest ?? sha256Of('sha256', read.bytes);
     const text = read.bytes.toString('utf8');
     if (kind === 'site') {
       const site = parseRecord({ file: shownAs, text }, SiteSchema, problems);
@@ -1013,7 +1053,7 @@ const toRel = (relative: string) => relative.split(path.sep).join('/');
  * any other file's is only ever compared, so it is the five numbers' bytes as a string, which costs no
  * conversion of the times to decimals (at 100,000 posts, most of the time their identities took).
  */
-const identityOf = (s: Stats, rel: string): string => {
+const identityOf = (s: Pick<Stats, 'dev' | 'ino' | 'size' | 'mtimeMs' | 'ctimeMs'>, rel: string): string => {
   // Joined rather than written as a template: a template's pieces are kept as a tree of strings (ten
   // objects a file, for as long as the file is known), a join makes one flat string of the same text.
   // The same holds for the paths joined above, which are kept as keys and in every post.

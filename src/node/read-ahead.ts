@@ -1,0 +1,212 @@
+import { MessageChannel, Worker, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
+
+/**
+ * A file a reader thread opened, looked at, read and hashed: what the main thread would have done,
+ * as the same calls on the same descriptor give it.
+ */
+export interface ReadAheadFile {
+  bytes: Buffer;
+  /** SHA-256 of the bytes, in hex (`crypto.hash('sha256', bytes)`). */
+  digest: string;
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
+/** Files of a list read by a thread of their own, taken by their place in the list. */
+export interface ReadAhead {
+  /**
+   * File `index` of the list as the thread read it, or undefined: read it yourself. Never waits: what
+   * the thread has not sent yet is left to the caller, and the thread skips it. Asked in increasing order.
+   */
+  take(index: number): ReadAheadFile | undefined;
+  /** Ends the thread; what it read and was not taken is dropped. */
+  close(): Promise<void>;
+  /** Settles once the thread has ended: it went through the list, failed, or was closed. */
+  readonly ended: Promise<void>;
+}
+
+/** Numbers sent per file: its place in the list, offset in the batch, length, then the stat numbers. */
+const FIELDS = 8;
+/** Files the caller takes to read itself when the thread has not sent the next one: the thread skips them. */
+const CLAIM = 64;
+
+/**
+ * The thread: opens each file as `openRegularFile` does (O_NOFOLLOW, O_NONBLOCK: a FIFO never blocks
+ * it), reads only regular files within the limit, and sends them in batches whose bytes are moved, not
+ * copied: small ones first, so the caller has something soon. Before each file it looks at the shared
+ * cursor and skips what the caller took to read itself. Plain JavaScript evaluated as the worker's
+ * script: the bundle has no file of its own to load.
+ */
+const READER = `
+const { workerData } = require('node:worker_threads');
+const fs = require('node:fs');
+const { hash } = require('node:crypto');
+const { port, files, cursor, flags, maxBytes, batchFiles, batchBytes } = workerData;
+let bytes = new Uint8Array(batchBytes);
+let used = 0;
+let numbers = [];
+let digests = [];
+let flushAt = 16;
+const send = () => {
+  const buffer = bytes.buffer;
+  port.postMessage({ buffer, numbers, digests }, [buffer]);
+  bytes = new Uint8Array(batchBytes);
+  used = 0;
+  numbers = [];
+  digests = [];
+  flushAt = Math.min(flushAt * 2, batchFiles);
+};
+const skip = (index) => {
+  numbers.push(index, -1, 0, 0, 0, 0, 0, 0);
+  digests.push('');
+};
+for (let index = 0; index < files.length; index++) {
+  const taken = Atomics.load(cursor, 0);
+  if (index < taken) index = taken;
+  if (index >= files.length) break;
+  let fd;
+  try {
+    fd = fs.openSync(files[index], flags);
+  } catch {
+    skip(index);
+    continue;
+  }
+  try {
+    const stats = fs.fstatSync(fd);
+    if (!stats.isFile() || stats.size > maxBytes) {
+      skip(index);
+      continue;
+    }
+    if (used + stats.size > bytes.length) {
+      if (used > 0) send();
+      if (stats.size > bytes.length) bytes = new Uint8Array(stats.size);
+    }
+    let offset = 0;
+    while (offset < stats.size) {
+      const read = fs.readSync(fd, bytes, used + offset, stats.size - offset, null);
+      if (read === 0) break;
+      offset += read;
+    }
+    digests.push(hash('sha256', bytes.subarray(used, used + offset)));
+    numbers.push(index, used, offset, stats.dev, stats.ino, stats.size, stats.mtimeMs, stats.ctimeMs);
+    used += offset;
+  } catch {
+    skip(index);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (numbers.length >= flushAt * ${FIELDS}) send();
+}
+if (numbers.length > 0) send();
+`;
+
+interface Batch {
+  buffer: ArrayBuffer;
+  numbers: number[];
+  digests: string[];
+}
+
+export interface ReadAheadOptions {
+  /** Open flags, as the caller opens files itself. */
+  flags: number;
+  /** Larger files are left to the caller (who reports them). */
+  maxBytes: number;
+  /** Most files per batch sent. @default 256 */
+  batchFiles?: number;
+  /** Bytes a batch starts with (a larger file gets a batch of its own). @default 1 MiB */
+  batchBytes?: number;
+}
+
+/**
+ * Reads `files` in a worker thread while the caller works through what arrived: on a start with
+ * thousands of post files, opening, reading and hashing them overlaps with parsing and validating them.
+ * The two share the list: whatever the thread has not sent when the caller gets there, the caller reads
+ * (while the thread starts, say, or if it failed), so neither ever waits on the other.
+ */
+export function readAhead(files: readonly string[], options: ReadAheadOptions): ReadAhead {
+  const cursor = new Int32Array(new SharedArrayBuffer(4));
+  let port: MessagePort | undefined;
+  let worker: Worker | undefined;
+  let ended = Promise.resolve();
+  try {
+    const channel = new MessageChannel();
+    port = channel.port1;
+    worker = new Worker(READER, {
+      eval: true,
+      workerData: {
+        port: channel.port2,
+        files,
+        cursor,
+        flags: options.flags,
+        maxBytes: options.maxBytes,
+        batchFiles: options.batchFiles ?? 256,
+        batchBytes: options.batchBytes ?? 1024 * 1024,
+      },
+      transferList: [channel.port2],
+      // Its heap holds a batch or two at a time.
+      resourceLimits: { maxOldGenerationSizeMb: 64 },
+      stdout: false,
+      stderr: false,
+    });
+    // A failed thread only stops sending: the caller reads the rest.
+    worker.on('error', () => undefined);
+    const running = worker;
+    ended = new Promise((resolve) => running.once('exit', () => resolve()));
+  } catch {
+    port = undefined;
+  }
+
+  let batch: Batch | undefined;
+  let position = 0;
+  /** The caller reads up to here itself. */
+  let claimed = 0;
+  /** The next record of a batch received, skipping those before `index`; undefined when none is in. */
+  const recordFrom = (index: number): number | undefined => {
+    for (;;) {
+      if (batch) {
+        while (position < batch.numbers.length && (batch.numbers[position] ?? Infinity) < index) position += FIELDS;
+        if (position < batch.numbers.length) return position;
+      }
+      const message = port && (receiveMessageOnPort(port)?.message as Batch | undefined);
+      if (!message) return undefined;
+      batch = message;
+      position = 0;
+    }
+  };
+
+  return {
+    take(index) {
+      if (index < claimed || !port) return undefined;
+      const at = recordFrom(index);
+      if (at === undefined || !batch || batch.numbers[at] !== index) {
+        // Not sent yet: the next few are the caller's, and the thread moves on past them.
+        claimed = index + CLAIM;
+        if (Atomics.load(cursor, 0) < claimed) Atomics.store(cursor, 0, claimed);
+        return undefined;
+      }
+      const { numbers, digests, buffer } = batch;
+      position = at + FIELDS;
+      const offset = numbers[at + 1] ?? -1;
+      if (offset < 0) return undefined;
+      return {
+        bytes: Buffer.from(buffer, offset, numbers[at + 2]),
+        digest: digests[at / FIELDS] ?? '',
+        dev: numbers[at + 3] ?? 0,
+        ino: numbers[at + 4] ?? 0,
+        size: numbers[at + 5] ?? 0,
+        mtimeMs: numbers[at + 6] ?? 0,
+        ctimeMs: numbers[at + 7] ?? 0,
+      };
+    },
+    async close() {
+      batch = undefined;
+      Atomics.store(cursor, 0, files.length);
+      port?.close();
+      await worker?.terminate();
+    },
+    ended,
+  };
+}
