@@ -439,7 +439,7 @@ async function startNginxBaseline(
 
 /** Starts the server and its baselines for one dataset and lists the cases, checked by one probe each. */
 async function casesFor(scale: Scale, dataDir: string, workDir: string, processes: Running[], selection: Selection): Promise<Case[]> {
-  const server = await start('server', ['--enable-source-maps', 'dist/node.mjs'], { DATA_DIR: dataDir });
+  const server = await start('server', ['dist/node.mjs'], { DATA_DIR: dataDir });
   processes.push(server);
   const feedUrl = `${server.url}/rss.xml`;
 

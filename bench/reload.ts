@@ -79,7 +79,7 @@ interface Server {
 async function startServer(dataDir: string, timeoutMs: number): Promise<Server> {
   const port = await freePort(HOST);
   const started = performance.now();
-  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/node.mjs'], {
+  const child = spawn(process.execPath, ['dist/node.mjs'], {
     cwd: ROOT,
     env: { ...process.env, DATA_DIR: dataDir, HOST, PORT: String(port), WATCH: '1' },
     stdio: ['ignore', 'pipe', 'pipe'],

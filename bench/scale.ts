@@ -134,7 +134,7 @@ async function startServerOnce(dataDir: string, timeoutMs: number, watch: boolea
   const port = await freePort(HOST);
   const withTime = existsSync(TIME);
   // What `npm start` runs: the bundle `npm run build:node` writes (built once, in main()).
-  const nodeArgs = ['--enable-source-maps', 'dist/node.mjs'];
+  const nodeArgs = ['dist/node.mjs'];
   const started = performance.now();
   const child = spawn(withTime ? TIME : process.execPath, withTime ? ['-v', process.execPath, ...nodeArgs] : nodeArgs, {
     cwd: ROOT,

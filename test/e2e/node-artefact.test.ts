@@ -1,16 +1,18 @@
 /**
  * What `npm start` runs: `dist/node.mjs` as `npm run build:node` bundles it, started as the start script
- * starts it, on a data folder of its own. The other Node tests run the TypeScript sources through tsx,
+ * starts it (`node dist/node.mjs`), on a data folder of its own. The other Node tests run the TypeScript sources through tsx,
  * so a bundling mistake (a module esbuild resolves differently, a package's CommonJS require) shows only here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataDir } from '../../src/node/data-folder.ts';
 import { ROOT, makeDataDir, postRecord, removeDir, run, siteRecord } from '../fixtures.ts';
 
 /** Starts the bundle on a free port and resolves with its address once it says where it listens. */
 function startArtefact(dataDir: string, timeoutMs = 20_000): Promise<{ child: ChildProcess; url: string; output: () => string }> {
-  const child = spawn(process.execPath, ['--enable-source-maps', 'dist/node.mjs'], {
+  const child = spawn(process.execPath, ['dist/node.mjs'], {
     cwd: ROOT,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', WATCH: '0', DATA_DIR: dataDir },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -54,7 +56,10 @@ describe('the bundle npm start runs', () => {
     if (build.code !== 0) throw new Error(`npm run build:node failed:\n${build.stdout}${build.stderr}`);
     dataDir = await makeDataDir({
       site: siteRecord({ title: 'Artefact News' }),
-      posts: { 'first-post': postRecord({ title: 'The first post' }), 'second-post': postRecord({ title: 'The second post', published: '2024-03-02' }) },
+      posts: {
+        'first-post': postRecord({ title: 'The first post' }),
+        'second-post': postRecord({ title: 'The second post', published: '2024-03-02', content: '<p style="position: fixed; top: 0">Styled</p><p>Plain</p>' }),
+      },
     });
     server = await startArtefact(dataDir);
   }, 60_000);
@@ -75,6 +80,15 @@ describe('the bundle npm start runs', () => {
     expect(body).toContain('<title>Artefact News</title>');
     expect(body.indexOf('The second post')).toBeGreaterThan(-1);
     expect(body.indexOf('The second post')).toBeLessThan(body.indexOf('The first post'));
+  });
+
+  // postcss is aliased away (src/feeds/no-postcss.ts): the sanitiser must still drop style attributes, without it.
+  it('sanitises without postcss, which it leaves out', async () => {
+    expect(await readFile(path.join(ROOT, 'dist', 'node.mjs'), 'utf8')).not.toContain('node_modules/postcss/');
+    const page = await (await fetch(`${server?.url}/posts/second-post/`)).text();
+    expect(page).toContain('<p>Styled</p><p>Plain</p>');
+    expect(page).not.toContain('position');
+    expect(server?.output()).not.toContain('postcss');
   });
 
   it('serves /healthz with the version the sources compute for the same folder', async () => {
