@@ -540,10 +540,10 @@ export class DataFolder {
    */
   #readAhead(changes: Changes): ReadAhead | undefined {
     if (!this.#firstLoad || this.#fs !== nodeFs || this.#readAheadFrom === Infinity) return undefined;
-    const files: string[] = [];
-    for (const [rel, found] of changes.found) if (found.type === 'listed') files.push(this.#pathOf(rel));
-    if (files.length < this.#readAheadFrom) return undefined;
-    return this.#startReadAhead(files, { flags: O_READ, maxBytes: this.#limits.maxPostBytes });
+    const rels: string[] = [];
+    for (const [rel, found] of changes.found) if (found.type === 'listed') rels.push(rel);
+    if (rels.length < this.#readAheadFrom) return undefined;
+    return this.#startReadAhead(rels, { root: this.dir, flags: O_READ, maxBytes: this.#limits.maxPostBytes });
   }
 
   /** Puts `next` where `rel`'s entry was, or nothing: what is kept between assemblies hears of it here. */

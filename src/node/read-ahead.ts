@@ -20,6 +20,7 @@ export interface ReadAhead {
   /**
    * File `index` of the list as the thread read it, or undefined: read it yourself. Never waits: what
    * the thread has not sent yet is left to the caller, and the thread skips it. Asked in increasing order.
+   * The bytes are valid until the next call: their buffer then goes back to the thread.
    */
   take(index: number): ReadAheadFile | undefined;
   /** Ends the thread; what it read and was not taken is dropped. */
@@ -48,24 +49,32 @@ const PLACE_EVERY = 128;
  * script: the bundle has no file of its own to load.
  */
 const READER = `
-const { workerData } = require('node:worker_threads');
+const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const fs = require('node:fs');
+const path = require('node:path');
 const { hash } = require('node:crypto');
-const { port, files, cursor, flags, maxBytes, batchFiles, batchBytes, ahead } = workerData;
-let bytes = new Uint8Array(batchBytes);
+const { port, files, root, cursor, flags, maxBytes, batchFiles, batchBytes, ahead } = workerData;
+let bytes;
 let used = 0;
 let numbers = [];
 let digests = [];
 let flushAt = 16;
+// A batch's buffer comes back once the caller is done with it, and is filled again: the bytes in
+// memory stay those of a few batches, not of every batch the garbage collector has yet to free.
+const fresh = () => {
+  const returned = receiveMessageOnPort(port);
+  return returned ? new Uint8Array(returned.message) : new Uint8Array(batchBytes);
+};
 const send = () => {
   const buffer = bytes.buffer;
   port.postMessage({ buffer, numbers, digests }, [buffer]);
-  bytes = new Uint8Array(batchBytes);
+  bytes = fresh();
   used = 0;
   numbers = [];
   digests = [];
   flushAt = Math.min(flushAt * 2, batchFiles);
 };
+bytes = fresh();
 const skip = (index) => {
   numbers.push(index, -1, 0, 0, 0, 0, 0, 0);
   digests.push('');
@@ -82,7 +91,7 @@ for (let index = 0; index < files.length; index++) {
   if (index >= files.length) break;
   let fd;
   try {
-    fd = fs.openSync(files[index], flags);
+    fd = fs.openSync(root === undefined ? files[index] : path.join(root, files[index]), flags);
   } catch {
     skip(index);
     continue;
@@ -95,6 +104,7 @@ for (let index = 0; index < files.length; index++) {
     }
     if (used + stats.size > bytes.length) {
       if (used > 0) send();
+      // Rare (a post above the batch size): its own buffer, which comes back like any other.
       if (stats.size > bytes.length) bytes = new Uint8Array(stats.size);
     }
     let offset = 0;
@@ -125,6 +135,8 @@ interface Batch {
 export interface ReadAheadOptions {
   /** Open flags, as the caller opens files itself. */
   flags: number;
+  /** The folder the files are named relative to: the thread joins them (no list of whole paths is kept). */
+  root?: string;
   /** Larger files are left to the caller (who reports them). */
   maxBytes: number;
   /** Most files per batch sent. @default 256 */
@@ -155,6 +167,7 @@ export function readAhead(files: readonly string[], options: ReadAheadOptions): 
       workerData: {
         port: channel.port2,
         files,
+        ...(options.root !== undefined ? { root: options.root } : {}),
         cursor,
         flags: options.flags,
         maxBytes: options.maxBytes,
@@ -163,8 +176,8 @@ export function readAhead(files: readonly string[], options: ReadAheadOptions): 
         ahead: options.ahead ?? AHEAD,
       },
       transferList: [channel.port2],
-      // Its heap holds a batch or two at a time.
-      resourceLimits: { maxOldGenerationSizeMb: 64 },
+      // Its heap holds the list of names and a batch or two at a time.
+      resourceLimits: { maxOldGenerationSizeMb: 64, maxYoungGenerationSizeMb: 4 },
       stdout: false,
       stderr: false,
     });
@@ -189,6 +202,8 @@ export function readAhead(files: readonly string[], options: ReadAheadOptions): 
       }
       const message = port && (receiveMessageOnPort(port)?.message as Batch | undefined);
       if (!message) return undefined;
+      // Every file of the last batch was taken and dealt with: its buffer goes back to be filled again.
+      if (batch && port) port.postMessage(batch.buffer, [batch.buffer]);
       batch = message;
       position = 0;
     }

@@ -94,12 +94,12 @@ describe('readAhead', () => {
 });
 
 describe('DataFolder reading ahead in a thread', () => {
-  /** The post files a first load lists, in its order: regular `.json` files of `posts/`, as listed. */
+  /** The post files a first load lists, in its order, relative to the folder: regular `.json` files of `posts/`. */
   const listedPosts = (dir: string) =>
     fs
       .readdirSync(path.join(dir, 'posts'), { withFileTypes: true })
       .filter((entry) => entry.isFile() && entry.name.endsWith('.json') && !entry.name.startsWith('.'))
-      .map((entry) => path.join(dir, 'posts', entry.name));
+      .map((entry) => `posts/${entry.name}`);
 
   /**
    * A thread that has read everything before the load asks (so the load takes all it can from it),
@@ -107,7 +107,7 @@ describe('DataFolder reading ahead in a thread', () => {
    */
   async function finishedReadAhead(dir: string) {
     const files = listedPosts(dir);
-    const ahead = readAhead(files, { flags: FLAGS, maxBytes: 1 << 20 });
+    const ahead = readAhead(files, { root: dir, flags: FLAGS, maxBytes: 1 << 20 });
     await ahead.ended;
     const counted = { asked: [] as string[], handed: 0 };
     const start = (list: readonly string[]) => {
