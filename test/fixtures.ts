@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Ajv, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
+import { afterEach } from 'vitest';
 import { loadDataset, type DataInput, type Dataset } from '../src/posts/index.ts';
 import { formatProblem } from '../src/posts/problems.ts';
 
@@ -98,6 +99,19 @@ export async function makeDataDir(data: FixtureData = {}): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pressroom-test-'));
   await writeDataDir(dir, data);
   return dir;
+}
+
+/** `makeDataDir` for one test file: every folder it makes is removed after each test. */
+export function dataDirsRemovedAfterEach(): (data?: FixtureData) => Promise<string> {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await Promise.all(dirs.splice(0).map(removeDir));
+  });
+  return async (data = {}) => {
+    const dir = await makeDataDir(data);
+    dirs.push(dir);
+    return dir;
+  };
 }
 
 export async function writeDataDir(dir: string, data: FixtureData): Promise<void> {

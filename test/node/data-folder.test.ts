@@ -2,25 +2,16 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { mkdir, readFile, rename, rm, stat, symlink, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DataFolder, loadDataDir, type FileSystem } from '../../src/node/data-folder.ts';
 import { oncePerPost } from '../../src/feeds/safe-content.ts';
 import { sanitizeContent } from '../../src/feeds/sanitize.ts';
 import { DataVersion } from '../../src/posts/data-version.ts';
 import { formatProblem, summarizeProblems } from '../../src/posts/problems.ts';
-import { DATA_DIR, findProgram, makeDataDir, postRecord, removeDir, siteRecord, type FixtureData } from '../fixtures.ts';
+import { DATA_DIR, dataDirsRemovedAfterEach, findProgram, postRecord, siteRecord, type FixtureData } from '../fixtures.ts';
 import { SEED_DIR, SEED_SLUG, SEED_TITLE } from '../support.ts';
 
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map(removeDir));
-});
-
-async function tempDataDir(data: FixtureData): Promise<string> {
-  const dir = await makeDataDir(data);
-  dirs.push(dir);
-  return dir;
-}
+const tempDataDir = dataDirsRemovedAfterEach();
 
 /** node:fs, counting the files opened (by path relative to `dir`). */
 function countingFs(dir: string) {

@@ -3,23 +3,14 @@ import { hash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DataFolder } from '../../src/node/data-folder.ts';
 import { readAhead } from '../../src/node/read-ahead.ts';
 import { formatProblem } from '../../src/posts/problems.ts';
-import { findProgram, makeDataDir, postRecord, removeDir, type FixtureData } from '../fixtures.ts';
+import { dataDirsRemovedAfterEach, findProgram, postRecord, type FixtureData } from '../fixtures.ts';
 
 const FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW;
-const dirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(dirs.splice(0).map(removeDir));
-});
-
-async function tempDataDir(data: FixtureData): Promise<string> {
-  const dir = await makeDataDir(data);
-  dirs.push(dir);
-  return dir;
-}
+const tempDataDir = dataDirsRemovedAfterEach();
 
 function manyPosts(count: number): Record<string, Record<string, unknown>> {
   const posts: Record<string, Record<string, unknown>> = {};
