@@ -69,7 +69,8 @@ const LISTED: Found = Object.freeze({ type: 'listed' });
 const NO_PROBLEMS: readonly Problem[] = Object.freeze([]);
 /** Post files from which a first load reads ahead in a thread: below, starting the thread costs more than it saves. */
 const READ_AHEAD_FROM = 1000;
-const O_READ = nodeFs.constants.O_RDONLY | (nodeFs.constants.O_NONBLOCK ?? 0) | (nodeFs.constants.O_NOFOLLOW ?? 0);
+/** How a data file is opened: read-only, never following a link, never blocking on a FIFO. */
+export const O_READ = nodeFs.constants.O_RDONLY | (nodeFs.constants.O_NONBLOCK ?? 0) | (nodeFs.constants.O_NOFOLLOW ?? 0);
 
 /** What a path is right now, from lstat/stat alone: nothing has been opened yet. */
 type Found =
