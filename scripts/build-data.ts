@@ -55,7 +55,8 @@ export async function buildData(options: BuildDataOptions): Promise<BuildDataRes
       `${HEADER}export const bundle: DataBundle | undefined = undefined;\n\n` +
         'export const scopes: readonly ScopeParts[] = [];\n\n' +
         '/** Why there is no bundle: the problem report, answered to every request with 503 until the data is fixed. */\n' +
-        `export const problems: readonly string[] = ${JSON.stringify(report, null, 2)};\n`,
+        `export const problems: readonly string[] = ${JSON.stringify(report, null, 2)};\n\n` +
+        builtAtLine(),
     );
     return { code: 0, report, written: `${out}: the data has errors; the worker answers 503 with them until they are fixed` };
   }
@@ -74,11 +75,20 @@ export async function buildData(options: BuildDataOptions): Promise<BuildDataRes
     `${HEADER}export const bundle: DataBundle | undefined = JSON.parse(${JSON.stringify(JSON.stringify(bundle))});\n\n` +
       '/** The categories and authors, worked out here so that no isolate groups every post again. */\n' +
       `export const scopes: readonly ScopeParts[] = JSON.parse(${JSON.stringify(JSON.stringify(scopeParts(result.dataset)))});\n\n` +
-      'export const problems: readonly string[] = [];\n',
+      'export const problems: readonly string[] = [];\n\n' +
+      builtAtLine(),
   );
   const { dataset } = result;
   return { code: 0, report, written: `${out}: ${plural(dataset.posts.length, 'post')}, ${dataset.assets.size} files, version ${dataset.version}` };
 }
+
+/**
+ * When the module was written: the worker renders its feeds ahead at start-up as the data stands then
+ * (src/worker/main.ts), where the clock reads 0.
+ */
+const builtAtLine = () =>
+  '/** When this module was written: the posts due then are those the worker renders ahead at start-up. */\n' +
+  `export const builtAt = ${JSON.stringify(new Date().toISOString())};\n`;
 
 async function writeModule(out: string, text: string): Promise<void> {
   await mkdir(path.dirname(out), { recursive: true });

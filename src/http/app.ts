@@ -15,7 +15,7 @@ import { healthRoutes, type Health } from './routes/health.ts';
 import { listRoutes, notFoundPageResponse } from './routes/lists.ts';
 import { bytesInMemory, type MediaFiles } from './media.ts';
 import { mediaRoutes } from './routes/media.ts';
-import { servingRendered } from './serve.ts';
+import { servingRendered, type RenderedAhead } from './serve.ts';
 import { snapshots } from './snapshot.ts';
 
 /** Where the app gets its data: a fixed dataset, or one that a watcher swaps when the files change. */
@@ -85,6 +85,8 @@ export interface AppOptions {
    * request's CPU budget.
    */
   router?: Router<[H, RouterRoute]>;
+  /** Where bodies rendered before any request are kept (a worker's start-up); see `RenderedAhead`. */
+  renderedAhead?: RenderedAhead;
 }
 
 export type AppInput = ({ dataset: Dataset } | { source: DataSource }) & { options: AppOptions };
@@ -114,6 +116,7 @@ export function createApp(input: AppInput): Hono {
       compressors: options.compressors ?? webCompressors(),
       now,
       onRender: options.onRender,
+      ahead: options.renderedAhead,
     }),
     safeContent: options.safeContent,
     ...(source.prepare ? { prepare: source.prepare.bind(source) } : {}),

@@ -39,7 +39,42 @@ export interface ServeOptions {
   onRender?: ((key: string) => void) | undefined;
   /** Told of every prepared answer, so a server can answer the same request again before routing. */
   polls?: PreparedPolls | undefined;
+  /** Bodies rendered before any request asked for them; see `RenderedAhead`. */
+  ahead?: RenderedAhead | undefined;
 }
+
+/**
+ * Bodies rendered before their first request, where nothing may be compressed yet (a worker's
+ * start-up: src/worker/main.ts). While `collecting`, `serve` renders what it is asked for, keeps the
+ * body and answers a bodiless 204; the first request for that key then only compresses, hashes and
+ * prepares it. A key no request asks for (the data's clock moved past a scheduled post meanwhile) keeps
+ * its body: as many as were rendered ahead, a few feeds and pages.
+ */
+export class RenderedAhead {
+  collecting = false;
+  readonly #bodies = new Map<string, Rendered>();
+
+  get size(): number {
+    return this.#bodies.size;
+  }
+
+  has(key: string): boolean {
+    return this.#bodies.has(key);
+  }
+
+  keep(key: string, rendered: Rendered): void {
+    this.#bodies.set(key, rendered);
+  }
+
+  /** The body rendered ahead for `key`, handed out once. */
+  take(key: string): Rendered | undefined {
+    const rendered = this.#bodies.get(key);
+    this.#bodies.delete(key);
+    return rendered;
+  }
+}
+
+const encoder = new TextEncoder();
 
 /**
  * The render-cache pipeline every route answers through: render, compress, hash, prepare the headers,
@@ -52,9 +87,18 @@ export function servingRendered(options: ServeOptions): Serve {
   const { compressors, now } = options;
   const cache = new RenderCache<Prepared>(options.cache);
   const queue = new RenderQueue(options.queue);
-  const { onRender, polls } = options;
+  const { onRender, polls, ahead } = options;
   polls?.serveFrom((key) => cache.get(key), now);
   return async function serve(request, key, render, how) {
+    if (ahead?.collecting) {
+      if (!ahead.has(key) && cache.get(key) === undefined) {
+        onRender?.(key);
+        const rendered = await render();
+        // Encoded now too: what is left to the first request is compressing and hashing.
+        ahead.keep(key, typeof rendered.body === 'string' ? { ...rendered, body: encoder.encode(rendered.body) } : rendered);
+      }
+      return new Response(null, { status: 204 });
+    }
     let prepared: Prepared;
     try {
       prepared = await cache.getOrCreate(key, () => queue.run(() => renderOnce(key, render), how?.uncommon));
@@ -67,8 +111,12 @@ export function servingRendered(options: ServeOptions): Serve {
   };
 
   async function renderOnce(key: string, render: () => Promise<Rendered>): Promise<Prepared> {
-    onRender?.(key);
-    const { body, contentType, lastModified, headers, vary, tagSuffix } = await render();
+    let rendered = ahead?.take(key);
+    if (!rendered) {
+      onRender?.(key);
+      rendered = await render();
+    }
+    const { body, contentType, lastModified, headers, vary, tagSuffix } = rendered;
     // RFC 9110 §8.8.2.1: never a Last-Modified after now. A post "updated" in the future would
     // otherwise hide every change made before that date from readers polling with If-Modified-Since.
     const at = now();

@@ -6,6 +6,7 @@ import { chooseEncoding } from '../http/negotiation.ts';
 import { CONTENT_CODINGS, isCompressible, webCompressors, type Compressors } from '../http/representation.ts';
 import { respondFromStored, textResponse } from '../http/respond.ts';
 import type { RenderQueueOptions } from '../http/render-cache.ts';
+import { RenderedAhead } from '../http/serve.ts';
 import { snapshots, type Snapshot } from '../http/snapshot.ts';
 import { isHttpUrl } from '../posts/http-url.ts';
 import type { Dataset } from '../posts/index.ts';
@@ -43,6 +44,8 @@ const ISOLATE_RENDER_CACHE = { maxEntries: 200, maxBytes: 16 * 1024 * 1024, shar
  * Retry-After instead.
  */
 const ISOLATE_RENDER_QUEUE = { concurrency: 16, maxWaiting: 0 };
+/** Renders ahead hand nothing on: nothing they start outlives them. */
+const AHEAD_CONTEXT: ExecutionContext = { waitUntil() {}, passThroughOnException() {}, props: {} };
 /** Keys this isolate's own render cache has: past this many, forget them all rather than track age. */
 const WARM_KEYS_LIMIT = 2_000;
 
@@ -81,35 +84,72 @@ export function createWorker(options: WorkerOptions) {
   const compressors = options.compressors ?? webCompressors();
   const codings = CONTENT_CODINGS.filter((coding) => compressors[coding]);
   const warm = new Set<string>();
+  const ahead = new RenderedAhead();
+  /** While bodies are rendered ahead: the time they are rendered for (see `renderAhead`). */
+  let renderingAt: Date | undefined;
+  const clock = () => renderingAt ?? now();
   let app: ReturnType<typeof createApp> | undefined;
   let snapshotOf: ((requestUrl: string) => Snapshot) | undefined;
 
+  /** The isolate's app, built once from the first env it sees; a 500 to answer while SITE_URL is wrong. */
+  function appFor(env: Env): ReturnType<typeof createApp> | Response {
+    if (app) return app;
+    const configured = env.SITE_URL || undefined;
+    // Every link in every feed is built on it: a typo would publish broken links, so refuse to serve.
+    if (configured !== undefined && !isHttpUrl(configured)) {
+      console.error(`SITE_URL: expected an absolute http(s) URL, got ${JSON.stringify(configured)}`);
+      return textResponse('The site is misconfigured: SITE_URL is not an absolute http(s) URL.', 500);
+    }
+    const siteUrl = configured;
+    // Hono's default router costs a cold isolate more than the render of a feed: see SegmentRouter.
+    app = createApp({
+      source,
+      options: {
+        safeContent: options.safeContent,
+        now: clock,
+        compressors,
+        router: new SegmentRouter(),
+        cache: ISOLATE_RENDER_CACHE,
+        renderQueue: { ...ISOLATE_RENDER_QUEUE, ...options.renderQueue },
+        renderedAhead: ahead,
+        ...(siteUrl ? { siteUrl } : {}),
+      },
+    });
+    snapshotOf = snapshots({ current: () => source.current(), now: clock, siteUrl });
+    return app;
+  }
+
   return {
-    async fetch(incoming: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-      const configured = env.SITE_URL || undefined;
-      // Vars arrive with the first request, not at start-up: build the app then, once per isolate.
-      if (!app) {
-        // Every link in every feed is built on it: a typo would publish broken links, so refuse to serve.
-        if (configured !== undefined && !isHttpUrl(configured)) {
-          console.error(`SITE_URL: expected an absolute http(s) URL, got ${JSON.stringify(configured)}`);
-          return textResponse('The site is misconfigured: SITE_URL is not an absolute http(s) URL.', 500);
+    /**
+     * Renders `paths` before any request asks for them, as the data stands at `at`, keeping their
+     * bodies for their first requests, which then only compress, hash and store them (see
+     * `RenderedAhead`). For a worker's start-up, where the env is known (`cloudflare:workers`) but
+     * nothing may be compressed and the clock reads 0: `at` is when the data was built, and a body
+     * serves only while the posts due are those due then. Without a base URL (no SITE_URL, no
+     * `site.url`) links follow each request's origin: nothing is rendered. Resolves to the bodies kept.
+     */
+    async renderAhead(env: Env, at: Date, paths: readonly string[]): Promise<number> {
+      const built = appFor(env);
+      const base = env.SITE_URL || source.current().site.url;
+      if (built instanceof Response || !base) return 0;
+      renderingAt = at;
+      ahead.collecting = true;
+      try {
+        for (const path of paths) {
+          const answer = await built.fetch(new Request(new URL(path, new URL(base).origin)), env, AHEAD_CONTEXT);
+          if (answer.status !== 204) throw new Error(`rendering ${path} ahead answered ${answer.status}`);
         }
-        const siteUrl = configured;
-        // Hono's default router costs a cold isolate more than the render of a feed: see SegmentRouter.
-        app = createApp({
-          source,
-          options: {
-            safeContent: options.safeContent,
-            now,
-            compressors,
-            router: new SegmentRouter(),
-            cache: ISOLATE_RENDER_CACHE,
-            renderQueue: { ...ISOLATE_RENDER_QUEUE, ...options.renderQueue },
-            ...(siteUrl ? { siteUrl } : {}),
-          },
-        });
-        snapshotOf = snapshots({ current: () => source.current(), now, siteUrl });
+      } finally {
+        renderingAt = undefined;
+        ahead.collecting = false;
       }
+      return ahead.size;
+    },
+
+    async fetch(incoming: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
+      // Vars arrive with the first request, unless renderAhead had them at start-up.
+      const app = appFor(env);
+      if (app instanceof Response) return app;
       const request = withClientAcceptEncoding(incoming);
       const cache = env.CF_VERSION_METADATA ? edgeCache() : undefined;
       if (!cache || !snapshotOf || !env.CF_VERSION_METADATA || (request.method !== 'GET' && request.method !== 'HEAD')) {

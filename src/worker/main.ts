@@ -1,12 +1,12 @@
-import { bundle, problems, scopes } from '../generated/data.ts';
+import { builtAt, bundle, problems, scopes } from '../generated/data.ts';
 import { bundledData } from './bundled-data.ts';
 import { dataProblemsWorker } from './data-problems.ts';
 import { duePostsNotifier } from './due-posts-notify.ts';
-import { createWorker } from './edge-cache.ts';
+import { createWorker, type Env } from './edge-cache.ts';
 import { warmUpBundled } from './warm-up.ts';
 
-// The code of a first request, run once while the isolate starts, outside any request's CPU (warm-up.ts).
-if (bundle) await warmUpBundled().catch((error: unknown) => console.error('The start-up warm-up failed; first requests will be slower:', error));
+/** What readers poll most, rendered while the isolate starts: the feeds, then the home page. */
+const RENDERED_AHEAD = ['/rss.xml', '/atom.xml', '/feed.json', '/'];
 
 /**
  * Cloudflare Workers: the same app, its data bundled, validated and sanitised at build time
@@ -15,6 +15,21 @@ if (bundle) await warmUpBundled().catch((error: unknown) => console.error('The s
  * is told what is wrong. A Cron Trigger tells the WebSub hub of scheduled posts as they become due.
  */
 const data = bundle && bundledData(bundle, scopes);
-export default data
-  ? { ...createWorker(data), scheduled: duePostsNotifier({ current: async () => data.dataset }) }
+const worker = data && createWorker(data);
+
+if (worker) {
+  // Cloudflare bounds a script's start-up apart from its requests' CPU. First the code of a first
+  // request runs once (warm-up.ts); then, where the vars can be read at start-up, the most polled
+  // feeds and pages are rendered, so that their first request only compresses and stores them.
+  await warmUpBundled().catch((error: unknown) => console.error('The start-up warm-up failed; first requests will be slower:', error));
+  const { env } = await import('cloudflare:workers').catch(() => ({ env: undefined }));
+  if (env) {
+    await worker
+      .renderAhead(env as Env, new Date(builtAt), RENDERED_AHEAD)
+      .catch((error: unknown) => console.error('Rendering the feeds at start-up failed; their first requests will render them:', error));
+  }
+}
+
+export default data && worker
+  ? { fetch: worker.fetch, scheduled: duePostsNotifier({ current: async () => data.dataset }) }
   : dataProblemsWorker(problems);

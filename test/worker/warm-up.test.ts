@@ -1,34 +1,11 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { warmUpBundled, warmUpR2 } from '../../src/worker/warm-up.ts';
-
-/**
- * workerd's global scope forbids I/O, timers and random values, and a Response with a body (a body
- * is a stream): what it refuses, these stand-ins refuse too, so a warm-up that would fail at start-up
- * fails here.
- */
-function asInGlobalScope(): void {
-  const refuse = (what: string) => () => {
-    throw new Error(`${what} in global scope`);
-  };
-  vi.stubGlobal('setTimeout', refuse('setTimeout'));
-  vi.stubGlobal('setInterval', refuse('setInterval'));
-  vi.stubGlobal('fetch', refuse('fetch'));
-  vi.spyOn(crypto, 'getRandomValues').mockImplementation(refuse('crypto.getRandomValues'));
-  vi.spyOn(crypto, 'randomUUID').mockImplementation(refuse('crypto.randomUUID'));
-  vi.stubGlobal(
-    'Response',
-    class BodilessResponse extends Response {
-      constructor(body?: BodyInit | null, init?: ResponseInit) {
-        if (body !== null && body !== undefined) throw new Error('a Response with a body in global scope');
-        super(body, init);
-      }
-    },
-  );
-}
+import { asInGlobalScope } from './global-scope.ts';
 
 afterEach(() => {
   vi.unstubAllGlobals();
   vi.restoreAllMocks();
+  vi.useRealTimers();
 });
 
 describe('the start-up warm-up', () => {

@@ -57,10 +57,11 @@ describe.skipIf(unavailable !== undefined)(`Node and workerd on the same data an
 
   const paths = ['/rss.xml', '/atom.xml', '/feed.json', '/', '/posts/new-plant/'];
 
-  // src/worker/warm-up.ts runs at start-up, where workerd forbids I/O: a failure is only logged.
-  it('ran the start-up warm-up without a failure', () => {
+  // src/worker/warm-up.ts and the renders ahead run at start-up, where workerd forbids I/O: a failure is only logged.
+  it('ran the start-up warm-up and rendered the feeds ahead without a failure', () => {
     expect(worker.output()).toContain('Ready on http');
     expect(worker.output()).not.toContain('warm-up failed');
+    expect(worker.output()).not.toContain('Rendering the feeds at start-up failed');
   });
 
   it.each(paths)('%s: the same bytes and validators without Accept-Encoding, and the same 304s', async (path) => {
