@@ -4,15 +4,20 @@
  * the process with `process.cpuUsage()`. What workerd has built in and Node loads lazily (Request,
  * streams, CompressionStream, WebCrypto) is used once beforehand, so the figure is the worker's own:
  * its code run cold, as in a new isolate, with a Cache API and an R2 bucket in memory whose match, put
- * and reads cost next to nothing (deployed, those are the platform's, not the isolate's).
+ * and reads cost next to nothing (deployed, those are the platform's, not the isolate's). The vars the
+ * worker reads at start-up from `cloudflare:workers` come from bench/cloudflare-workers-env.ts, which
+ * a resolve hook puts in that specifier's place; the R2 data is published for the same SITE_URL.
  *
  * Usage: node --expose-gc --import tsx bench/worker-in-node.ts BUNDLE.js bundled|r2 [DATA_DIR] → one line of JSON.
  */
+import { register } from 'node:module';
 import { loadDataDir } from '../src/node/data-folder.ts';
+import { env as startUpEnv } from './cloudflare-workers-env.ts';
 import { publishDataset } from '../scripts/publish.ts';
 import { MemoryBucket } from '../test/worker/r2-bucket.ts';
 
 const [bundlePath, mode, dataDir] = process.argv.slice(2);
+const SITE_URL = 'https://news.example.com';
 const cpuMs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) / 1000;
@@ -45,9 +50,16 @@ const bucket = new MemoryBucket();
 if (mode === 'r2') {
   const loaded = await loadDataDir(dataDir ?? '');
   if (!loaded.ok) throw new Error(`${dataDir}: the data has errors`);
-  await publishDataset(loaded.dataset, bucket);
+  await publishDataset(loaded.dataset, bucket, { siteUrl: SITE_URL });
 }
-const env = { SITE_URL: 'https://news.example.com', CF_VERSION_METADATA: { id: 'bench' }, PRESSROOM_DATA: bucket };
+const env = { SITE_URL, CF_VERSION_METADATA: { id: 'bench' }, PRESSROOM_DATA: bucket };
+// The worker reads its vars at start-up from cloudflare:workers, which Node does not have: that
+// specifier is resolved to a module holding this env.
+Object.assign(startUpEnv, env);
+const hooks = `export async function resolve(specifier, context, next) {
+  return specifier === 'cloudflare:workers' ? { url: ${JSON.stringify(new URL('./cloudflare-workers-env.ts', import.meta.url).href)}, shortCircuit: true } : next(specifier, context);
+}`;
+register(`data:text/javascript,${encodeURIComponent(hooks)}`);
 const pending: Promise<unknown>[] = [];
 const ctx = { waitUntil: (promise: Promise<unknown>) => pending.push(promise), passThroughOnException() {}, props: {} };
 

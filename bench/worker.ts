@@ -68,6 +68,8 @@ const COUNT = Number(values.count);
 const MODES = values.modes.split(',') as ('bundled' | 'r2')[];
 const FEED_LIMITS = values['feed-limits'].split(',').map(Number);
 const BUNDLE_TARGET_KB = 300;
+/** The worker's SITE_URL, and the base URL `npm run publish` renders the feeds for. */
+const SITE_URL = 'https://news.example.com';
 const CPU_TARGET_MS = 10;
 /** The posts the R2 floor reads the bodies of: the generated data's feedLimit, the first of --feed-limits. */
 const FLOOR_FEED_LIMIT = FEED_LIMITS[0] ?? 20;
@@ -135,7 +137,7 @@ async function firstRenderCpu(dataDir: string, edgeCache = true, mode: 'bundled'
   const entry = path.join('src', 'worker', 'bench-warm-up.js');
   const worker = await startWorker({
     dataDir,
-    vars: { SITE_URL: 'https://news.example.com' },
+    vars: { SITE_URL },
     edgeCache,
     dataSource: mode === 'r2' ? 'r2' : 'bundle',
     timeoutMs: 180_000,
@@ -145,7 +147,7 @@ async function firstRenderCpu(dataDir: string, edgeCache = true, mode: 'bundled'
       if (warmUp) await writeFile(path.join(dir, entry), warmUpEntry(mode === 'r2' ? './r2-main.ts' : './main.ts'));
       if (mode !== 'r2') return;
       // Into the bucket wrangler dev will serve, before it starts.
-      const published = await publishLocally(dataDir, path.join(dir, 'state'));
+      const published = await publishLocally(dataDir, path.join(dir, 'state'), ['--site-url', SITE_URL]);
       if (published.code !== 0) throw new Error(`npm run publish failed:\n${published.stdout}${published.stderr}`);
     },
   });
@@ -185,7 +187,7 @@ async function floorCpu(bytes: number, edgeCache: boolean, warmUp = false, r2Dat
   const bucket = r2DataDir ? `[[r2_buckets]]\nbinding = "PRESSROOM_DATA"\nbucket_name = "${R2_BUCKET}"\n` : '';
   await writeFile(path.join(dir, 'wrangler.toml'), `name = "floor"\nmain = "worker.js"\ncompatibility_date = "${date}"\n${bucket}`);
   if (r2DataDir) {
-    const published = await publishLocally(r2DataDir, path.join(dir, 'state'));
+    const published = await publishLocally(r2DataDir, path.join(dir, 'state'), ['--site-url', SITE_URL]);
     if (published.code !== 0) throw new Error(`npm run publish failed:\n${published.stdout}${published.stderr}`);
   }
   const port = await freePort();
@@ -269,13 +271,16 @@ const WARM_UP_HANDLER = `async scheduled(controller, env) {
 
 /**
  * What the R2 worker's first /rss.xml reads, read as it reads it and no more: the pointer, the
- * manifest, the outline, the scopes and the media, then the newest posts' part of the post fields and
- * their bodies, 16 at a time; only the JSON that names the next keys is parsed.
+ * manifest, the outline, the scopes and the media, then the feed `npm run publish` rendered (its render
+ * key names the feed, page 1, for a reader), or where none was, the newest posts' part of the post
+ * fields and their bodies, 16 at a time; only the JSON that names the next keys is parsed.
  */
 const R2_FIRST_READS = `(async (bucket) => {
     const text = async (key) => (await bucket.get(key)).text();
     const index = JSON.parse(await text(JSON.parse(await text('current')).index));
     await Promise.all([...index.outlines.map(text), text(index.scopes), ...index.assets.map(async (asset) => (await bucket.get(asset.object)).arrayBuffer())]);
+    const rendered = Object.entries(index.rendered ?? {}).find(([key]) => key.includes(':feed:rss::1::reader:'));
+    if (rendered) return text(rendered[1]);
     const newest = [];
     for (let part = index.chunks.length - 1; part >= 0 && newest.length < ${FLOOR_FEED_LIMIT}; part--) newest.unshift(...JSON.parse(await text(index.chunks[part])));
     const bodies = newest.slice(-${FLOOR_FEED_LIMIT}).map((post) => post.body);

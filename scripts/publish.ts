@@ -1,12 +1,14 @@
 /**
- * `npm run publish -- [DATA_DIR] (--local [--persist-to DIR] | --remote) [--bucket NAME] [--prune [--prune-grace SECONDS]]`: validates the
+ * `npm run publish -- [DATA_DIR] (--local [--persist-to DIR] | --remote) [--bucket NAME] [--site-url URL] [--prune [--prune-grace SECONDS]]`: validates the
  * data folder exactly as `npm run check` does (failing on any error), sanitises every post's HTML, and
  * publishes it to the R2 bucket a worker deployed with `--env r2` reads (src/posts/published-index.ts):
  * only the bodies, media files and index parts the bucket's current index does not name already, then
  * the new manifest, then the `current` pointer, so a reader never sees half a publish. The pointer
  * lists the manifests it named before; with `--prune`, what those replaced longer ago than a grace
  * period (`--prune-grace SECONDS`, default 600) name, and neither the current manifest nor one
- * replaced more recently does, is deleted.
+ * replaced more recently does, is deleted. The feeds and home page a worker renders first are
+ * rendered here, for `--site-url` (default: the SITE_URL variable, else site.json's url), and stored
+ * as parts of the index.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -14,7 +16,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { defaultSummary } from '../src/feeds/plain-text.ts';
+import { oncePerPost, type SafeContent } from '../src/feeds/safe-content.ts';
 import { sanitizeContent } from '../src/feeds/sanitize.ts';
+import { createApp } from '../src/http/app.ts';
+import { isHttpUrl } from '../src/posts/http-url.ts';
+import { RenderedAhead, renderedToText } from '../src/http/serve.ts';
 import { loadDataDir } from '../src/node/data-folder.ts';
 import { dataLimitsOrExit } from './data-limits.ts';
 import { plural, problemReport, type Dataset } from '../src/posts/index.ts';
@@ -30,6 +36,7 @@ import {
   type IndexedPost,
   type ReplacedIndex,
 } from '../src/posts/published-index.ts';
+import { RENDERED_AHEAD_PATHS } from '../src/worker/edge-cache.ts';
 import { scopeParts } from '../src/worker/precomputed-index.ts';
 import { localTarget, wranglerTarget, type PublishTarget, type StoredObject } from './r2-targets.ts';
 
@@ -47,6 +54,8 @@ export interface PublishReport {
   media: { uploaded: number; unchanged: number };
   /** The index's parts (post fields, outline, scopes) besides its manifest. */
   parts: { uploaded: number; unchanged: number };
+  /** The base URL the feeds and home page were rendered for, and how many; none without a base URL. */
+  rendered: { baseUrl: string | undefined; count: number };
   /** Every object written, the manifest and the pointer included, and their bytes. */
   objects: number;
   bytes: number;
@@ -71,6 +80,13 @@ export interface PublishOptions {
    * the longest request: until a worker has read the new pointer it may still read the old objects.
    */
   prune?: { graceMs: number };
+  /**
+   * The base URL the worker serves (its SITE_URL); default site.json's `url`. The most polled feeds and
+   * the home page are rendered for it now, as the data stands at publish time, and stored beside the
+   * index: a worker serving this base URL then only compresses them on their first request. Without
+   * either, links follow each request's origin and nothing is rendered.
+   */
+  siteUrl?: string;
 }
 
 const sha256 = (content: string | Uint8Array) => createHash('sha256').update(content).digest('hex').slice(0, 32);
@@ -98,16 +114,20 @@ const byteLength = (body: string | Uint8Array) => (typeof body === 'string' ? Bu
  */
 export async function publishDataset(dataset: Dataset, target: PublishTarget, options: PublishOptions = {}): Promise<PublishReport> {
   const progress = options.progress ?? (() => {});
+  const at = options.now?.() ?? new Date();
+  const safeContent = oncePerPost(sanitizeContent);
+  const renderedBase = options.siteUrl ?? dataset.site.url;
+  const rendered = await renderedAtPublish(dataset, { safeContent, at, siteUrl: options.siteUrl });
   const indexed = indexDataset(dataset, {
-    safeContentOf: (post) => sanitizeContent(post.content),
+    safeContentOf: safeContent,
     defaultSummary,
     hash: sha256,
     // Node states media without reading them; `file` names each as the reader found it (from the cwd).
     bytesOf: (asset) => readFileSync(asset.file),
     scopes: scopeParts(dataset),
+    rendered,
   });
   const { key, text, parts, bodies, media } = indexed;
-  const at = options.now?.() ?? new Date();
   const { pointer, keys } = await publishedObjects(target, indexed);
   const fresh = <T,>(objects: Map<string, T>, stored: (key: string, value: T) => StoredObject): StoredObject[] =>
     [...objects].filter(([objectKey]) => !keys.has(objectKey)).map(([objectKey, value]) => stored(objectKey, value));
@@ -131,6 +151,7 @@ export async function publishDataset(dataset: Dataset, target: PublishTarget, op
     bodies: { uploaded: changed ? newBodies.length : 0, unchanged: bodies.size - (changed ? newBodies.length : 0) },
     media: { uploaded: changed ? newMedia.length : 0, unchanged: media.size - (changed ? newMedia.length : 0) },
     parts: { uploaded: changed ? newParts.length : 0, unchanged: parts.size - (changed ? newParts.length : 0) },
+    rendered: { baseUrl: renderedBase, count: rendered.size },
     objects: written.length,
     bytes: written.reduce((sum, object) => sum + byteLength(object.body), 0),
   };
@@ -145,6 +166,25 @@ export async function publishDataset(dataset: Dataset, target: PublishTarget, op
   }
   if (options.prune) report.pruned = await prune(target, indexed, next, at.getTime() - options.prune.graceMs, progress);
   return report;
+}
+
+/**
+ * The feeds and pages a worker renders first (RENDERED_AHEAD_PATHS), rendered by the app as it would
+ * serve them at `at` from `siteUrl` (or site.json's url), stored as text by render key.
+ */
+async function renderedAtPublish(
+  dataset: Dataset,
+  options: { safeContent: SafeContent; at: Date; siteUrl: string | undefined },
+): Promise<Map<string, string>> {
+  const base = options.siteUrl ?? dataset.site.url;
+  if (!base) return new Map();
+  const ahead = new RenderedAhead();
+  const app = createApp({
+    dataset,
+    options: { safeContent: options.safeContent, now: () => options.at, renderedAhead: ahead, ...(options.siteUrl ? { siteUrl: options.siteUrl } : {}) },
+  });
+  await ahead.collect((request) => app.fetch(request), new URL(base).origin, RENDERED_AHEAD_PATHS);
+  return new Map(ahead.entries().map(([renderKey, rendered]) => [renderKey, renderedToText(rendered)]));
 }
 
 /**
@@ -214,12 +254,15 @@ const indexParts = (n: number) => (n === 1 ? '1 index part' : `${n} index parts`
 
 /** The lines a publisher reads at the end. */
 export function describeReport(report: PublishReport): string {
-  const { bodies, media, parts, pruned } = report;
+  const { bodies, media, parts, pruned, rendered } = report;
+  const renderedLine = rendered.baseUrl
+    ? `The feeds and home page are rendered for ${rendered.baseUrl} (${plural(rendered.count, 'part')} of the index); a worker with another SITE_URL renders them itself.`
+    : 'Nothing was rendered ahead (no --site-url, SITE_URL or url in site.json): the worker renders each feed on its first request.';
   const published = report.changed
     ? `Published version ${report.version} (${report.index}): uploaded ${postBodies(bodies.uploaded)}, ` +
       `${plural(media.uploaded, 'media file')}, ${indexParts(parts.uploaded)} and the manifest ` +
       `(${plural(report.objects, 'object')}, ${plural(report.bytes, 'byte')} with the pointer); ` +
-      `${postBodies(bodies.unchanged)}, ${plural(media.unchanged, 'media file')} and ${indexParts(parts.unchanged)} were there already.`
+      `${postBodies(bodies.unchanged)}, ${plural(media.unchanged, 'media file')} and ${indexParts(parts.unchanged)} were there already.\n${renderedLine}`
     : `Nothing to publish: the bucket serves version ${report.version} (${report.index}) already.`;
   if (!pruned) return published;
   const waiting = pruned.waiting
@@ -256,15 +299,22 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       bucket: { type: 'string', default: DEFAULT_BUCKET },
       prune: { type: 'boolean', default: false },
       'prune-grace': { type: 'string', default: String(PRUNE_GRACE_SECONDS) },
+      'site-url': { type: 'string' },
     },
   });
   if (values.local === values.remote) {
-    console.error('usage: npm run publish -- [DATA_DIR] (--local [--persist-to DIR] | --remote) [--bucket NAME] [--prune [--prune-grace SECONDS]]');
+    console.error('usage: npm run publish -- [DATA_DIR] (--local [--persist-to DIR] | --remote) [--bucket NAME] [--site-url URL] [--prune [--prune-grace SECONDS]]');
     process.exit(2);
   }
   const grace = values['prune-grace'];
   if (!/^\d+$/.test(grace)) {
     console.error(`--prune-grace: expected a whole number of seconds, got ${JSON.stringify(grace)}`);
+    process.exit(2);
+  }
+  // The worker's SITE_URL: the feeds rendered now are for it.
+  const [siteUrlFrom, siteUrl] = values['site-url'] !== undefined ? ['--site-url', values['site-url']] : ['SITE_URL', process.env.SITE_URL || undefined];
+  if (siteUrl !== undefined && !isHttpUrl(siteUrl)) {
+    console.error(`${siteUrlFrom}: expected an absolute http(s) URL, got ${JSON.stringify(siteUrl)}`);
     process.exit(2);
   }
   const dataDir = positionals[0] ?? process.env.DATA_DIR ?? './data';
@@ -281,6 +331,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
     const report = await publishDataset(result.dataset, target, {
       progress: terminalProgress(process.stdout),
       ...(values.prune ? { prune: { graceMs: Number(grace) * 1000 } } : {}),
+      ...(siteUrl !== undefined ? { siteUrl } : {}),
     });
     console.log(describeReport(report));
   } catch (error) {

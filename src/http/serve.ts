@@ -44,15 +44,23 @@ export interface ServeOptions {
 }
 
 /**
- * Bodies rendered before their first request, where nothing may be compressed yet (a worker's
- * start-up: src/worker/main.ts). While `collecting`, `serve` renders what it is asked for, keeps the
- * body and answers a bodiless 204; the first request for that key then only compresses, hashes and
- * prepares it. A key no request asks for (the data's clock moved past a scheduled post meanwhile) keeps
- * its body: as many as were rendered ahead, a few feeds and pages.
+ * Bodies rendered before their first request: at a worker's start-up, where nothing may be compressed
+ * yet (src/worker/main.ts), or when the data was published (scripts/publish.ts), read back from where
+ * it was stored (`read`). `collect` renders paths through an app whose serve keeps what it renders
+ * here; the first request for such a key then only compresses, hashes and prepares it. A key no request
+ * asks for (the clock moved past a scheduled post meanwhile) keeps its body: as many as were rendered
+ * ahead, a few feeds and pages.
  */
 export class RenderedAhead {
+  /** While true, `serve` renders what it is asked for, keeps the body here and answers a bodiless 204. */
   collecting = false;
   readonly #bodies = new Map<string, Rendered>();
+  readonly #read: ((key: string) => Promise<Rendered | undefined>) | undefined;
+
+  /** @param [read] - where bodies rendered elsewhere are looked up, when none was kept here */
+  constructor(read?: (key: string) => Promise<Rendered | undefined>) {
+    this.#read = read;
+  }
 
   get size(): number {
     return this.#bodies.size;
@@ -66,15 +74,58 @@ export class RenderedAhead {
     this.#bodies.set(key, rendered);
   }
 
-  /** The body rendered ahead for `key`, handed out once. */
-  take(key: string): Rendered | undefined {
+  /** The bodies kept, by render key. */
+  entries(): [string, Rendered][] {
+    return [...this.#bodies];
+  }
+
+  /** The body rendered ahead for `key`, handed out once; else the one `read` finds, if any. */
+  take(key: string): Rendered | undefined | Promise<Rendered | undefined> {
     const rendered = this.#bodies.get(key);
+    if (rendered === undefined) return this.#read?.(key);
     this.#bodies.delete(key);
     return rendered;
   }
+
+  /**
+   * Renders `paths` of `origin` through `fetch`, an app built with this as its `renderedAhead`; throws
+   * when one is not rendered (answered anything but 204: a 404, a redirect).
+   */
+  async collect(fetch: (request: Request) => Response | Promise<Response>, origin: string, paths: readonly string[]): Promise<void> {
+    this.collecting = true;
+    try {
+      for (const path of paths) {
+        const answer = await fetch(new Request(new URL(path, origin)));
+        if (answer.status !== 204) throw new Error(`rendering ${path} ahead answered ${answer.status}`);
+      }
+    } finally {
+      this.collecting = false;
+    }
+  }
+}
+
+/**
+ * A body rendered ahead as text, to be stored (scripts/publish.ts) and read back (`renderedFromText`):
+ * a line of JSON with everything but the body, then the body as it is, so that reading it back parses
+ * a few hundred bytes of JSON rather than unescaping the whole body.
+ */
+export function renderedToText(rendered: Rendered): string {
+  const { body, lastModified, ...rest } = rendered;
+  // JSON.stringify escapes every line break: the first one ends the line.
+  const described = JSON.stringify({ ...rest, ...(lastModified ? { lastModified: lastModified.toISOString() } : {}) });
+  return `${described}\n${typeof body === 'string' ? body : decoder.decode(body)}`;
+}
+
+export function renderedFromText(text: string): Rendered {
+  const end = text.indexOf('\n');
+  if (end < 0) throw new Error('a stored render without its body');
+  const { lastModified, ...rest } = JSON.parse(text.slice(0, end)) as Omit<Rendered, 'body' | 'lastModified'> & { lastModified?: string };
+  const body = text.slice(end + 1);
+  return lastModified === undefined ? { ...rest, body } : { ...rest, body, lastModified: new Date(lastModified) };
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 
 /**
  * The render-cache pipeline every route answers through: render, compress, hash, prepare the headers,
@@ -111,7 +162,7 @@ export function servingRendered(options: ServeOptions): Serve {
   };
 
   async function renderOnce(key: string, render: () => Promise<Rendered>): Promise<Prepared> {
-    let rendered = ahead?.take(key);
+    let rendered = await ahead?.take(key);
     if (!rendered) {
       onRender?.(key);
       rendered = await render();

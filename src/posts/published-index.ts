@@ -32,7 +32,6 @@ export const OUTLINE_POSTS = 10_000;
 export const bodyKey = (hash: string): string => `bodies/${hash}.html`;
 export const mediaKey = (hash: string): string => `media/${hash}`;
 export const indexKey = (hash: string): string => `indexes/${hash}.json`;
-const partKey = (folder: string, hash: string): string => `${folder}/${hash}.json`;
 
 /** A post without its content: the name of its body object stands in for it. */
 export type IndexedPost = Omit<Post, 'published' | 'updated' | 'content'> & { published: string; updated: string; body: string };
@@ -76,6 +75,12 @@ export interface PublishedIndex {
   outlines: string[];
   scopes: string;
   assets: IndexedAsset[];
+  /**
+   * Feeds and pages rendered when this was published (`rendered/…` parts), by render key: the key
+   * names the data version, the posts due then and the base URL, so a worker takes one only while it
+   * would render the same.
+   */
+  rendered?: Record<string, string>;
 }
 
 /** What `current` holds. */
@@ -115,6 +120,8 @@ export interface IndexOptions {
    * in `dataset.posts`, newest first: worked out by the caller, since src/posts knows no feeds.
    */
   scopes: readonly { kind: 'category' | 'author'; name: string; slug: string; members: readonly number[] }[];
+  /** Feeds and pages rendered ahead, by render key, as stored text (src/http/serve.ts `renderedToText`). */
+  rendered?: ReadonlyMap<string, string>;
 }
 
 /** The manifest of a dataset, and every object it names with what goes in it. */
@@ -137,12 +144,13 @@ export function indexDataset(dataset: Dataset, options: IndexOptions): IndexedDa
   const bodies = new Map<string, string>();
   const media = new Map<string, Asset & { bytes: Uint8Array }>();
   const parts = new Map<string, string>();
-  const part = (folder: string, value: unknown): string => {
-    const text = JSON.stringify(value);
-    const key = partKey(folder, options.hash(text));
+  /** `folder/<hash>.json`: the hash of the text, so an unchanged part keeps its name. */
+  const textPart = (folder: string, text: string, extension = 'json'): string => {
+    const key = `${folder}/${options.hash(text)}.${extension}`;
     parts.set(key, text);
     return key;
   };
+  const part = (folder: string, value: unknown): string => textPart(folder, JSON.stringify(value));
   // Oldest first: positions stay put as new posts come, so only the newest parts change.
   const oldestFirst = [...dataset.posts].reverse();
   const count = oldestFirst.length;
@@ -185,6 +193,9 @@ export function indexDataset(dataset: Dataset, options: IndexOptions): IndexedDa
     const { bytes: _bytes, stamp: _stamp, ...rest } = asset;
     return { ...rest, object: key };
   });
+  const rendered = options.rendered?.size
+    ? { rendered: Object.fromEntries(Array.from(options.rendered, ([renderKey, text]) => [renderKey, textPart('rendered', text, 'txt')] as const)) }
+    : {};
   const index: PublishedIndex = {
     format: INDEX_FORMAT,
     site: dataset.site,
@@ -197,6 +208,7 @@ export function indexDataset(dataset: Dataset, options: IndexOptions): IndexedDa
     outlines,
     scopes,
     assets,
+    ...rendered,
   };
   const text = JSON.stringify(index);
   return { index, key: indexKey(options.hash(text)), text, parts, chunkBodies, bodies, media };
@@ -204,7 +216,7 @@ export function indexDataset(dataset: Dataset, options: IndexOptions): IndexedDa
 
 /** Every object a manifest names but the bodies (its parts of the post fields name those). */
 export function objectsOf(index: PublishedIndex): string[] {
-  return [...index.chunks, ...index.outlines, index.scopes, ...index.assets.map((asset) => asset.object)];
+  return [...index.chunks, ...index.outlines, index.scopes, ...index.assets.map((asset) => asset.object), ...Object.values(index.rendered ?? {})];
 }
 
 /** The manifest's text read back; an error that says what to run when another version wrote it. */

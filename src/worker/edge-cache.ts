@@ -6,7 +6,7 @@ import { chooseEncoding } from '../http/negotiation.ts';
 import { CONTENT_CODINGS, isCompressible, webCompressors, type Compressors } from '../http/representation.ts';
 import { respondFromStored, textResponse } from '../http/respond.ts';
 import type { RenderQueueOptions } from '../http/render-cache.ts';
-import { RenderedAhead } from '../http/serve.ts';
+import { RenderedAhead, type Rendered } from '../http/serve.ts';
 import { snapshots, type Snapshot } from '../http/snapshot.ts';
 import { isHttpUrl } from '../posts/http-url.ts';
 import type { Dataset } from '../posts/index.ts';
@@ -44,6 +44,11 @@ const ISOLATE_RENDER_CACHE = { maxEntries: 200, maxBytes: 16 * 1024 * 1024, shar
  * Retry-After instead.
  */
 const ISOLATE_RENDER_QUEUE = { concurrency: 16, maxWaiting: 0 };
+/**
+ * What readers poll most, rendered before the first request asks: at start-up in the bundled mode
+ * (src/worker/main.ts), when the data is published in the R2 mode (scripts/publish.ts).
+ */
+export const RENDERED_AHEAD_PATHS: readonly string[] = ['/rss.xml', '/atom.xml', '/feed.json', '/'];
 /** Renders ahead hand nothing on: nothing they start outlives them. */
 const AHEAD_CONTEXT: ExecutionContext = { waitUntil() {}, passThroughOnException() {}, props: {} };
 /** Keys this isolate's own render cache has: past this many, forget them all rather than track age. */
@@ -59,6 +64,8 @@ export type WorkerOptions = ({ dataset: Dataset } | { source: DataSource }) & {
   compressors?: Compressors;
   /** See `RenderQueue`; the start-up's warm-up starts its renders without a timer. */
   renderQueue?: RenderQueueOptions;
+  /** Where bodies rendered when the data was published are read, by render key (src/worker/r2-data.ts). */
+  renderedAtPublish?: (key: string) => Promise<Rendered | undefined>;
 };
 
 type CfRequest = Request & { cf?: { clientAcceptEncoding?: unknown } };
@@ -84,7 +91,7 @@ export function createWorker(options: WorkerOptions) {
   const compressors = options.compressors ?? webCompressors();
   const codings = CONTENT_CODINGS.filter((coding) => compressors[coding]);
   const warm = new Set<string>();
-  const ahead = new RenderedAhead();
+  const ahead = new RenderedAhead(options.renderedAtPublish);
   /** While bodies are rendered ahead: the time they are rendered for (see `renderAhead`). */
   let renderingAt: Date | undefined;
   const clock = () => renderingAt ?? now();
@@ -121,6 +128,15 @@ export function createWorker(options: WorkerOptions) {
 
   return {
     /**
+     * Builds the app from the env before any request comes: at a worker's start-up, where the env is
+     * known (`cloudflare:workers`), so that no request pays for it. A wrong SITE_URL is logged here and
+     * told to every request.
+     */
+    start(env: Env): void {
+      appFor(env);
+    },
+
+    /**
      * Renders `paths` before any request asks for them, as the data stands at `at`, keeping their
      * bodies for their first requests, which then only compress, hash and store them (see
      * `RenderedAhead`). For a worker's start-up, where the env is known (`cloudflare:workers`) but
@@ -133,15 +149,10 @@ export function createWorker(options: WorkerOptions) {
       const base = env.SITE_URL || source.current().site.url;
       if (built instanceof Response || !base) return 0;
       renderingAt = at;
-      ahead.collecting = true;
       try {
-        for (const path of paths) {
-          const answer = await built.fetch(new Request(new URL(path, new URL(base).origin)), env, AHEAD_CONTEXT);
-          if (answer.status !== 204) throw new Error(`rendering ${path} ahead answered ${answer.status}`);
-        }
+        await ahead.collect((request) => built.fetch(request, env, AHEAD_CONTEXT), new URL(base).origin, paths);
       } finally {
         renderingAt = undefined;
-        ahead.collecting = false;
       }
       return ahead.size;
     },

@@ -2,11 +2,8 @@ import { builtAt, bundle, problems, scopes } from '../generated/data.ts';
 import { bundledData } from './bundled-data.ts';
 import { dataProblemsWorker } from './data-problems.ts';
 import { duePostsNotifier } from './due-posts-notify.ts';
-import { createWorker, type Env } from './edge-cache.ts';
+import { RENDERED_AHEAD_PATHS, createWorker, type Env } from './edge-cache.ts';
 import { warmUpBundled } from './warm-up.ts';
-
-/** What readers poll most, rendered while the isolate starts: the feeds, then the home page. */
-const RENDERED_AHEAD = ['/rss.xml', '/atom.xml', '/feed.json', '/'];
 
 /**
  * Cloudflare Workers: the same app, its data bundled, validated and sanitised at build time
@@ -25,7 +22,7 @@ if (worker) {
   const { env } = await import('cloudflare:workers').catch(() => ({ env: undefined }));
   if (env) {
     await worker
-      .renderAhead(env as Env, new Date(builtAt), RENDERED_AHEAD)
+      .renderAhead(env as Env, new Date(builtAt), RENDERED_AHEAD_PATHS)
       .catch((error: unknown) => console.error('Rendering the feeds at start-up failed; their first requests will render them:', error));
   }
 }

@@ -1,5 +1,6 @@
 import type { SafeContent } from '../feeds/safe-content.ts';
 import { DataUnavailable, type DataSource } from '../http/app.ts';
+import { renderedFromText, type Rendered } from '../http/serve.ts';
 import { withIndex } from '../http/snapshot.ts';
 import type { Asset, Dataset, Post } from '../posts/index.ts';
 import {
@@ -56,6 +57,11 @@ export interface R2Data {
     prepare(posts: readonly Post[]): Promise<void>;
   };
   safeContent: SafeContent;
+  /**
+   * A feed or page `npm run publish` rendered for the index being served, by render key; undefined
+   * when it rendered none for that key (another base URL, a scheduled post due since, another page).
+   */
+  renderedAtPublish(key: string): Promise<Rendered | undefined>;
 }
 
 /** The fields of a post that live in its part of the post fields, read when a render shows it. */
@@ -107,6 +113,8 @@ export function r2Data(options: R2DataOptions): R2Data {
   const recheckMs = options.recheckMs ?? RECHECK_MS;
   let dataset: Dataset | undefined;
   let indexName: string | undefined;
+  /** The served index's renders made at publish: render key → object name. */
+  let rendered = new Map<string, string>();
   let checkedAt = -Infinity;
   /** The first read of an index, which the requests arriving meanwhile wait for (see `refresh`). */
   let firstRead: Promise<void> | undefined;
@@ -221,6 +229,7 @@ export function r2Data(options: R2DataOptions): R2Data {
     withIndex(loaded, precomputedIndex(posts, scopes.map((scope) => ({ ...scope, members: scope.members.map((p) => last - p) }))));
     dataset = loaded;
     indexName = pointer.index;
+    rendered = new Map(Object.entries(index.rendered ?? {}));
   };
 
   return {
@@ -289,6 +298,10 @@ export function r2Data(options: R2DataOptions): R2Data {
         await readAll(bodyKeys.filter((key) => !bodies.has(key)), (key, html) => bodies.set(key, html));
         for (const key of bodyKeys) bodies.touch(key);
       },
+    },
+    async renderedAtPublish(key) {
+      const object = rendered.get(key);
+      return object === undefined ? undefined : renderedFromText(await read(object));
     },
     safeContent: function publishedBodyOf(post) {
       const fields = post instanceof OutlinedPost ? postFields.peek(fieldsKeyOf(post)) : undefined;

@@ -13,15 +13,14 @@ export interface R2Env extends Env {
   DATA_RECHECK_SECONDS?: string;
 }
 
-// The code of a first request, run once while the isolate starts, outside any request's CPU (warm-up.ts).
-await warmUpR2().catch((error: unknown) => console.error('The start-up warm-up failed; first requests will be slower:', error));
 
 /**
  * Cloudflare Workers with the data in R2 (`wrangler dev --env r2`, `wrangler deploy --env r2`): the
  * same app, its data published by `npm run publish` instead of bundled, so a site is not bounded by
  * the script size limit and a new post needs no deployment. An entry of its own, not a branch in
  * main.ts: the bundle would otherwise sit in the script, parsed at start-up, in the mode made to
- * avoid it. The binding arrives with the first request, so the source is built then, once per isolate.
+ * avoid it. The source is built once per isolate from the bindings: at start-up where the runtime
+ * offers them there (`cloudflare:workers`), else with the first request.
  */
 let data: R2Data | undefined;
 let worker: ReturnType<typeof createWorker> | undefined;
@@ -46,8 +45,19 @@ function dataFor(env: R2Env): R2Data | Misconfigured {
     };
   }
   data = r2Data({ bucket: env.PRESSROOM_DATA, recheckMs: seconds * 1000 });
-  worker = createWorker({ source: data.source, safeContent: data.safeContent });
+  worker = createWorker({ source: data.source, safeContent: data.safeContent, renderedAtPublish: data.renderedAtPublish });
   return data;
+}
+
+// Cloudflare bounds a script's start-up apart from its requests' CPU. First the code of a first request
+// runs once (warm-up.ts); then, where the bindings can be read at start-up, the app is built. Nothing is
+// read from R2 here (start-up forbids I/O): the index, and the feeds npm run publish rendered, are read
+// by the first request.
+await warmUpR2().catch((error: unknown) => console.error('The start-up warm-up failed; first requests will be slower:', error));
+const startUp = await import('cloudflare:workers').catch(() => undefined);
+if (startUp?.env.PRESSROOM_DATA) {
+  const env = startUp.env as R2Env;
+  if (!('log' in dataFor(env))) worker?.start(env);
 }
 
 export default {

@@ -25,8 +25,10 @@ describe('publishDataset', () => {
       changed: true,
       bodies: { uploaded: 2, unchanged: 0 },
       media: { uploaded: 1, unchanged: 0 },
-      parts: { uploaded: 3, unchanged: 0 },
-      objects: 8,
+      // The post fields, the outline, the scopes, and the three feeds and the home page rendered for site.json's url.
+      parts: { uploaded: 7, unchanged: 0 },
+      rendered: { baseUrl: 'https://news.example.com', count: 4 },
+      objects: 12,
     });
     expect(bucket.written.map((key) => key.replace(/[0-9a-f]{32}/, 'HASH'))).toEqual([
       'media/HASH',
@@ -35,6 +37,10 @@ describe('publishDataset', () => {
       'posts/HASH.json',
       'outlines/HASH.json',
       'scopes/HASH.json',
+      'rendered/HASH.txt',
+      'rendered/HASH.txt',
+      'rendered/HASH.txt',
+      'rendered/HASH.txt',
       'indexes/HASH.json',
       POINTER_KEY,
     ]);
@@ -71,11 +77,19 @@ describe('publishDataset', () => {
     const edited = await publishDataset(await dataset({ posts: { ...posts, b: { ...posts.b, content: '<p>B, corrected</p>' } }, media }), bucket, {
       now: PUBLISHED_AT,
     });
-    // Its body, and its fields' part (its summary comes from the body); the outline and scopes stay.
-    expect(bucket.written).toEqual([expect.stringMatching(/^bodies\//), expect.stringMatching(/^posts\//), edited.index, POINTER_KEY]);
+    // Its body, its fields' part (its summary comes from the body), and the feeds and home page that
+    // show it; the outline and scopes stay.
+    expect(bucket.written).toEqual([
+      expect.stringMatching(/^bodies\//),
+      expect.stringMatching(/^posts\//),
+      ...Array.from({ length: 4 }, () => expect.stringMatching(/^rendered\//)),
+      edited.index,
+      POINTER_KEY,
+    ]);
     expect(describeReport(edited)).toBe(
-      `Published version ${edited.version} (${edited.index}): uploaded 1 post body, 0 media files, 1 index part and the manifest ` +
-        `(4 objects, ${edited.bytes} bytes with the pointer); 1 post body, 1 media file and 2 index parts were there already.`,
+      `Published version ${edited.version} (${edited.index}): uploaded 1 post body, 0 media files, 5 index parts and the manifest ` +
+        `(8 objects, ${edited.bytes} bytes with the pointer); 1 post body, 1 media file and 2 index parts were there already.\n` +
+        'The feeds and home page are rendered for https://news.example.com (4 parts of the index); a worker with another SITE_URL renders them itself.',
     );
   });
 
@@ -114,14 +128,15 @@ describe('publishDataset', () => {
     const later = await publishDataset(v3Data, bucket, { now, prune });
     expect(later.changed).toBe(false);
     expect(later.pruned).toEqual({ indexes: 1, objects: v1Objects.filter((key) => !mustStay.has(key)).length, waiting: 1 });
-    // v1's manifest, its post fields and b's first body; its outline, scopes, media and a's first body (named by v2) stay.
+    // v1's manifest, its post fields, its four renders and b's first body; its outline, scopes, media and
+    // a's first body (named by v2) stay.
     expect(new Set(bucket.deleted)).toEqual(new Set(v1Objects.filter((key) => !mustStay.has(key))));
-    expect(bucket.deleted).toHaveLength(3);
+    expect(bucket.deleted).toHaveLength(7);
     expect(new Set(bucket.objects.keys())).toEqual(mustStay);
     expect((await pointer())?.replaced).toEqual([{ index: v2.index, replacedAt: at(200) }]);
     expect(describeReport(later)).toBe(
       `Nothing to publish: the bucket serves version ${later.version} (${later.index}) already.\n` +
-        'Pruned 1 replaced manifest: deleted 3 objects nothing newer names. 1 replaced manifest is kept: replaced within the grace period, a worker may still read it.',
+        'Pruned 1 replaced manifest: deleted 7 objects nothing newer names. 1 replaced manifest is kept: replaced within the grace period, a worker may still read it.',
     );
 
     seconds = 400;

@@ -7,7 +7,7 @@ import type { ExecutionContext } from 'hono';
 import { describe, expect, it, vi } from 'vitest';
 import { publishDataset } from '../../scripts/publish.ts';
 import { POINTER_KEY } from '../../src/posts/published-index.ts';
-import { createWorker } from '../../src/worker/edge-cache.ts';
+import { createWorker, type Env } from '../../src/worker/edge-cache.ts';
 import { r2Data } from '../../src/worker/r2-data.ts';
 import r2Main from '../../src/worker/r2-main.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
@@ -30,15 +30,23 @@ const posts = {
 };
 const media = { 'a.png': new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1, 2, 3]) };
 
-/** A worker over the bucket, its clocks in the test's hands: the pointer's re-check and "now". */
-function r2Worker(bucket: MemoryBucket, clock: { ms: number; at: Date }) {
+/**
+ * A worker over the bucket, its clocks in the test's hands: the pointer's re-check and "now". It
+ * renders every feed itself unless told to take those rendered at publish, as src/worker/r2-main.ts does.
+ */
+function r2Worker(bucket: MemoryBucket, clock: { ms: number; at: Date }, options: { renderedAtPublish?: boolean; env?: Env } = {}) {
   const data = r2Data({ bucket, now: () => clock.ms, recheckMs: 10_000 });
-  const worker = createWorker({ source: data.source, safeContent: data.safeContent, now: () => clock.at });
+  const worker = createWorker({
+    source: data.source,
+    safeContent: data.safeContent,
+    now: () => clock.at,
+    ...(options.renderedAtPublish ? { renderedAtPublish: data.renderedAtPublish } : {}),
+  });
   return {
     data,
-    async get(path: string) {
+    async get(path: string, headers: Record<string, string> = {}) {
       await data.source.refresh();
-      return worker.fetch(new Request(`${BASE}${path}`), {}, ctx);
+      return worker.fetch(new Request(`${BASE}${path}`, { headers }), options.env ?? {}, ctx);
     },
   };
 }
@@ -92,7 +100,14 @@ describe('the worker serving data published to R2', () => {
     bucket.reset();
     const report = await publishDataset(changed, bucket, { now: PUBLISHED_AT });
     expect(report.bodies).toEqual({ uploaded: 1, unchanged: 6 });
-    expect(bucket.written).toEqual([expect.stringMatching(/^bodies\//), expect.stringMatching(/^posts\//), report.index, POINTER_KEY]);
+    // The post, its part of the post fields, and the feeds and home page rendered at publish: they show it.
+    expect(bucket.written).toEqual([
+      expect.stringMatching(/^bodies\//),
+      expect.stringMatching(/^posts\//),
+      ...Array.from({ length: 4 }, () => expect.stringMatching(/^rendered\//)),
+      report.index,
+      POINTER_KEY,
+    ]);
 
     bucket.reset();
     clock.ms = 9_999;
@@ -218,5 +233,75 @@ describe('the worker serving data published to R2', () => {
     expect(await empty.text()).toBe('Nothing has been published yet: run npm run publish.\n');
     await publishDataset(await dataset({ site, posts }), bucket, { now: PUBLISHED_AT });
     expect((await r2Main.fetch(request(), { PRESSROOM_DATA: bucket, DATA_RECHECK_SECONDS: '0' }, ctx)).status).toBe(200);
+  });
+});
+
+describe('feeds and the home page rendered when the data is published', () => {
+  const READER = { ms: 0, at: new Date('2025-01-01') };
+  const RENDERED_PATHS = ['/rss.xml', '/atom.xml', '/feed.json', '/'];
+
+  it('are served on their first request without reading a post, with the bytes and validators Node serves', async () => {
+    const loaded = await dataset({ site, posts, media });
+    const bucket = new MemoryBucket();
+    await publishDataset(loaded, bucket, { now: PUBLISHED_AT });
+    const node = createApp({ dataset: loaded, options: { now: () => READER.at } });
+    const worker = r2Worker(bucket, { ...READER }, { renderedAtPublish: true });
+    for (const path of RENDERED_PATHS) {
+      for (const headers of [{}, { 'Accept-Encoding': 'gzip' }]) {
+        bucket.reset();
+        const [fromWorker, fromNode] = await Promise.all([worker.get(path, headers), node.request(`${BASE}${path}`, { headers })]);
+        expect(fromWorker.status, path).toBe(200);
+        expect(bucket.gets.filter((key) => /^(?:bodies|posts)\//.test(key)), path).toEqual([]);
+        const body = new Uint8Array(await fromWorker.arrayBuffer());
+        if (!('Accept-Encoding' in headers)) expect(body, path).toEqual(new Uint8Array(await fromNode.arrayBuffer()));
+        for (const name of ['content-type', 'content-encoding', 'etag', 'last-modified', 'link', 'cache-control', 'vary']) {
+          expect(fromWorker.headers.get(name), `${path} ${name}`).toBe(fromNode.headers.get(name));
+        }
+      }
+    }
+    // Pages nobody rendered at publish render as before.
+    bucket.reset();
+    expect((await worker.get('/page/2/rss.xml')).status).toBe(200);
+    expect(bodyReads(bucket)).toBeGreaterThan(0);
+  });
+
+  it('are rendered again by the worker for another base URL, or once a scheduled post is due', async () => {
+    const bucket = new MemoryBucket();
+    await publishDataset(await dataset({ site, posts, media }), bucket, { now: PUBLISHED_AT });
+    const elsewhere = r2Worker(bucket, { ...READER }, { renderedAtPublish: true, env: { SITE_URL: 'https://press.example.org' } });
+    bucket.reset();
+    expect(await (await elsewhere.get('/rss.xml')).text()).toContain('<link>https://press.example.org/</link>');
+    expect(bodyReads(bucket)).toBeGreaterThan(0);
+
+    const later = r2Worker(bucket, { ms: 0, at: new Date('2030-01-01T09:00:00Z') }, { renderedAtPublish: true });
+    bucket.reset();
+    expect(await (await later.get('/rss.xml')).text()).toContain('<title>Later</title>');
+    expect(bodyReads(bucket)).toBeGreaterThan(0);
+  });
+
+  it('are rendered for the base URL publish is given, else site.json\u2019s, else not at all', async () => {
+    const renderedKeys = async (site: Record<string, unknown>, siteUrl?: string) => {
+      const bucket = new MemoryBucket();
+      const report = await publishDataset(await dataset({ site, posts }), bucket, { now: PUBLISHED_AT, ...(siteUrl ? { siteUrl } : {}) });
+      const index = JSON.parse((await bucket.read(report.index)) ?? '{}') as { rendered?: Record<string, string> };
+      return Object.keys(index.rendered ?? {});
+    };
+    const given = await renderedKeys(site, 'https://press.example.org/news');
+    expect(given).toHaveLength(4);
+    for (const key of given) expect(key).toContain(':https://press.example.org/news:');
+    const fromSite = await renderedKeys(site);
+    expect(fromSite).toHaveLength(4);
+    for (const key of fromSite) expect(key).toContain(':https://news.example.com:');
+    expect(await renderedKeys(siteRecord({ url: undefined }))).toEqual([]);
+  });
+
+  it('upload nothing more when the changed post is one they do not show', async () => {
+    const bucket = new MemoryBucket();
+    const many = { ...posts, first: { ...posts.first, summary: 'First.' } };
+    await publishDataset(await dataset({ site, posts: many }), bucket, { now: PUBLISHED_AT });
+    bucket.reset();
+    const changed = { ...many, first: { ...many.first, content: '<p>First, corrected.</p>' } };
+    const report = await publishDataset(await dataset({ site, posts: changed }), bucket, { now: PUBLISHED_AT });
+    expect(bucket.written).toEqual([expect.stringMatching(/^bodies\//), expect.stringMatching(/^posts\//), report.index, POINTER_KEY]);
   });
 });

@@ -6,6 +6,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ExecutionContext } from 'hono';
 import type { SafeContent } from '../../src/feeds/safe-content.ts';
+import { renderedFromText, renderedToText } from '../../src/http/serve.ts';
 import { createWorker, type Env } from '../../src/worker/edge-cache.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 import { safeContent } from '../with-safe-content.ts';
@@ -153,5 +154,24 @@ describe('rendering ahead at start-up', () => {
     const data = await dataset({ posts });
     const worker = createWorker({ dataset: data, safeContent, now: () => LATER });
     await expect(worker.renderAhead(ENV, BUILT_AT, ['/no-such-feed.xml'])).rejects.toThrow('rendering /no-such-feed.xml ahead answered 404');
+  });
+});
+
+describe('a render stored as text', () => {
+  it('is a line of JSON and then the body as it is, read back the same', () => {
+    const rendered = {
+      body: '<?xml version="1.0"?>\n<rss>\n  <title>"Quotes" & \\ lines</title>\n</rss>\n',
+      contentType: 'application/rss+xml; charset=utf-8',
+      lastModified: new Date('2024-03-01T09:30:00Z'),
+      headers: { 'Cache-Control': 'public, max-age=300', Link: '<https://news.example.com/page/2/rss.xml>; rel="next"' },
+      vary: ['Accept'],
+      tagSuffix: '',
+    };
+    const text = renderedToText(rendered);
+    expect(text.slice(text.indexOf('\n') + 1)).toBe(rendered.body);
+    expect(renderedFromText(text)).toEqual(rendered);
+    const { lastModified: _lastModified, ...undated } = rendered;
+    expect(renderedFromText(renderedToText({ ...undated, body: new TextEncoder().encode('{"a":1}') }))).toEqual({ ...undated, body: '{"a":1}' });
+    expect(() => renderedFromText('{"contentType":"text/plain"}')).toThrow('a stored render without its body');
   });
 });

@@ -34,9 +34,10 @@ describe.skipIf(unavailable !== undefined)(`Node and workerd serving ${COUNT} po
     // Deterministic and reused between runs: the same count gives the same files.
     const { dir } = await ensureGeneratedPosts({ count: COUNT, out: path.join(tmpdir(), `pressroom-r2-parity-${COUNT}`) });
     // Published before wrangler starts: what this file compares is bytes; test/workerd/r2.test.ts
-    // publishes while a worker serves.
+    // publishes while a worker serves. For the worker's SITE_URL: the feeds and home page it serves are
+    // those rendered at publish, the other pages it renders itself.
     const publish = async (copy: string) => {
-      const published = await publishLocally(dir, path.join(copy, 'state'));
+      const published = await publishLocally(dir, path.join(copy, 'state'), ['--site-url', SITE_URL]);
       if (published.code !== 0) throw new Error(`npm run publish failed:\n${published.stdout}${published.stderr}`);
       expect(uploadedCounts(published.stdout)?.unchangedBodies).toBe(0);
     };

@@ -51,11 +51,13 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
     expect(before.status).toBe(503);
     expect(await before.text()).toBe('Nothing has been published yet: run npm run publish.\n');
 
-    const published = await publishLocally(dir, path.join(worker.dir, 'state'));
+    const published = await publishLocally(dir, path.join(worker.dir, 'state'), ['--site-url', SITE_URL]);
     expect(published.stderr).toBe('');
     expect(published.code).toBe(0);
-    // Five bodies, the image, one part of the post fields, the outline, the scopes, the manifest, the pointer.
-    expect(uploadedCounts(published.stdout)).toMatchObject({ bodies: 5, media: 1, parts: 3, objects: 11, unchangedBodies: 0 });
+    // Five bodies, the image, one part of the post fields, the outline, the scopes, the three feeds and
+    // the home page rendered for SITE_URL, the manifest, the pointer.
+    expect(uploadedCounts(published.stdout)).toMatchObject({ bodies: 5, media: 1, parts: 7, objects: 15, unchangedBodies: 0 });
+    expect(published.stdout).toContain(`The feeds and home page are rendered for ${SITE_URL} (4 parts of the index)`);
 
     const rss = await (await fetch(`${worker.url}/rss.xml`)).text();
     expect(rss).toContain('<title>Annual report</title>');
@@ -99,10 +101,11 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
     const file = path.join(dir, 'posts', 'plant-tour.json');
     const record = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
     await writeFile(file, JSON.stringify({ ...record, content: '<p>A tour, now with a date.</p>' }));
-    const published = await publishLocally(dir, path.join(worker.dir, 'state'));
+    const published = await publishLocally(dir, path.join(worker.dir, 'state'), ['--site-url', SITE_URL]);
     expect(published.code).toBe(0);
-    // Its body, the part of the post fields it is in, the manifest and the pointer: nothing else.
-    expect(uploadedCounts(published.stdout)).toMatchObject({ bodies: 1, media: 0, parts: 1, objects: 4, unchangedBodies: 4 });
+    // Its body, the part of the post fields it is in, the feeds and home page rendered at publish (they
+    // show it), the manifest and the pointer: nothing else.
+    expect(uploadedCounts(published.stdout)).toMatchObject({ bodies: 1, media: 0, parts: 5, objects: 8, unchangedBodies: 4 });
 
     expect(await (await fetch(`${worker.url}/posts/plant-tour/`)).text()).toContain('A tour, now with a date.');
     expect(await (await fetch(`${worker.url}/categories/plant/rss.xml`)).text()).toContain('A tour, now with a date.');
@@ -110,7 +113,7 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
     expect(published.stdout).toContain(`Published version ${health.version} `);
     expect(health.posts).toBe(4);
 
-    const again = await publishLocally(dir, path.join(worker.dir, 'state'));
+    const again = await publishLocally(dir, path.join(worker.dir, 'state'), ['--site-url', SITE_URL]);
     expect(again.stdout).toContain('Nothing to publish: the bucket serves version');
   }, 180_000);
 
@@ -131,7 +134,7 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
       JSON.stringify(postRecord({ title: 'Results', published: '2024-05-01', categories: ['Board'], content: '<p>The results.</p>' })),
     );
     let done = false;
-    const publishing = publishLocally(dir, path.join(worker.dir, 'state')).finally(() => (done = true));
+    const publishing = publishLocally(dir, path.join(worker.dir, 'state'), ['--site-url', SITE_URL]).finally(() => (done = true));
     const seen: string[][] = [];
     // Reads as fast as the worker answers while the objects go in, the pointer last.
     while (!done) seen.push(await Promise.all(paths.map(read)));
@@ -155,11 +158,11 @@ describe.skipIf(unavailable !== undefined)('the worker serving from local R2 in 
     };
     const before = await Promise.all(paths.map(read));
     // The tests before published three times: two manifests were replaced, each named by nothing newer.
-    const pruned = await publishLocally(dir, path.join(worker.dir, 'state'), ['--prune', '--prune-grace', '0']);
+    const pruned = await publishLocally(dir, path.join(worker.dir, 'state'), ['--site-url', SITE_URL, '--prune', '--prune-grace', '0']);
     expect(pruned.code, pruned.stderr).toBe(0);
     expect(pruned.stdout).toMatch(/Nothing to publish[^\n]*\nPruned 2 replaced manifests: deleted [1-9]\d* objects nothing newer names\.\n/);
     expect(await Promise.all(paths.map(read))).toEqual(before);
-    const again = await publishLocally(dir, path.join(worker.dir, 'state'), ['--prune', '--prune-grace', '0']);
+    const again = await publishLocally(dir, path.join(worker.dir, 'state'), ['--site-url', SITE_URL, '--prune', '--prune-grace', '0']);
     expect(again.stdout).toContain('Pruned 0 replaced manifests: deleted 0 objects nothing newer names.');
     // A worker started afresh on the same storage reads everything it needs from what is left.
     await worker.stop({ keepCopy: true });
