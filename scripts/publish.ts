@@ -20,7 +20,8 @@ import { oncePerPost, type SafeContent } from '../src/feeds/safe-content.ts';
 import { sanitizeContent } from '../src/feeds/sanitize.ts';
 import { createApp } from '../src/http/app.ts';
 import { isHttpUrl } from '../src/posts/http-url.ts';
-import { RenderedAhead, renderedToText } from '../src/http/serve.ts';
+import { RenderedAhead, renderedToBytes } from '../src/http/serve.ts';
+import { nodeCompressors } from '../src/node/compression.ts';
 import { loadDataDir } from '../src/node/data-folder.ts';
 import { dataLimitsOrExit } from './data-limits.ts';
 import { plural, problemReport, type Dataset } from '../src/posts/index.ts';
@@ -133,7 +134,7 @@ export async function publishDataset(dataset: Dataset, target: PublishTarget, op
     [...objects].filter(([objectKey]) => !keys.has(objectKey)).map(([objectKey, value]) => stored(objectKey, value));
   const newBodies = fresh(bodies, (bodyKey, html) => ({ key: bodyKey, body: html, contentType: 'text/html; charset=utf-8' }));
   const newMedia = fresh(media, (mediaKey, asset) => ({ key: mediaKey, body: asset.bytes, contentType: asset.mediaType }));
-  const newParts = fresh(parts, (partKey, json) => ({ key: partKey, body: json, contentType: 'application/json' }));
+  const newParts = fresh(parts, (partKey, body) => ({ key: partKey, body, contentType: typeof body === 'string' ? 'application/json' : 'application/octet-stream' }));
   const changed = pointer?.index !== key;
   const replaced = replacedIndexes(pointer, key, at);
   const next: CurrentPointer = changed
@@ -175,7 +176,7 @@ export async function publishDataset(dataset: Dataset, target: PublishTarget, op
 async function renderedAtPublish(
   dataset: Dataset,
   options: { safeContent: SafeContent; at: Date; siteUrl: string | undefined },
-): Promise<Map<string, string>> {
+): Promise<Map<string, Uint8Array>> {
   const base = options.siteUrl ?? dataset.site.url;
   if (!base) return new Map();
   const ahead = new RenderedAhead();
@@ -184,7 +185,14 @@ async function renderedAtPublish(
     options: { safeContent: options.safeContent, now: () => options.at, renderedAhead: ahead, ...(options.siteUrl ? { siteUrl: options.siteUrl } : {}) },
   });
   await ahead.collect((request) => app.fetch(request), new URL(base).origin, RENDERED_AHEAD_PATHS);
-  return new Map(ahead.entries().map(([renderKey, rendered]) => [renderKey, renderedToText(rendered)]));
+  const stored = new Map<string, Uint8Array>();
+  for (const [renderKey, rendered] of ahead.entries()) {
+    // gzip as the worker would make it (zlib level 6, what CompressionStream makes in workerd), so its
+    // first request compresses nothing either; the worker offers no other coding.
+    const gzip = await nodeCompressors.gzip?.(typeof rendered.body === 'string' ? new TextEncoder().encode(rendered.body) : rendered.body);
+    stored.set(renderKey, renderedToBytes(gzip ? { ...rendered, encoded: { gzip } } : rendered));
+  }
+  return stored;
 }
 
 /**

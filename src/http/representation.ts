@@ -57,6 +57,11 @@ export interface RepresentOptions {
   contentType: string;
   lastModified?: Date | undefined;
   compressors?: Compressors;
+  /**
+   * The body already compressed, by coding, in the bytes the compressor for it would make (a render
+   * stored by scripts/publish.ts): taken instead of compressing, where there is a compressor for it.
+   */
+  precompressed?: Partial<Record<ContentCoding, Uint8Array>>;
 }
 
 export async function represent(body: string | Uint8Array, options: RepresentOptions): Promise<Representation> {
@@ -76,7 +81,7 @@ export async function represent(body: string | Uint8Array, options: RepresentOpt
     for (const coding of CONTENT_CODINGS) {
       const compress = options.compressors?.[coding];
       if (!compress) continue;
-      const compressed = await compress(bytes);
+      const compressed = options.precompressed?.[coding] ?? (await compress(bytes));
       // A body that does not shrink is not worth a second variant.
       if (compressed.byteLength >= bytes.byteLength) continue;
       encoded[coding] = { bytes: compressed, etag: await entityTag(compressed) };

@@ -1,5 +1,5 @@
 import { RenderCache, RenderQueue, RenderQueueFull, type RenderCacheOptions, type RenderQueueOptions } from './render-cache.ts';
-import { represent, type Compressors } from './representation.ts';
+import { CONTENT_CODINGS, represent, type Compressors, type ContentCoding } from './representation.ts';
 import type { PreparedPolls } from './poll.ts';
 import { prepare, respondPrepared, textResponse, type Prepared } from './respond.ts';
 
@@ -15,6 +15,11 @@ export interface Rendered {
   vary?: readonly string[];
   /** Tells this representation's validators from another's of the same bytes (see `prepare`). */
   tagSuffix?: string;
+  /**
+   * The body compressed already where it was rendered (scripts/publish.ts), byte for byte what this
+   * runtime's compressor for that coding makes: used instead of compressing it again.
+   */
+  encoded?: Partial<Record<ContentCoding, Uint8Array>>;
 }
 
 /**
@@ -105,23 +110,50 @@ export class RenderedAhead {
 }
 
 /**
- * A body rendered ahead as text, to be stored (scripts/publish.ts) and read back (`renderedFromText`):
- * a line of JSON with everything but the body, then the body as it is, so that reading it back parses
- * a few hundred bytes of JSON rather than unescaping the whole body.
+ * A body rendered ahead as bytes, to be stored (scripts/publish.ts) and read back (`renderedFromBytes`):
+ * a line of JSON with everything but the bytes and their lengths, then the body, then each compressed
+ * variant, so that reading it back parses a few hundred bytes of JSON and copies nothing.
  */
-export function renderedToText(rendered: Rendered): string {
-  const { body, lastModified, ...rest } = rendered;
-  // JSON.stringify escapes every line break: the first one ends the line.
-  const described = JSON.stringify({ ...rest, ...(lastModified ? { lastModified: lastModified.toISOString() } : {}) });
-  return `${described}\n${typeof body === 'string' ? body : decoder.decode(body)}`;
+export function renderedToBytes(rendered: Rendered): Uint8Array {
+  const { body, lastModified, encoded, ...rest } = rendered;
+  const bodyBytes = typeof body === 'string' ? encoder.encode(body) : body;
+  const variants = Object.entries(encoded ?? {}).filter((entry): entry is [ContentCoding, Uint8Array] => entry[1] !== undefined);
+  // JSON.stringify escapes every line break, and UTF-8 puts byte 10 in no other character: the first one ends the line.
+  const described = encoder.encode(
+    `${JSON.stringify({
+      ...rest,
+      ...(lastModified ? { lastModified: lastModified.toISOString() } : {}),
+      bodyBytes: bodyBytes.byteLength,
+      encodedBytes: Object.fromEntries(variants.map(([coding, bytes]) => [coding, bytes.byteLength])),
+    })}\n`,
+  );
+  const out = new Uint8Array(described.byteLength + bodyBytes.byteLength + variants.reduce((sum, [, bytes]) => sum + bytes.byteLength, 0));
+  let at = 0;
+  for (const part of [described, bodyBytes, ...variants.map(([, bytes]) => bytes)]) {
+    out.set(part, at);
+    at += part.byteLength;
+  }
+  return out;
 }
 
-export function renderedFromText(text: string): Rendered {
-  const end = text.indexOf('\n');
+export function renderedFromBytes(bytes: Uint8Array): Rendered {
+  const end = bytes.indexOf(10);
   if (end < 0) throw new Error('a stored render without its body');
-  const { lastModified, ...rest } = JSON.parse(text.slice(0, end)) as Omit<Rendered, 'body' | 'lastModified'> & { lastModified?: string };
-  const body = text.slice(end + 1);
-  return lastModified === undefined ? { ...rest, body } : { ...rest, body, lastModified: new Date(lastModified) };
+  type Described = Omit<Rendered, 'body' | 'lastModified' | 'encoded'> & { lastModified?: string; bodyBytes: number; encodedBytes: Record<string, number> };
+  const { lastModified, bodyBytes, encodedBytes, ...rest } = JSON.parse(decoder.decode(bytes.subarray(0, end))) as Described;
+  let at = end + 1;
+  const take = (length: number) => {
+    if (at + length > bytes.byteLength) throw new Error('a stored render shorter than its lengths say');
+    at += length;
+    return bytes.subarray(at - length, at);
+  };
+  const body = take(bodyBytes);
+  const encoded: Partial<Record<ContentCoding, Uint8Array>> = {};
+  for (const [coding, length] of Object.entries(encodedBytes)) {
+    if (!(CONTENT_CODINGS as readonly string[]).includes(coding)) throw new Error(`a stored render with an unknown coding, ${coding}`);
+    encoded[coding as ContentCoding] = take(length);
+  }
+  return { ...rest, body, ...(lastModified === undefined ? {} : { lastModified: new Date(lastModified) }), ...(Object.keys(encoded).length ? { encoded } : {}) };
 }
 
 const encoder = new TextEncoder();
@@ -167,11 +199,11 @@ export function servingRendered(options: ServeOptions): Serve {
       onRender?.(key);
       rendered = await render();
     }
-    const { body, contentType, lastModified, headers, vary, tagSuffix } = rendered;
+    const { body, contentType, lastModified, headers, vary, tagSuffix, encoded } = rendered;
     // RFC 9110 §8.8.2.1: never a Last-Modified after now. A post "updated" in the future would
     // otherwise hide every change made before that date from readers polling with If-Modified-Since.
     const at = now();
     const clamped = lastModified && lastModified.getTime() > at.getTime() ? at : lastModified;
-    return prepare(await represent(body, { contentType, lastModified: clamped, compressors }), headers, vary, tagSuffix);
+    return prepare(await represent(body, { contentType, lastModified: clamped, compressors, ...(encoded ? { precompressed: encoded } : {}) }), headers, vary, tagSuffix);
   }
 }

@@ -76,7 +76,7 @@ export interface PublishedIndex {
   scopes: string;
   assets: IndexedAsset[];
   /**
-   * Feeds and pages rendered when this was published (`rendered/…` parts), by render key: the key
+   * Feeds and pages rendered when this was published (`rendered/<hash>` parts), by render key: the key
    * names the data version, the posts due then and the base URL, so a worker takes one only while it
    * would render the same.
    */
@@ -120,8 +120,8 @@ export interface IndexOptions {
    * in `dataset.posts`, newest first: worked out by the caller, since src/posts knows no feeds.
    */
   scopes: readonly { kind: 'category' | 'author'; name: string; slug: string; members: readonly number[] }[];
-  /** Feeds and pages rendered ahead, by render key, as stored text (src/http/serve.ts `renderedToText`). */
-  rendered?: ReadonlyMap<string, string>;
+  /** Feeds and pages rendered ahead, by render key, as stored (src/http/serve.ts `renderedToBytes`). */
+  rendered?: ReadonlyMap<string, Uint8Array>;
 }
 
 /** The manifest of a dataset, and every object it names with what goes in it. */
@@ -130,8 +130,8 @@ export interface IndexedDataset {
   /** Its key, `indexes/<hash>.json`, and its text. */
   key: string;
   text: string;
-  /** The index's parts by key (post fields, outline, scopes): JSON text. */
-  parts: Map<string, string>;
+  /** The index's parts by key: JSON text (post fields, outline, scopes), bytes (rendered feeds). */
+  parts: Map<string, string | Uint8Array>;
   /** The bodies each part of the post fields names, by the part's key. */
   chunkBodies: Map<string, string[]>;
   /** The body objects, by key: sanitised HTML. */
@@ -143,14 +143,14 @@ export interface IndexedDataset {
 export function indexDataset(dataset: Dataset, options: IndexOptions): IndexedDataset {
   const bodies = new Map<string, string>();
   const media = new Map<string, Asset & { bytes: Uint8Array }>();
-  const parts = new Map<string, string>();
-  /** `folder/<hash>.json`: the hash of the text, so an unchanged part keeps its name. */
-  const textPart = (folder: string, text: string, extension = 'json'): string => {
-    const key = `${folder}/${options.hash(text)}.${extension}`;
+  const parts = new Map<string, string | Uint8Array>();
+  /** `folder/<hash>.json`: named by the hash of its text, so an unchanged part keeps its name. */
+  const part = (folder: string, value: unknown): string => {
+    const text = JSON.stringify(value);
+    const key = `${folder}/${options.hash(text)}.json`;
     parts.set(key, text);
     return key;
   };
-  const part = (folder: string, value: unknown): string => textPart(folder, JSON.stringify(value));
   // Oldest first: positions stay put as new posts come, so only the newest parts change.
   const oldestFirst = [...dataset.posts].reverse();
   const count = oldestFirst.length;
@@ -193,8 +193,13 @@ export function indexDataset(dataset: Dataset, options: IndexOptions): IndexedDa
     const { bytes: _bytes, stamp: _stamp, ...rest } = asset;
     return { ...rest, object: key };
   });
+  const renderedPart = (bytes: Uint8Array): string => {
+    const key = `rendered/${options.hash(bytes)}`;
+    parts.set(key, bytes);
+    return key;
+  };
   const rendered = options.rendered?.size
-    ? { rendered: Object.fromEntries(Array.from(options.rendered, ([renderKey, text]) => [renderKey, textPart('rendered', text, 'txt')] as const)) }
+    ? { rendered: Object.fromEntries(Array.from(options.rendered, ([renderKey, bytes]) => [renderKey, renderedPart(bytes)] as const)) }
     : {};
   const index: PublishedIndex = {
     format: INDEX_FORMAT,

@@ -1,6 +1,6 @@
 import type { SafeContent } from '../feeds/safe-content.ts';
 import { DataUnavailable, type DataSource } from '../http/app.ts';
-import { renderedFromText, type Rendered } from '../http/serve.ts';
+import { renderedFromBytes, type Rendered } from '../http/serve.ts';
 import { withIndex } from '../http/snapshot.ts';
 import type { Asset, Dataset, Post } from '../posts/index.ts';
 import {
@@ -134,17 +134,19 @@ export function r2Data(options: R2DataOptions): R2Data {
   /** Each loaded version's manifest, by the fields function its posts carry. */
   const manifests = new WeakMap<object, PublishedIndex>();
 
-  /** An object the published index names; a failed read or a missing object is `DataUnavailable`. */
-  const read = async (key: string): Promise<string> => {
+  /** An object the published index names, read `as` it says; a failed read or a missing object is `DataUnavailable`. */
+  const readAs = async <T>(key: string, as: (object: { text(): Promise<string>; arrayBuffer(): Promise<ArrayBuffer> }) => Promise<T>): Promise<T> => {
     let object;
     try {
       object = await bucket.get(key);
-      if (object) return await object.text();
+      if (object) return await as(object);
     } catch (error) {
       throw new DataUnavailable(`reading ${key} from R2 failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
     throw new DataUnavailable(`R2 has no ${key}, which the published index names`);
   };
+  const read = (key: string): Promise<string> => readAs(key, (object) => object.text());
+  const readBytes = async (key: string): Promise<Uint8Array> => new Uint8Array(await readAs(key, (object) => object.arrayBuffer()));
   const readAll = async <T>(keys: readonly string[], each: (key: string, text: string) => T): Promise<T[]> => {
     const results: T[] = [];
     for (let start = 0; start < keys.length; start += FETCH_CONCURRENCY) {
@@ -301,7 +303,7 @@ export function r2Data(options: R2DataOptions): R2Data {
     },
     async renderedAtPublish(key) {
       const object = rendered.get(key);
-      return object === undefined ? undefined : renderedFromText(await read(object));
+      return object === undefined ? undefined : renderedFromBytes(await readBytes(object));
     },
     safeContent: function publishedBodyOf(post) {
       const fields = post instanceof OutlinedPost ? postFields.peek(fieldsKeyOf(post)) : undefined;

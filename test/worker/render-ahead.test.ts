@@ -3,10 +3,11 @@
  * bundled worker renders its most polled feeds and pages while the isolate starts, where nothing may be
  * compressed and the clock reads 0, so that their first request only compresses, hashes and stores.
  */
+import { gzipSync } from 'node:zlib';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ExecutionContext } from 'hono';
 import type { SafeContent } from '../../src/feeds/safe-content.ts';
-import { renderedFromText, renderedToText } from '../../src/http/serve.ts';
+import { renderedFromBytes, renderedToBytes } from '../../src/http/serve.ts';
 import { createWorker, type Env } from '../../src/worker/edge-cache.ts';
 import { dataset, postRecord, siteRecord } from '../fixtures.ts';
 import { safeContent } from '../with-safe-content.ts';
@@ -157,21 +158,27 @@ describe('rendering ahead at start-up', () => {
   });
 });
 
-describe('a render stored as text', () => {
-  it('is a line of JSON and then the body as it is, read back the same', () => {
+describe('a render stored as bytes', () => {
+  it('is a line of JSON, the body as it is, then its compressed variants; read back the same', () => {
     const rendered = {
-      body: '<?xml version="1.0"?>\n<rss>\n  <title>"Quotes" & \\ lines</title>\n</rss>\n',
+      body: '<?xml version="1.0"?>\n<rss>\n  <title>"Quotes" & \\ lines, and ünïcode</title>\n</rss>\n',
       contentType: 'application/rss+xml; charset=utf-8',
       lastModified: new Date('2024-03-01T09:30:00Z'),
       headers: { 'Cache-Control': 'public, max-age=300', Link: '<https://news.example.com/page/2/rss.xml>; rel="next"' },
       vary: ['Accept'],
       tagSuffix: '',
+      encoded: { gzip: gzipSync('<rss>…</rss>') },
     };
-    const text = renderedToText(rendered);
-    expect(text.slice(text.indexOf('\n') + 1)).toBe(rendered.body);
-    expect(renderedFromText(text)).toEqual(rendered);
-    const { lastModified: _lastModified, ...undated } = rendered;
-    expect(renderedFromText(renderedToText({ ...undated, body: new TextEncoder().encode('{"a":1}') }))).toEqual({ ...undated, body: '{"a":1}' });
-    expect(() => renderedFromText('{"contentType":"text/plain"}')).toThrow('a stored render without its body');
+    const bytes = renderedToBytes(rendered);
+    const lineEnd = bytes.indexOf(10);
+    const body = new TextEncoder().encode(rendered.body);
+    expect(bytes.subarray(lineEnd + 1, lineEnd + 1 + body.byteLength)).toEqual(body);
+    expect(renderedFromBytes(bytes)).toEqual({ ...rendered, body, encoded: { gzip: new Uint8Array(rendered.encoded.gzip) } });
+
+    const { lastModified: _lastModified, encoded: _encoded, ...plain } = rendered;
+    const json = new TextEncoder().encode('{"a":1}');
+    expect(renderedFromBytes(renderedToBytes({ ...plain, body: json }))).toEqual({ ...plain, body: json });
+    expect(() => renderedFromBytes(new TextEncoder().encode('{"contentType":"text/plain"}'))).toThrow('a stored render without its body');
+    expect(() => renderedFromBytes(bytes.subarray(0, bytes.byteLength - 1))).toThrow('a stored render shorter than its lengths say');
   });
 });
