@@ -9,12 +9,14 @@
  *   nanoseconds: CPU, not wall time, so other processes on the machine do not inflate it) around that
  *   first GET, less the same around an identical GET after it (which the isolate's render cache
  *   answers: what wrangler's proxying costs both). Each case with and without the Cache API.
- *   Counted: everything the first request pays inside workerd: the app and its router built, the index
- *   (bundled: parsed at start-up, its order and scopes precomputed by build:data; R2: pointer,
- *   manifest, outline and scopes read and parsed, then the page's part of the post fields and its
- *   bodies), the render, gzip, the ETag's hash, the Cache API's match and put, garbage collection.
- *   Not counted: evaluating the worker's module, start-up warm-up included (src/worker/warm-up.ts),
- *   which workerd does at start-up (Cloudflare bounds that apart from requests' CPU).
+ *   Counted: everything the first request pays inside workerd: the index (bundled: parsed at
+ *   start-up, its order and scopes precomputed by build:data; R2: pointer, manifest, outline and scopes
+ *   read and parsed), then the feed: rendered ahead (bundled: at start-up; R2: by npm run publish, read
+ *   with its gzip) or else rendered (the page's part of the post fields and its bodies read, in R2),
+ *   gzip, the ETag's hash, the Cache API's match and put, garbage collection.
+ *   Not counted: evaluating the worker's module, which workerd does at start-up (Cloudflare bounds that
+ *   apart from requests' CPU): the warm-up (src/worker/warm-up.ts), the app built from the env, and in
+ *   the bundled mode the feeds rendered ahead.
  *   Locally, the Cache API and R2 are simulated by workers of wrangler's own in the same workerd
  *   processes, so their CPU is in that figure too; deployed, they are network calls. Three figures
  *   separate that out:
@@ -26,10 +28,13 @@
  *      are not. The worker's code, index and render are still cold.
  *   3. The floor: a worker of a few lines answering as many bytes, measured both ways, with the same
  *      Cache API calls, and for R2 also reading what the R2 worker's first request reads (pointer,
- *      manifest, outline, scopes, media, the newest posts' part of the post fields, their bodies), once.
- *      After the warm-up, the floor is the simulators' per-call CPU; the worker's figure less the floor
- *      making the same calls is the CPU of the worker's isolate: the estimate to set against the
- *      deployed budget (it still holds the isolate's own side of each call, which it pays deployed too).
+ *      manifest, outline, scopes, then the feed publish rendered, or where there is none the newest
+ *      posts' part of the post fields and their bodies), once. After the warm-up, the floor is the
+ *      simulators' per-call CPU; the worker's figure less the floor making the same calls is the CPU of
+ *      the worker's isolate: the estimate to set against the deployed budget. The floor's isolate makes
+ *      the same calls, so its side of each call (building the request, receiving the bytes) is taken
+ *      off with the simulators': the estimate leaves out what the worker's isolate pays for its own
+ *      calls, which it pays deployed too.
  *   Why not a CPU profile of the isolate alone (the DevTools inspector wrangler exposes): tried; its
  *   samples are timed by the wall clock, and on a shared machine the isolate's thread is often off
  *   the CPU, so single samples were credited with 20–70 ms, more than the whole process's CPU.
@@ -271,14 +276,14 @@ const WARM_UP_HANDLER = `async scheduled(controller, env) {
 
 /**
  * What the R2 worker's first /rss.xml reads, read as it reads it and no more: the pointer, the
- * manifest, the outline, the scopes and the media, then the feed `npm run publish` rendered (its render
+ * manifest, the outline and the scopes, then the feed `npm run publish` rendered (its render
  * key names the feed, page 1, for a reader), or where none was, the newest posts' part of the post
  * fields and their bodies, 16 at a time; only the JSON that names the next keys is parsed.
  */
 const R2_FIRST_READS = `(async (bucket) => {
     const text = async (key) => (await bucket.get(key)).text();
     const index = JSON.parse(await text(JSON.parse(await text('current')).index));
-    await Promise.all([...index.outlines.map(text), text(index.scopes), ...index.assets.map(async (asset) => (await bucket.get(asset.object)).arrayBuffer())]);
+    await Promise.all([...index.outlines.map(text), text(index.scopes)]);
     const rendered = Object.entries(index.rendered ?? {}).find(([key]) => key.includes(':feed:rss::1::reader:'));
     if (rendered) return text(rendered[1]);
     const newest = [];

@@ -37,14 +37,20 @@ export const MEDIA_CACHE_CONTROL = 'public, max-age=3600';
  * Media held in memory (the worker's bundle, data built in tests): a strong tag from the bytes, hashed
  * once per asset on its first request.
  */
-export function bytesInMemory(): MediaFiles {
-  const tags = new WeakMap<Asset, Promise<string>>();
+export const bytesInMemory = (): MediaFiles => bytesFrom(async (asset) => asset.bytes);
+
+/**
+ * Media whose bytes `bytesOf` fetches whole (from R2: src/worker/r2-data.ts), served as from memory: a
+ * strong tag from the bytes, hashed once per bytes fetched.
+ */
+export function bytesFrom(bytesOf: (asset: Asset) => Promise<Uint8Array | undefined>): MediaFiles {
+  const tags = new WeakMap<Uint8Array, Promise<string>>();
   return {
     async open(asset) {
-      const bytes = asset.bytes;
+      const bytes = await bytesOf(asset);
       if (!bytes) return undefined;
-      let etag = tags.get(asset);
-      if (!etag) tags.set(asset, (etag = entityTag(bytes)));
+      let etag = tags.get(bytes);
+      if (!etag) tags.set(bytes, (etag = entityTag(bytes)));
       return {
         size: bytes.byteLength,
         etag: await etag,

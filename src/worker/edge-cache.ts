@@ -2,6 +2,7 @@ import type { ExecutionContext } from 'hono';
 import { SegmentRouter } from './segment-router.ts';
 import type { SafeContent } from '../feeds/safe-content.ts';
 import { createApp, type DataSource } from '../http/app.ts';
+import type { MediaFiles } from '../http/media.ts';
 import { chooseEncoding } from '../http/negotiation.ts';
 import { CONTENT_CODINGS, isCompressible, webCompressors, type Compressors } from '../http/representation.ts';
 import { respondFromStored, textResponse } from '../http/respond.ts';
@@ -64,6 +65,8 @@ export type WorkerOptions = ({ dataset: Dataset } | { source: DataSource }) & {
   compressors?: Compressors;
   /** See `RenderQueue`; the start-up's warm-up starts its renders without a timer. */
   renderQueue?: RenderQueueOptions;
+  /** Where media files are read; default the bytes the dataset holds (the bundle). */
+  media?: MediaFiles;
   /** Where bodies rendered when the data was published are read, by render key (src/worker/r2-data.ts). */
   renderedAtPublish?: (key: string) => Promise<Rendered | undefined>;
 };
@@ -119,6 +122,7 @@ export function createWorker(options: WorkerOptions) {
         cache: ISOLATE_RENDER_CACHE,
         renderQueue: { ...ISOLATE_RENDER_QUEUE, ...options.renderQueue },
         renderedAhead: ahead,
+        ...(options.media ? { media: options.media } : {}),
         ...(siteUrl ? { siteUrl } : {}),
       },
     });

@@ -1,5 +1,6 @@
 import type { SafeContent } from '../feeds/safe-content.ts';
 import { DataUnavailable, type DataSource } from '../http/app.ts';
+import { bytesFrom, type MediaFiles } from '../http/media.ts';
 import { renderedFromBytes, type Rendered } from '../http/serve.ts';
 import { withIndex } from '../http/snapshot.ts';
 import type { Asset, Dataset, Post } from '../posts/index.ts';
@@ -62,6 +63,8 @@ export interface R2Data {
    * when it rendered none for that key (another base URL, a scheduled post due since, another page).
    */
   renderedAtPublish(key: string): Promise<Rendered | undefined>;
+  /** The media files, each read from R2 on its first request and kept while the index served names it. */
+  media: MediaFiles;
 }
 
 /** The fields of a post that live in its part of the post fields, read when a render shows it. */
@@ -120,7 +123,14 @@ export function r2Data(options: R2DataOptions): R2Data {
   let firstRead: Promise<void> | undefined;
   /** When the re-check under way started: the requests meanwhile serve the index read before. */
   let recheckingSince: number | undefined;
-  /** The outline parts, scopes and media of the version served, parsed, by object name. */
+  /** Each media file's object, for the assets of the versions read. */
+  const mediaObjects = new WeakMap<Asset, string>();
+  /**
+   * The media files read, by object name: those the index served names. Only bytes read to the end are
+   * kept: a read one request started is never awaited by another, which the runtime may cancel.
+   */
+  const mediaBytes = new Map<string, Uint8Array>();
+  /** The outline parts and scopes of the version served, parsed, by object name. */
   let previous = new Map<string, unknown>();
   const bodies = new LeastRecentlyUsed<string>(options.bodyCacheLimit ?? BODY_CACHE_LIMIT);
   const chunks = new LeastRecentlyUsed<IndexedPost[]>(options.chunkCacheLimit ?? CHUNK_CACHE_LIMIT);
@@ -185,19 +195,9 @@ export function r2Data(options: R2DataOptions): R2Data {
         kept.set(key, value);
         return value;
       });
-    const [outlines, scopes, media] = await Promise.all([
+    const [outlines, scopes] = await Promise.all([
       Promise.all(index.outlines.map((key) => reuse(key, async () => JSON.parse(await read(key)) as PostOutline))),
       reuse(index.scopes, async () => JSON.parse(await read(index.scopes)) as PublishedScope[]),
-      // Media are few and small beside the posts, and the routes serve them from memory: read them all now.
-      Promise.all(
-        index.assets.map(({ object }) =>
-          reuse(object, async () => {
-            const found = await bucket.get(object);
-            if (!found) throw new Error(`R2 has no ${object}, which the published index names`);
-            return new Uint8Array(await found.arrayBuffer());
-          }),
-        ),
-      ),
     ]);
     previous = kept;
     const fields = (position: number): IndexedPost => {
@@ -217,8 +217,14 @@ export function r2Data(options: R2DataOptions): R2Data {
       }
     }
     if (position !== index.count) throw new Error(`the published index counts ${index.count} posts, its outline ${position}`);
+    // Media files are read when first asked for (`media`), and kept while an index names them.
     const assets = new Map<string, Asset>();
-    index.assets.forEach(({ object: _object, ...asset }, i) => assets.set(`/${asset.path}`, { ...asset, bytes: media[i] ?? new Uint8Array() }));
+    for (const { object, ...asset } of index.assets) {
+      assets.set(`/${asset.path}`, asset);
+      mediaObjects.set(asset, object);
+    }
+    const named = new Set(index.assets.map(({ object }) => object));
+    for (const object of mediaBytes.keys()) if (!named.has(object)) mediaBytes.delete(object);
     const loaded: Dataset = {
       site: index.site,
       posts,
@@ -305,6 +311,13 @@ export function r2Data(options: R2DataOptions): R2Data {
       const object = rendered.get(key);
       return object === undefined ? undefined : renderedFromBytes(await readBytes(object));
     },
+    media: bytesFrom(async (asset) => {
+      const object = mediaObjects.get(asset);
+      if (object === undefined) return undefined;
+      let bytes = mediaBytes.get(object);
+      if (!bytes) mediaBytes.set(object, (bytes = await readBytes(object)));
+      return bytes;
+    }),
     safeContent: function publishedBodyOf(post) {
       const fields = post instanceof OutlinedPost ? postFields.peek(fieldsKeyOf(post)) : undefined;
       const html = fields ? bodies.peek(fields.body) : undefined;

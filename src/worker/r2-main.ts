@@ -45,7 +45,7 @@ function dataFor(env: R2Env): R2Data | Misconfigured {
     };
   }
   data = r2Data({ bucket: env.PRESSROOM_DATA, recheckMs: seconds * 1000 });
-  worker = createWorker({ source: data.source, safeContent: data.safeContent, renderedAtPublish: data.renderedAtPublish });
+  worker = createWorker({ source: data.source, safeContent: data.safeContent, media: data.media, renderedAtPublish: data.renderedAtPublish });
   return data;
 }
 

@@ -44,6 +44,7 @@ function r2Worker(
   const worker = createWorker({
     source: data.source,
     safeContent: data.safeContent,
+    media: data.media,
     now: () => clock.at,
     ...(options.renderedAtPublish ? { renderedAtPublish: data.renderedAtPublish } : {}),
     ...(options.compressors ? { compressors: options.compressors } : {}),
@@ -69,14 +70,13 @@ describe('the worker serving data published to R2', () => {
 
     bucket.reset();
     const rss = await worker.get('/rss.xml');
-    // The pointer, the manifest, the outline, the scopes, the one media file; then the part of the
-    // post fields page 1 is in, and the two bodies it shows, no more.
+    // The pointer, the manifest, the outline, the scopes; then the part of the post fields page 1 is
+    // in, and the two bodies it shows, no more. No media file: each is read when it is asked for.
     expect(bucket.gets.filter((key) => !key.startsWith('bodies/'))).toEqual([
       POINTER_KEY,
       expect.stringMatching(/^indexes\//),
       expect.stringMatching(/^outlines\//),
       expect.stringMatching(/^scopes\//),
-      expect.stringMatching(/^media\//),
       expect.stringMatching(/^posts\//),
     ]);
     expect(bodyReads(bucket)).toBe(2);
@@ -93,6 +93,33 @@ describe('the worker serving data published to R2', () => {
     expect(page).not.toContain('onclick');
     expect((await worker.get('/posts/hidden/')).status).toBe(404);
     expect((await worker.get('/posts/later/')).status).toBe(404);
+  });
+
+  it('reads a media file when it is first asked for, then serves it from memory; a failed read is a 503 tried again', async () => {
+    const bucket = new MemoryBucket();
+    await publishDataset(await dataset({ site, posts, media }), bucket, { now: PUBLISHED_AT });
+    const worker = r2Worker(bucket, { ms: 0, at: new Date('2025-01-01') });
+    const mediaReads = () => bucket.gets.filter((key) => key.startsWith('media/'));
+    bucket.reset();
+    expect((await worker.get('/rss.xml')).status).toBe(200);
+    expect(mediaReads()).toEqual([]);
+
+    const object = [...bucket.objects.keys()].find((key) => key.startsWith('media/')) ?? '';
+    bucket.failing.add(object);
+    vi.spyOn(console, 'error').mockImplementation(() => {});
+    const failed = await worker.get('/media/a.png');
+    expect(failed.status).toBe(503);
+    expect(failed.headers.get('Retry-After')).toBe('10');
+    bucket.failing.delete(object);
+
+    const first = await worker.get('/media/a.png');
+    expect(first.status).toBe(200);
+    expect(new Uint8Array(await first.arrayBuffer())).toEqual(media['a.png']);
+    bucket.reset();
+    const again = await worker.get('/media/a.png', { 'If-None-Match': first.headers.get('ETag') ?? '' });
+    expect(again.status).toBe(304);
+    expect(mediaReads()).toEqual([]);
+    vi.restoreAllMocks();
   });
 
   it('keeps the index in the isolate, reads the pointer again only after the interval, and serves a new publish then', async () => {
