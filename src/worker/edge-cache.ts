@@ -162,7 +162,7 @@ export function createWorker(options: WorkerOptions) {
     },
 
     async fetch(incoming: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
-      // Vars arrive with the first request, unless renderAhead had them at start-up.
+      // Vars arrive with the first request, unless start-up had them (`start`, `renderAhead`).
       const app = appFor(env);
       if (app instanceof Response) return app;
       const request = withClientAcceptEncoding(incoming);

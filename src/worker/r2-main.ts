@@ -13,7 +13,6 @@ export interface R2Env extends Env {
   DATA_RECHECK_SECONDS?: string;
 }
 
-
 /**
  * Cloudflare Workers with the data in R2 (`wrangler dev --env r2`, `wrangler deploy --env r2`): the
  * same app, its data published by `npm run publish` instead of bundled, so a site is not bounded by

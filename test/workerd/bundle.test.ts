@@ -12,8 +12,8 @@ import { SEED_DIR } from '../support.ts';
 import { QUIET_WRANGLER, WRANGLER } from './start-worker.ts';
 
 interface Metafile {
-  inputs: Record<string, { imports: { path: string; external?: boolean }[] }>;
-  outputs: Record<string, { imports: { path: string; external?: boolean }[] }>;
+  inputs: Record<string, { imports: { path: string; kind?: string; external?: boolean }[] }>;
+  outputs: Record<string, { imports: { path: string; kind?: string; external?: boolean }[] }>;
 }
 
 /** The project as a clone holds it (sources, scripts, package.json, wrangler.toml), with data/ of our choosing. */
