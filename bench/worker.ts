@@ -287,7 +287,7 @@ const R2_FIRST_READS = `(async (bucket) => {
     const index = JSON.parse(await text(JSON.parse(await text('current')).index));
     await Promise.all([...index.outlines.map(text), text(index.scopes)]);
     const rendered = Object.entries(index.rendered ?? {}).find(([key]) => key.includes(':feed:rss::1::reader:'));
-    if (rendered) return text(rendered[1]);
+    if (rendered) return (await bucket.get(rendered[1].object)).arrayBuffer();
     const newest = [];
     for (let part = index.chunks.length - 1; part >= 0 && newest.length < ${FLOOR_FEED_LIMIT}; part--) newest.unshift(...JSON.parse(await text(index.chunks[part])));
     const bodies = newest.slice(-${FLOOR_FEED_LIMIT}).map((post) => post.body);

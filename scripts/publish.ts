@@ -176,7 +176,7 @@ export async function publishDataset(dataset: Dataset, target: PublishTarget, op
 async function renderedAtPublish(
   dataset: Dataset,
   options: { safeContent: SafeContent; at: Date; siteUrl: string | undefined },
-): Promise<Map<string, Uint8Array>> {
+): Promise<Map<string, { bytes: Uint8Array; lastModified: Date | undefined }>> {
   const base = options.siteUrl ?? dataset.site.url;
   if (!base) return new Map();
   const ahead = new RenderedAhead();
@@ -185,12 +185,13 @@ async function renderedAtPublish(
     options: { safeContent: options.safeContent, now: () => options.at, renderedAhead: ahead, ...(options.siteUrl ? { siteUrl: options.siteUrl } : {}) },
   });
   await ahead.collect((request) => app.fetch(request), new URL(base).origin, RENDERED_AHEAD_PATHS);
-  const stored = new Map<string, Uint8Array>();
-  for (const [renderKey, rendered] of ahead.entries()) {
+  const stored = new Map<string, { bytes: Uint8Array; lastModified: Date | undefined }>();
+  for (const [renderKey, { lastModified, ...rendered }] of ahead.entries()) {
     // gzip as the worker would make it (zlib level 6, what CompressionStream makes in workerd), so its
     // first request compresses nothing either; the worker offers no other coding.
     const gzip = await nodeCompressors.gzip?.(typeof rendered.body === 'string' ? new TextEncoder().encode(rendered.body) : rendered.body);
-    stored.set(renderKey, renderedToBytes(gzip ? { ...rendered, encoded: { gzip } } : rendered));
+    // Last-Modified goes in the manifest: in the part, any edit anywhere would change every one.
+    stored.set(renderKey, { bytes: renderedToBytes(gzip ? { ...rendered, encoded: { gzip } } : rendered), lastModified });
   }
   return stored;
 }

@@ -78,9 +78,16 @@ export interface PublishedIndex {
   /**
    * Feeds and pages rendered when this was published (`rendered/<hash>` parts), by render key: the key
    * names the data version, the posts due then and the base URL, so a worker takes one only while it
-   * would render the same.
+   * would render the same. Their Last-Modified is here, not in the part: it follows the data's own
+   * last change (any edit), while the part changes only with what the page shows.
    */
-  rendered?: Record<string, string>;
+  rendered?: Record<string, PublishedRender>;
+}
+
+/** A feed or page rendered at publish: the part holding it, and its Last-Modified (ISO 8601). */
+export interface PublishedRender {
+  object: string;
+  lastModified?: string;
 }
 
 /** What `current` holds. */
@@ -120,8 +127,8 @@ export interface IndexOptions {
    * in `dataset.posts`, newest first: worked out by the caller, since src/posts knows no feeds.
    */
   scopes: readonly { kind: 'category' | 'author'; name: string; slug: string; members: readonly number[] }[];
-  /** Feeds and pages rendered ahead, by render key, as stored (src/http/serve.ts `renderedToBytes`). */
-  rendered?: ReadonlyMap<string, Uint8Array>;
+  /** Feeds and pages rendered ahead, by render key: as stored (src/http/serve.ts `renderedToBytes`), and their Last-Modified. */
+  rendered?: ReadonlyMap<string, { bytes: Uint8Array; lastModified?: Date | undefined }>;
 }
 
 /** The manifest of a dataset, and every object it names with what goes in it. */
@@ -199,7 +206,14 @@ export function indexDataset(dataset: Dataset, options: IndexOptions): IndexedDa
     return key;
   };
   const rendered = options.rendered?.size
-    ? { rendered: Object.fromEntries(Array.from(options.rendered, ([renderKey, bytes]) => [renderKey, renderedPart(bytes)] as const)) }
+    ? {
+        rendered: Object.fromEntries(
+          Array.from(options.rendered, ([renderKey, { bytes, lastModified }]): [string, PublishedRender] => [
+            renderKey,
+            { object: renderedPart(bytes), ...(lastModified ? { lastModified: lastModified.toISOString() } : {}) },
+          ]),
+        ),
+      }
     : {};
   const index: PublishedIndex = {
     format: INDEX_FORMAT,
@@ -221,7 +235,7 @@ export function indexDataset(dataset: Dataset, options: IndexOptions): IndexedDa
 
 /** Every object a manifest names but the bodies (its parts of the post fields name those). */
 export function objectsOf(index: PublishedIndex): string[] {
-  return [...index.chunks, ...index.outlines, index.scopes, ...index.assets.map((asset) => asset.object), ...Object.values(index.rendered ?? {})];
+  return [...index.chunks, ...index.outlines, index.scopes, ...index.assets.map((asset) => asset.object), ...Object.values(index.rendered ?? {}).map((render) => render.object)];
 }
 
 /** The manifest's text read back; an error that says what to run when another version wrote it. */

@@ -11,6 +11,7 @@ import {
   parsePointer,
   type IndexedPost,
   type PostOutline,
+  type PublishedRender,
   type PublishedIndex,
   type PublishedScope,
 } from '../posts/published-index.ts';
@@ -117,7 +118,7 @@ export function r2Data(options: R2DataOptions): R2Data {
   let dataset: Dataset | undefined;
   let indexName: string | undefined;
   /** The served index's renders made at publish: render key → object name. */
-  let rendered = new Map<string, string>();
+  let rendered = new Map<string, PublishedRender>();
   let checkedAt = -Infinity;
   /** The first read of an index, which the requests arriving meanwhile wait for (see `refresh`). */
   let firstRead: Promise<void> | undefined;
@@ -308,8 +309,10 @@ export function r2Data(options: R2DataOptions): R2Data {
       },
     },
     async renderedAtPublish(key) {
-      const object = rendered.get(key);
-      return object === undefined ? undefined : renderedFromBytes(await readBytes(object));
+      const render = rendered.get(key);
+      if (render === undefined) return undefined;
+      const stored = renderedFromBytes(await readBytes(render.object));
+      return render.lastModified === undefined ? stored : { ...stored, lastModified: new Date(render.lastModified) };
     },
     media: bytesFrom(async (asset) => {
       const object = mediaObjects.get(asset);

@@ -334,13 +334,23 @@ describe('feeds and the home page rendered when the data is published', () => {
     expect(await renderedKeys(siteRecord({ url: undefined }))).toEqual([]);
   });
 
-  it('upload nothing more when the changed post is one they do not show', async () => {
+  it('upload nothing more when the changed post is one they do not show, though their Last-Modified moves', async () => {
     const bucket = new MemoryBucket();
     const many = { ...posts, first: { ...posts.first, summary: 'First.' } };
     await publishDataset(await dataset({ site, posts: many }), bucket, { now: PUBLISHED_AT });
     bucket.reset();
-    const changed = { ...many, first: { ...many.first, content: '<p>First, corrected.</p>' } };
-    const report = await publishDataset(await dataset({ site, posts: changed }), bucket, { now: PUBLISHED_AT });
+    // As from a data folder: the edit is the data's newest change, hence every feed's Last-Modified.
+    const edited = await dataset({ site, posts: { ...many, first: { ...many.first, content: '<p>First, corrected.</p>' } } });
+    const changed = { ...edited, modified: new Date('2024-05-20T08:00:00Z') };
+    const report = await publishDataset(changed, bucket, { now: PUBLISHED_AT });
     expect(bucket.written).toEqual([expect.stringMatching(/^bodies\//), expect.stringMatching(/^posts\//), report.index, POINTER_KEY]);
+
+    const node = createApp({ dataset: changed, options: { now: () => READER.at } });
+    const worker = r2Worker(bucket, { ...READER }, { renderedAtPublish: true });
+    bucket.reset();
+    const [fromWorker, fromNode] = await Promise.all([worker.get('/rss.xml'), node.request(`${BASE}/rss.xml`)]);
+    expect(bodyReads(bucket)).toBe(0);
+    expect(fromWorker.headers.get('Last-Modified')).toBe('Mon, 20 May 2024 08:00:00 GMT');
+    for (const name of ['last-modified', 'etag']) expect(fromWorker.headers.get(name), name).toBe(fromNode.headers.get(name));
   });
 });
