@@ -117,8 +117,7 @@ export async function publishDataset(dataset: Dataset, target: PublishTarget, op
   const progress = options.progress ?? (() => {});
   const at = options.now?.() ?? new Date();
   const safeContent = oncePerPost(sanitizeContent);
-  const renderedBase = options.siteUrl ?? dataset.site.url;
-  const rendered = await renderedAtPublish(dataset, { safeContent, at, siteUrl: options.siteUrl });
+  const { baseUrl: renderedBase, rendered } = await renderedAtPublish(dataset, { safeContent, at, siteUrl: options.siteUrl });
   const indexed = indexDataset(dataset, {
     safeContentOf: safeContent,
     defaultSummary,
@@ -171,14 +170,14 @@ export async function publishDataset(dataset: Dataset, target: PublishTarget, op
 
 /**
  * The feeds and pages a worker renders first (RENDERED_AHEAD_PATHS), rendered by the app as it would
- * serve them at `at` from `siteUrl` (or site.json's url), stored as text by render key.
+ * serve them at `at` from `siteUrl` (or site.json's url), as stored, by render key; and that base URL.
  */
 async function renderedAtPublish(
   dataset: Dataset,
   options: { safeContent: SafeContent; at: Date; siteUrl: string | undefined },
-): Promise<Map<string, { bytes: Uint8Array; lastModified: Date | undefined }>> {
+): Promise<{ baseUrl: string | undefined; rendered: Map<string, { bytes: Uint8Array; lastModified: Date | undefined }> }> {
   const base = options.siteUrl ?? dataset.site.url;
-  if (!base) return new Map();
+  if (!base) return { baseUrl: undefined, rendered: new Map() };
   const ahead = new RenderedAhead();
   const app = createApp({
     dataset,
@@ -193,7 +192,7 @@ async function renderedAtPublish(
     // Last-Modified goes in the manifest: in the part, any edit anywhere would change every one.
     stored.set(renderKey, { bytes: renderedToBytes(gzip ? { ...rendered, encoded: { gzip } } : rendered), lastModified });
   }
-  return stored;
+  return { baseUrl: base, rendered: stored };
 }
 
 /**
