@@ -189,7 +189,7 @@ async function renderedAtPublish(
     // gzip as the worker would make it (zlib level 6, what CompressionStream makes in workerd), so its
     // first request compresses nothing either; the worker offers no other coding.
     const gzip = await nodeCompressors.gzip?.(typeof rendered.body === 'string' ? new TextEncoder().encode(rendered.body) : rendered.body);
-    // Last-Modified goes in the manifest: in the part, any edit anywhere would change every one.
+    // Last-Modified goes in the manifest (see StoredRender).
     stored.set(renderKey, { bytes: renderedToBytes(gzip ? { ...rendered, encoded: { gzip } } : rendered), lastModified });
   }
   return { baseUrl: base, rendered: stored };

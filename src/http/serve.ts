@@ -112,17 +112,19 @@ export class RenderedAhead {
 /**
  * A body rendered ahead as bytes, to be stored (scripts/publish.ts) and read back (`renderedFromBytes`):
  * a line of JSON with everything but the bytes and their lengths, then the body, then each compressed
- * variant, so that reading it back parses a few hundred bytes of JSON and copies nothing.
+ * variant, so that reading it back parses a few hundred bytes of JSON and copies nothing. Without its
+ * Last-Modified: that follows any edit of the data, so it is kept where it may change alone (the manifest).
  */
-export function renderedToBytes(rendered: Rendered): Uint8Array {
-  const { body, lastModified, encoded, ...rest } = rendered;
+export type StoredRender = Omit<Rendered, 'lastModified'>;
+
+export function renderedToBytes(rendered: StoredRender): Uint8Array {
+  const { body, encoded, ...rest } = rendered;
   const bodyBytes = typeof body === 'string' ? encoder.encode(body) : body;
   const variants = Object.entries(encoded ?? {}).filter((entry): entry is [ContentCoding, Uint8Array] => entry[1] !== undefined);
   // JSON.stringify escapes every line break, and UTF-8 puts byte 10 in no other character: the first one ends the line.
   const described = encoder.encode(
     `${JSON.stringify({
       ...rest,
-      ...(lastModified ? { lastModified: lastModified.toISOString() } : {}),
       bodyBytes: bodyBytes.byteLength,
       encodedBytes: Object.fromEntries(variants.map(([coding, bytes]) => [coding, bytes.byteLength])),
     })}\n`,
@@ -136,11 +138,11 @@ export function renderedToBytes(rendered: Rendered): Uint8Array {
   return out;
 }
 
-export function renderedFromBytes(bytes: Uint8Array): Rendered {
+export function renderedFromBytes(bytes: Uint8Array): StoredRender {
   const end = bytes.indexOf(10);
   if (end < 0) throw new Error('a stored render without its body');
-  type Described = Omit<Rendered, 'body' | 'lastModified' | 'encoded'> & { lastModified?: string; bodyBytes: number; encodedBytes: Record<string, number> };
-  const { lastModified, bodyBytes, encodedBytes, ...rest } = JSON.parse(decoder.decode(bytes.subarray(0, end))) as Described;
+  type Described = Omit<StoredRender, 'body' | 'encoded'> & { bodyBytes: number; encodedBytes: Record<string, number> };
+  const { bodyBytes, encodedBytes, ...rest } = JSON.parse(decoder.decode(bytes.subarray(0, end))) as Described;
   let at = end + 1;
   const take = (length: number) => {
     if (at + length > bytes.byteLength) throw new Error('a stored render shorter than its lengths say');
@@ -153,7 +155,7 @@ export function renderedFromBytes(bytes: Uint8Array): Rendered {
     if (!(CONTENT_CODINGS as readonly string[]).includes(coding)) throw new Error(`a stored render with an unknown coding, ${coding}`);
     encoded[coding as ContentCoding] = take(length);
   }
-  return { ...rest, body, ...(lastModified === undefined ? {} : { lastModified: new Date(lastModified) }), ...(Object.keys(encoded).length ? { encoded } : {}) };
+  return { ...rest, body, ...(Object.keys(encoded).length ? { encoded } : {}) };
 }
 
 const encoder = new TextEncoder();

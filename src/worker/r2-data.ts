@@ -117,7 +117,7 @@ export function r2Data(options: R2DataOptions): R2Data {
   const recheckMs = options.recheckMs ?? RECHECK_MS;
   let dataset: Dataset | undefined;
   let indexName: string | undefined;
-  /** The served index's renders made at publish: render key → object name. */
+  /** The served index's renders made at publish, by render key: their part and Last-Modified. */
   let rendered = new Map<string, PublishedRender>();
   let checkedAt = -Infinity;
   /** The first read of an index, which the requests arriving meanwhile wait for (see `refresh`). */
@@ -220,11 +220,12 @@ export function r2Data(options: R2DataOptions): R2Data {
     if (position !== index.count) throw new Error(`the published index counts ${index.count} posts, its outline ${position}`);
     // Media files are read when first asked for (`media`), and kept while an index names them.
     const assets = new Map<string, Asset>();
+    const named = new Set<string>();
     for (const { object, ...asset } of index.assets) {
       assets.set(`/${asset.path}`, asset);
       mediaObjects.set(asset, object);
+      named.add(object);
     }
-    const named = new Set(index.assets.map(({ object }) => object));
     for (const object of mediaBytes.keys()) if (!named.has(object)) mediaBytes.delete(object);
     const loaded: Dataset = {
       site: index.site,
