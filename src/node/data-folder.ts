@@ -49,9 +49,19 @@ export interface DataFolderOptions {
   readAheadFrom?: number;
   /** What starts that thread: read-ahead.ts, or a stand-in in tests. */
   readAhead?: typeof readAhead;
+  /**
+   * The first load leaves out the local-link warnings, the costliest check after reading (every post's
+   * HTML searched for URLs, each parsed) and one that only ever warns: the next load judges them. The
+   * server's first load does, so it answers sooner and prints every warning once it serves.
+   */
+  linksLater?: boolean;
 }
 
-export type FolderLoadResult = LoadResult & { postFiles: number };
+export type FolderLoadResult = LoadResult & {
+  postFiles: number;
+  /** The local-link warnings were left out of this load (`linksLater`): the next load has them. */
+  linksLeftOut?: true;
+};
 
 /** Thrown inside a scan to stop it when a load is waiting. */
 const SCAN_GIVEN_WAY = Symbol('scan given way to a load');
@@ -201,6 +211,8 @@ export class DataFolder {
   /** A first load: every file is read, so each is looked at once, when opened, instead of also before. */
   #firstLoad = false;
   #realRootOfLoad: string | undefined;
+  /** The next assembly leaves out the local-link warnings (`linksLater`), and the one after has them. */
+  #linksLater: boolean;
   /** What files are read into, one after the other; a larger file gets a buffer of its own. */
   readonly #scratch = Buffer.allocUnsafeSlow(64 * 1024);
 
@@ -212,6 +224,7 @@ export class DataFolder {
     this.#sliceMs = options.sliceMs ?? 8;
     this.#readAheadFrom = options.readAheadFrom ?? READ_AHEAD_FROM;
     this.#startReadAhead = options.readAhead ?? readAhead;
+    this.#linksLater = options.linksLater ?? false;
   }
 
   /** Paths that changed (absolute, or relative to the folder): the next load re-checks them and only them. */
@@ -298,7 +311,8 @@ export class DataFolder {
     }
     if (this.#dirty || !this.#last) {
       this.#last = await this.#assemble();
-      this.#dirty = false;
+      // Left out: the next load assembles again, for them alone if nothing else changed.
+      this.#dirty = this.#last.linksLeftOut === true;
     }
     return this.#last;
   }
@@ -686,6 +700,8 @@ export class DataFolder {
   // What spans files
 
   async #assemble(): Promise<FolderLoadResult> {
+    const linksLater = this.#linksLater;
+    this.#linksLater = false;
     if (!this.#sortedRels) {
       this.#sortedRels = [...this.#entries.keys()].sort();
       this.#versionBlocks = [];
@@ -739,7 +755,8 @@ export class DataFolder {
     }
     const site = siteEntry?.site;
     const valid = site !== undefined && !problems.some((p) => p.severity === 'error');
-    const localLinks = valid ? await this.#localLinkProblems(site) : [];
+    const linksLeftOut = valid && linksLater;
+    const localLinks = valid && !linksLeftOut ? await this.#localLinkProblems(site) : [];
     const result = await completeDataset({
       site,
       siteFile: this.#shown('site.json'),
@@ -751,7 +768,7 @@ export class DataFolder {
       modified: this.#modified(),
       localLinks: () => localLinks,
     });
-    return { ...result, postFiles: this.#postFiles };
+    return { ...result, postFiles: this.#postFiles, ...(linksLeftOut ? { linksLeftOut } : {}) };
   }
 
   /**

@@ -29,8 +29,9 @@ const report = (problems: readonly Problem[], postFiles: number) => {
   for (const line of problemReport(problems, postFiles)) console.error(line);
 };
 
-// Incremental: each load re-reads only what changed since the last (see data-folder.ts).
-const folder = new DataFolder(dataDir, { limits: config.dataLimits });
+// Incremental: each load re-reads only what changed since the last (see data-folder.ts). The local-link
+// warnings wait for the load after listening, which prints every problem.
+const folder = new DataFolder(dataDir, { limits: config.dataLimits, linksLater: true });
 // Folder watches, a periodic stat-only scan for lost events, and SIGHUP (see watcher.ts). Started
 // before the first load: a change during it is a hint for the next, and no full scan is needed to
 // find it afterwards. Reloads wait until the server serves.
@@ -43,7 +44,8 @@ const freshness = keepFresh(dataDir, {
 });
 const load = () => folder.load();
 const first = await load();
-report(first.problems, first.postFiles);
+// Valid: its problems, warnings all, are printed by the load after listening, with the links' own.
+if (!first.ok || !first.linksLeftOut) report(first.problems, first.postFiles);
 if (!first.ok) process.exit(1);
 
 // Built now rather than by the first request; each new version's is derived from it before the swap.

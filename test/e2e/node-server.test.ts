@@ -167,6 +167,52 @@ describe('the Node server on a data folder of its own, with SITE_URL', () => {
   });
 });
 
+describe('start-up with warnings', () => {
+  let server: RunningServer | undefined;
+  let dir = '';
+  afterAll(async () => {
+    await server?.stop();
+    if (dir) await removeDir(dir);
+  });
+
+  /** Resolves once the server has printed `text`, with everything it printed by then. */
+  const printed = (running: RunningServer, text: string) =>
+    new Promise<string>((resolve, reject) => {
+      const look = () => {
+        if (!running.output().includes(text)) return false;
+        running.process.stdout?.off('data', look);
+        running.process.stderr?.off('data', look);
+        clearTimeout(timer);
+        resolve(running.output());
+        return true;
+      };
+      const timer = setTimeout(() => reject(new Error(`not printed: ${text}\n${running.output()}`)), 20_000);
+      running.process.stdout?.on('data', look);
+      running.process.stderr?.on('data', look);
+      look();
+    });
+
+  // The local links are judged by the load after listening, which prints every problem: each once.
+  it('prints each warning once, the local links\' among them', async () => {
+    dir = await makeDataDir({
+      posts: {
+        'board-meeting': postRecord({ subtitle: 'Extra', content: '<p><a href="/posts/no-such-post">The minutes</a></p>' }),
+      },
+    });
+    server = await startServer({ DATA_DIR: dir });
+    const summary = '0 errors, 2 warnings in 1 post.';
+    const output = await printed(server, summary);
+    const linkWarning = `${dir}/posts/board-meeting.json: content: "/posts/no-such-post" resolves to /posts/no-such-post, which is no post   [warning]`;
+    const fieldWarning = `${dir}/posts/board-meeting.json: subtitle: unknown field   [warning]`;
+    const lines = output.split('\n');
+    expect(lines.filter((line) => line === linkWarning)).toHaveLength(1);
+    expect(lines.filter((line) => line === fieldWarning)).toHaveLength(1);
+    expect(lines.filter((line) => line.startsWith(summary))).toHaveLength(1);
+    const res = await fetch(`${server.url}/posts/board-meeting/`);
+    expect(res.status).toBe(200);
+  });
+});
+
 describe('start-up with bad data', () => {
   const dirs: string[] = [];
   afterAll(async () => {

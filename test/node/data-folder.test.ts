@@ -173,6 +173,26 @@ describe('DataFolder, incrementally', () => {
     expect(result.dataset.warnings).toEqual(result.problems);
   });
 
+  it('leaves the local links to the second load with linksLater, which judges them without reading again', async () => {
+    const data: FixtureData = { posts: { foo: postRecord({ content: '<a href="/posts/gone">gone</a>', subtitle: 'x' }) } };
+    const dir = await tempDataDir(data);
+    const { fs: countedFs, opened } = countingFs(dir);
+    const folder = new DataFolder(dir, { cwd: '/', linksLater: true, fs: countedFs });
+    const warnings = (result: Awaited<ReturnType<DataFolder['load']>>) => result.problems.map((p) => `${p.path}: ${p.message}`);
+    const first = await folder.load();
+    expect(first.ok).toBe(true);
+    expect(first.linksLeftOut).toBe(true);
+    expect(warnings(first)).toEqual(['subtitle: unknown field']);
+    const readFirst = opened.length;
+    const second = await folder.load();
+    expect(second.linksLeftOut).toBeUndefined();
+    expect(warnings(second)).toEqual(['subtitle: unknown field', 'content: "/posts/gone" resolves to /posts/gone, which is no post']);
+    expect(second.ok && first.ok && second.dataset.version).toBe(first.ok && first.dataset.version);
+    expect(opened.length).toBe(readFirst);
+    // Nothing changed since: the last result stands.
+    expect(await folder.load()).toBe(second);
+  });
+
   it('gives the version DataVersion gives for the files by their paths in the folder, wherever it runs', async () => {
     const data: FixtureData = { posts: { a: postRecord() } };
     const dir = await tempDataDir(data);
