@@ -50,6 +50,11 @@ export interface DataFolderOptions {
   /** What starts that thread: read-ahead.ts, or a stand-in in tests. */
   readAhead?: typeof readAhead;
   /**
+   * Asked between slices of work: a promise to wait for before the next slice (the server's requests in
+   * flight, see requests-in-flight.ts), or undefined to go on after the event loop's turn.
+   */
+  giveWay?: () => Promise<void> | undefined;
+  /**
    * The first load leaves out the local-link warnings, the costliest check after reading (every post's
    * HTML searched for URLs, each parsed) and one that only ever warns: the next load judges them. The
    * server's first load does, so it answers sooner and prints every warning once it serves.
@@ -162,6 +167,7 @@ export class DataFolder {
   readonly #sliceMs: number;
   readonly #readAheadFrom: number;
   readonly #startReadAhead: typeof readAhead;
+  readonly #giveWay: (() => Promise<void> | undefined) | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #folders = new Map<string, number>();
   #sortedRels: string[] | undefined;
@@ -225,6 +231,7 @@ export class DataFolder {
     this.#readAheadFrom = options.readAheadFrom ?? READ_AHEAD_FROM;
     this.#startReadAhead = options.readAhead ?? readAhead;
     this.#linksLater = options.linksLater ?? false;
+    this.#giveWay = options.giveWay;
   }
 
   /** Paths that changed (absolute, or relative to the folder): the next load re-checks them and only them. */
@@ -992,10 +999,11 @@ export class DataFolder {
     return performance.now() - this.#sliceStart >= this.#sliceMs;
   }
 
-  /** Gives the event loop a turn once the current slice of work is used up. */
+  /** Gives the event loop a turn once the current slice of work is used up, and the requests in flight theirs. */
   async #pause(): Promise<void> {
     if (performance.now() - this.#sliceStart < this.#sliceMs) return;
     await new Promise<void>((resolve) => setImmediate(resolve));
+    await this.#giveWay?.();
     this.#sliceStart = performance.now();
     // A scan of a large folder takes seconds: an edit waiting behind it would be served that much later.
     if (this.#scanning && this.#loadWaiting) throw SCAN_GIVEN_WAY;

@@ -11,6 +11,7 @@ import { DataFolder } from './data-folder.ts';
 import { PublishHook } from './publish-hook.ts';
 import { mediaFilesIn } from './media-files.ts';
 import { ReloadingSource } from './reloading-source.ts';
+import { RequestsInFlight } from './requests-in-flight.ts';
 import { createNodeServer } from './server.ts';
 import { keepFresh } from './watcher.ts';
 
@@ -30,8 +31,10 @@ const report = (problems: readonly Problem[], postFiles: number) => {
 };
 
 // Incremental: each load re-reads only what changed since the last (see data-folder.ts). The local-link
-// warnings wait for the load after listening, which prints every problem.
-const folder = new DataFolder(dataDir, { limits: config.dataLimits, linksLater: true });
+// warnings wait for the load after listening, which prints every problem. A load while serving gives
+// way to the requests being answered between its slices.
+const inFlight = new RequestsInFlight();
+const folder = new DataFolder(dataDir, { limits: config.dataLimits, linksLater: true, giveWay: () => inFlight.idle() });
 // Folder watches, a periodic stat-only scan for lost events, and SIGHUP (see watcher.ts). Started
 // before the first load: a change during it is a hint for the next, and no full scan is needed to
 // find it afterwards. Reloads wait until the server serves.
@@ -93,6 +96,7 @@ const app = createApp({
 });
 
 const server = createNodeServer(app, config, polls);
+inFlight.track(server);
 server.once('error', (error: NodeJS.ErrnoException) => refuseToStart(listenFailure(error, host, port)));
 server.listen(port, host, () => {
   const info = server.address();

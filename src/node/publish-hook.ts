@@ -47,7 +47,7 @@ export interface PublishHookOptions {
   defer?: () => Promise<void>;
 }
 
-const nodeTimers: Timers = {
+export const nodeTimers: Timers = {
   set: (callback, ms) => setTimeout(callback, ms).unref(),
   clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
 };

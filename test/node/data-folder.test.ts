@@ -100,6 +100,27 @@ describe('DataFolder, incrementally', () => {
     expect(await folder.scan()).toEqual(['posts/c.json']);
   });
 
+  it('waits between slices for what giveWay returns, and goes on once it settles', async () => {
+    const dir = await tempDataDir({ posts: { a: postRecord(), b: postRecord(), c: postRecord() } });
+    let release: (() => void) | undefined;
+    let asked = 0;
+    const giveWay = () => {
+      asked++;
+      return release ? undefined : new Promise<void>((resolve) => (release = resolve));
+    };
+    const folder = new DataFolder(dir, { sliceMs: 0, giveWay }); // a turn for the event loop after every file
+    let done = false;
+    const loading = folder.load().then((result) => ((done = true), result));
+    while (!release) await new Promise((resolve) => setImmediate(resolve));
+    for (let turn = 0; turn < 10; turn++) await new Promise((resolve) => setImmediate(resolve));
+    expect(done).toBe(false);
+    expect(asked).toBe(1);
+    release();
+    const result = await loading;
+    expect(result.ok && result.dataset.posts).toHaveLength(3);
+    expect(asked).toBeGreaterThan(1);
+  });
+
   it('reports a duplicate slug an edit introduces, and clears it when the edit is undone', async () => {
     const dir = await tempDataDir({ posts: { first: postRecord({ title: 'First' }), second: postRecord({ title: 'Second' }) } });
     const folder = new DataFolder(dir);

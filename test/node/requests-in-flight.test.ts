@@ -1,0 +1,78 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import type { Timers } from '../../src/node/publish-hook.ts';
+import { RequestsInFlight } from '../../src/node/requests-in-flight.ts';
+
+/** Timers the test fires itself. */
+function manualTimers() {
+  const set = new Map<number, { callback: () => void; ms: number }>();
+  let next = 0;
+  const timers: Timers = {
+    set: (callback, ms) => {
+      set.set(++next, { callback, ms });
+      return next;
+    },
+    clear: (handle) => set.delete(handle as number),
+  };
+  const fireAll = () => {
+    for (const [handle, timer] of [...set]) {
+      set.delete(handle);
+      timer.callback();
+    }
+  };
+  return { timers, set, fireAll };
+}
+
+const settled = async (promise: Promise<void>) => {
+  let done = false;
+  void promise.then(() => (done = true));
+  for (let turn = 0; turn < 3; turn++) await Promise.resolve();
+  return done;
+};
+
+describe('RequestsInFlight', () => {
+  it('has nothing to wait for when no request is in flight', () => {
+    expect(new RequestsInFlight().idle()).toBeUndefined();
+  });
+
+  it('settles once the last request in flight has ended, and clears its timer', async () => {
+    const { timers, set } = manualTimers();
+    const inFlight = new RequestsInFlight({ timers, maxWaitMs: 20 });
+    inFlight.started();
+    inFlight.started();
+    const idle = inFlight.idle()!;
+    expect([...set.values()].map((timer) => timer.ms)).toEqual([20]);
+    inFlight.ended();
+    expect(await settled(idle)).toBe(false);
+    inFlight.ended();
+    expect(await settled(idle)).toBe(true);
+    expect(set.size).toBe(0);
+    expect(inFlight.idle()).toBeUndefined();
+  });
+
+  it('settles after maxWaitMs under requests that never end', async () => {
+    const { timers, fireAll } = manualTimers();
+    const inFlight = new RequestsInFlight({ timers, maxWaitMs: 20 });
+    inFlight.started();
+    const idle = inFlight.idle()!;
+    expect(await settled(idle)).toBe(false);
+    fireAll();
+    expect(await settled(idle)).toBe(true);
+    // Its turn taken, it is not woken again by the end of the request.
+    inFlight.ended();
+    expect(inFlight.count).toBe(0);
+  });
+
+  it("counts a server's requests from 'request' until their response closes", () => {
+    const server = new EventEmitter();
+    const inFlight = new RequestsInFlight();
+    inFlight.track(server as unknown as Parameters<RequestsInFlight['track']>[0]);
+    const response = new EventEmitter();
+    server.emit('request', {}, response);
+    server.emit('request', {}, new EventEmitter());
+    expect(inFlight.count).toBe(2);
+    response.emit('close');
+    response.emit('close');
+    expect(inFlight.count).toBe(1);
+  });
+});
