@@ -6,14 +6,14 @@ export const GIVE_WAY_MS = 20;
 
 /**
  * The requests a server is answering, for background work to give way to: a reload between its slices
- * (`DataFolder`'s `giveWay`) waits until none is in flight, so a request that arrives during a reload
- * of a large folder waits for one slice at most instead of sharing the thread with the reload. The wait
- * is bounded by `maxWaitMs`: under requests that never leave the server idle, the work still gets a
- * slice every `maxWaitMs`.
+ * (`DataFolder`'s `giveWay`) waits for the requests in flight at that moment to end, so a request that
+ * arrives during a reload of a large folder waits for one slice at most instead of sharing the thread
+ * with the reload. Requests that arrive during the wait are not waited for, and the wait is bounded by
+ * `maxWaitMs`: under a stream of polls the work still goes on between them.
  */
 export class RequestsInFlight {
-  #count = 0;
-  #idle: (() => void)[] = [];
+  readonly #inFlight = new Set<object>();
+  readonly #waiting = new Set<{ pending: Set<object>; done: () => void }>();
   readonly #maxWaitMs: number;
   readonly #timers: Timers;
 
@@ -25,38 +25,41 @@ export class RequestsInFlight {
   /** Counts the server's requests, each from its arrival until its response is done or its connection closes. */
   track(server: Pick<Server, 'on'>): void {
     server.on('request', (_request, response) => {
-      this.started();
-      response.once('close', () => this.ended());
+      this.started(response);
+      response.once('close', () => this.ended(response));
     });
   }
 
   get count(): number {
-    return this.#count;
+    return this.#inFlight.size;
   }
 
-  started(): void {
-    this.#count++;
+  /** `request` (any object standing for it) is being answered. */
+  started(request: object): void {
+    this.#inFlight.add(request);
   }
 
-  ended(): void {
-    if (this.#count === 0 || --this.#count > 0) return;
-    const idle = this.#idle;
-    this.#idle = [];
-    for (const resolve of idle) resolve();
+  ended(request: object): void {
+    if (!this.#inFlight.delete(request)) return;
+    for (const waiting of this.#waiting) {
+      if (waiting.pending.delete(request) && waiting.pending.size === 0) waiting.done();
+    }
   }
 
-  /** Settles once no request is in flight, or after `maxWaitMs`; undefined when none is now. */
+  /** Settles once the requests in flight now have ended, or after `maxWaitMs`; undefined when none is. */
   idle(): Promise<void> | undefined {
-    if (this.#count === 0) return undefined;
+    if (this.#inFlight.size === 0) return undefined;
     return new Promise<void>((resolve) => {
-      const done = () => {
-        this.#timers.clear(timer);
-        const at = this.#idle.indexOf(done);
-        if (at >= 0) this.#idle.splice(at, 1);
-        resolve();
+      const waiting = {
+        pending: new Set(this.#inFlight),
+        done: () => {
+          this.#timers.clear(timer);
+          this.#waiting.delete(waiting);
+          resolve();
+        },
       };
-      const timer = this.#timers.set(done, this.#maxWaitMs);
-      this.#idle.push(done);
+      const timer = this.#timers.set(waiting.done, this.#maxWaitMs);
+      this.#waiting.add(waiting);
     });
   }
 }

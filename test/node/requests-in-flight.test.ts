@@ -35,31 +35,37 @@ describe('RequestsInFlight', () => {
     expect(new RequestsInFlight().idle()).toBeUndefined();
   });
 
-  it('settles once the last request in flight has ended, and clears its timer', async () => {
+  it('settles once the requests in flight when asked have ended, not those that came since, and clears its timer', async () => {
     const { timers, set } = manualTimers();
     const inFlight = new RequestsInFlight({ timers, maxWaitMs: 20 });
-    inFlight.started();
-    inFlight.started();
+    const [a, b, later] = [{}, {}, {}];
+    inFlight.started(a);
+    inFlight.started(b);
     const idle = inFlight.idle()!;
     expect([...set.values()].map((timer) => timer.ms)).toEqual([20]);
-    inFlight.ended();
+    inFlight.started(later);
+    inFlight.ended(a);
+    inFlight.ended(a);
     expect(await settled(idle)).toBe(false);
-    inFlight.ended();
+    inFlight.ended(b);
     expect(await settled(idle)).toBe(true);
     expect(set.size).toBe(0);
+    expect(inFlight.count).toBe(1);
+    inFlight.ended(later);
     expect(inFlight.idle()).toBeUndefined();
   });
 
-  it('settles after maxWaitMs under requests that never end', async () => {
+  it('settles after maxWaitMs when a request in flight does not end', async () => {
     const { timers, fireAll } = manualTimers();
     const inFlight = new RequestsInFlight({ timers, maxWaitMs: 20 });
-    inFlight.started();
+    const slow = {};
+    inFlight.started(slow);
     const idle = inFlight.idle()!;
     expect(await settled(idle)).toBe(false);
     fireAll();
     expect(await settled(idle)).toBe(true);
-    // Its turn taken, it is not woken again by the end of the request.
-    inFlight.ended();
+    // Its turn taken, the end of the request wakes nothing.
+    inFlight.ended(slow);
     expect(inFlight.count).toBe(0);
   });
 
