@@ -27,7 +27,7 @@ import {
 } from '../posts/index.ts';
 import { withChanges } from '../feeds/model.ts';
 import { DEFAULT_DATA_LIMITS, LIMIT_SETTINGS, type DataLimits } from './data-limits.ts';
-import { readAhead, type ReadAhead, type ReadAheadFile } from './read-ahead.ts';
+import { readAhead, startReadAhead, type ReadAhead, type ReadAheadFile, type ReadAheadStarting } from './read-ahead.ts';
 
 /** The file-system calls the folder makes: node:fs, or a stand-in in tests (errors root cannot cause). */
 export type FileSystem = Pick<
@@ -49,6 +49,12 @@ export interface DataFolderOptions {
   readAheadFrom?: number;
   /** What starts that thread: read-ahead.ts, or a stand-in in tests. */
   readAhead?: typeof readAhead;
+  /**
+   * A first load starts the thread before it lists the folder, and ends it unused when there are fewer
+   * post files than `readAheadFrom`: the thread's start (some 70–90 ms) overlaps with the listing. For
+   * a server's start, where most folders are large enough; not with a `readAhead` stand-in.
+   */
+  readAheadEarly?: boolean;
   /**
    * Asked between slices of work: a promise to wait for before the next slice (the server's requests in
    * flight, see requests-in-flight.ts), or undefined to go on after the event loop's turn.
@@ -167,6 +173,7 @@ export class DataFolder {
   readonly #sliceMs: number;
   readonly #readAheadFrom: number;
   readonly #startReadAhead: typeof readAhead;
+  readonly #readAheadEarly: boolean;
   readonly #giveWay: (() => Promise<void> | undefined) | undefined;
   readonly #entries = new Map<string, Entry>();
   readonly #folders = new Map<string, number>();
@@ -230,6 +237,7 @@ export class DataFolder {
     this.#sliceMs = options.sliceMs ?? 8;
     this.#readAheadFrom = options.readAheadFrom ?? READ_AHEAD_FROM;
     this.#startReadAhead = options.readAhead ?? readAhead;
+    this.#readAheadEarly = (options.readAheadEarly ?? false) && options.readAhead === undefined;
     this.#linksLater = options.linksLater ?? false;
     this.#giveWay = options.giveWay;
   }
@@ -302,6 +310,7 @@ export class DataFolder {
     this.#pending = new Set();
     let changes: Changes;
     this.#firstLoad = full && this.#entries.size === 0;
+    const early = this.#firstLoad && this.#readAheadEarly && this.#readsAhead() ? startReadAhead(this.#readAheadOptions()) : undefined;
     try {
       try {
         changes = full ? await this.#walkAll() : await this.#walkHints(hints);
@@ -311,8 +320,10 @@ export class DataFolder {
         for (const rel of hints) this.#pending.add(rel);
         throw error;
       }
-      await this.#apply(changes);
+      await this.#apply(changes, early);
     } finally {
+      // Unused, or closed already by #apply: ending it twice does nothing.
+      await early?.close();
       this.#firstLoad = false;
       this.#realRootOfLoad = undefined;
     }
@@ -505,7 +516,8 @@ export class DataFolder {
   // ---------------------------------------------------------------------------------------------------
   // Reading what changed
 
-  async #apply(changes: Changes): Promise<void> {
+  /** @param [early] - a reader thread started before the listing (`readAheadEarly`): used or ended here */
+  async #apply(changes: Changes, early?: ReadAheadStarting): Promise<void> {
     for (const [rel, mtimeMs] of changes.folders) {
       if (this.#folders.get(rel) !== mtimeMs) {
         this.#folders.set(rel, mtimeMs);
@@ -524,7 +536,7 @@ export class DataFolder {
         }
       }
     }
-    const ahead = this.#readAhead(changes);
+    const ahead = this.#readAhead(changes, early);
     let listedIndex = 0;
     try {
       for (const [rel, listed] of changes.found) {
@@ -560,12 +572,24 @@ export class DataFolder {
    * this one parses and validates what it already has (see read-ahead.ts); none for a few files, whose
    * thread would cost more than it saves, nor for a stand-in file system.
    */
-  #readAhead(changes: Changes): ReadAhead | undefined {
-    if (!this.#firstLoad || this.#fs !== nodeFs || this.#readAheadFrom === Infinity) return undefined;
+  #readAhead(changes: Changes, early: ReadAheadStarting | undefined): ReadAhead | undefined {
+    if (!this.#firstLoad || !this.#readsAhead()) return undefined;
     const rels: string[] = [];
     for (const [rel, found] of changes.found) if (found.type === 'listed') rels.push(rel);
-    if (rels.length < this.#readAheadFrom) return undefined;
-    return this.#startReadAhead(rels, { root: this.dir, flags: O_READ, maxBytes: this.#limits.maxPostBytes });
+    if (rels.length < this.#readAheadFrom) {
+      void early?.close();
+      return undefined;
+    }
+    return early ? early.read(rels) : this.#startReadAhead(rels, this.#readAheadOptions());
+  }
+
+  /** Whether a first load may read ahead in a thread: from the disk, and not turned off. */
+  #readsAhead(): boolean {
+    return this.#fs === nodeFs && this.#readAheadFrom !== Infinity;
+  }
+
+  #readAheadOptions() {
+    return { root: this.dir, flags: O_READ, maxBytes: this.#limits.maxPostBytes };
   }
 
   /** Puts `next` where `rel`'s entry was, or nothing: what is kept between assemblies hears of it here. */

@@ -34,7 +34,7 @@ const report = (problems: readonly Problem[], postFiles: number) => {
 // warnings wait for the load after listening, which prints every problem. A load while serving gives
 // way to the requests being answered between its slices.
 const inFlight = new RequestsInFlight();
-const folder = new DataFolder(dataDir, { limits: config.dataLimits, linksLater: true, giveWay: () => inFlight.idle() });
+const folder = new DataFolder(dataDir, { limits: config.dataLimits, linksLater: true, readAheadEarly: true, giveWay: () => inFlight.idle() });
 // Folder watches, a periodic stat-only scan for lost events, and SIGHUP (see watcher.ts). Started
 // before the first load: a change during it is a hint for the next, and no full scan is needed to
 // find it afterwards. Reloads wait until the server serves.

@@ -40,6 +40,8 @@ const CLAIM = 64;
 const AHEAD = 1024;
 /** The caller tells the thread its place every this many files. */
 const PLACE_EVERY = 128;
+/** In the shared cursor's first place: the caller closed the thread (beyond any list's length). */
+const CLOSED = 0x7fffffff;
 
 /**
  * The thread: opens each file as `openRegularFile` does (O_NOFOLLOW, O_NONBLOCK: a FIFO never blocks
@@ -49,11 +51,21 @@ const PLACE_EVERY = 128;
  * script: the bundle has no file of its own to load.
  */
 const READER = `
+const CLOSED = ${CLOSED};
 const { workerData, receiveMessageOnPort } = require('node:worker_threads');
 const fs = require('node:fs');
 const path = require('node:path');
 const { hash } = require('node:crypto');
-const { port, files, root, cursor, flags, maxBytes, batchFiles, batchBytes, ahead } = workerData;
+const { port, root, cursor, flags, maxBytes, batchFiles, batchBytes, ahead } = workerData;
+// Started before the caller knew the list: it comes as the first message (cursor[2] says it was sent),
+// unless the caller closes first (cursor[0] past any list).
+let files = workerData.files;
+while (!files) {
+  const given = receiveMessageOnPort(port);
+  if (given) files = given.message;
+  else if (Atomics.load(cursor, 0) === CLOSED) files = [];
+  else Atomics.wait(cursor, 2, 0, 100);
+}
 let bytes;
 let used = 0;
 let numbers = [];
@@ -154,8 +166,25 @@ export interface ReadAheadOptions {
  * (while the thread starts, say, or if it failed), so neither ever waits on the other.
  */
 export function readAhead(files: readonly string[], options: ReadAheadOptions): ReadAhead {
-  /** [0]: the caller reads up to here itself; [1]: the caller's place. */
-  const cursor = new Int32Array(new SharedArrayBuffer(8));
+  return startReadAhead(options, files).read(files);
+}
+
+/** A reader thread started before its list is known: it starts while the caller lists the folder. */
+export interface ReadAheadStarting {
+  /** Gives the thread its list (once): the files are then taken as from `readAhead`. */
+  read(files: readonly string[]): ReadAhead;
+  /** Ends the thread, given its list or not. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the thread of `readAhead` now, and gives it the list later (`read`): starting a thread takes
+ * some 70–90 ms here, which a first load spends listing its folder meanwhile.
+ * @param [files] - the list, when known now
+ */
+export function startReadAhead(options: ReadAheadOptions, files?: readonly string[]): ReadAheadStarting {
+  /** [0]: the caller reads up to here itself (CLOSED: closed); [1]: the caller's place; [2]: 1 once the list is sent. */
+  const cursor = new Int32Array(new SharedArrayBuffer(12));
   let port: MessagePort | undefined;
   let worker: Worker | undefined;
   let ended = Promise.resolve();
@@ -166,7 +195,7 @@ export function readAhead(files: readonly string[], options: ReadAheadOptions): 
       eval: true,
       workerData: {
         port: channel.port2,
-        files,
+        ...(files ? { files } : {}),
         ...(options.root !== undefined ? { root: options.root } : {}),
         cursor,
         flags: options.flags,
@@ -188,7 +217,36 @@ export function readAhead(files: readonly string[], options: ReadAheadOptions): 
   } catch {
     port = undefined;
   }
+  const close = async () => {
+    Atomics.store(cursor, 0, CLOSED);
+    Atomics.notify(cursor, 1);
+    Atomics.notify(cursor, 2);
+    port?.close();
+    await worker?.terminate();
+  };
+  let given = files !== undefined;
+  return {
+    read(list) {
+      if (!given) {
+        given = true;
+        port?.postMessage(list);
+        Atomics.store(cursor, 2, 1);
+        Atomics.notify(cursor, 2);
+      }
+      return reading(list, cursor, port, close, ended);
+    },
+    close,
+  };
+}
 
+/** The caller's side of a thread reading `files`. */
+function reading(
+  files: readonly string[],
+  cursor: Int32Array,
+  port: MessagePort | undefined,
+  close: () => Promise<void>,
+  ended: Promise<void>,
+): ReadAhead {
   let batch: Batch | undefined;
   let position = 0;
   /** The caller reads up to here itself. */
@@ -239,10 +297,7 @@ export function readAhead(files: readonly string[], options: ReadAheadOptions): 
     },
     async close() {
       batch = undefined;
-      Atomics.store(cursor, 0, files.length);
-      Atomics.notify(cursor, 1);
-      port?.close();
-      await worker?.terminate();
+      await close();
     },
     ended,
   };

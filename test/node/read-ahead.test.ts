@@ -5,7 +5,7 @@ import { mkdir, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { DataFolder, O_READ as FLAGS } from '../../src/node/data-folder.ts';
-import { readAhead } from '../../src/node/read-ahead.ts';
+import { readAhead, startReadAhead } from '../../src/node/read-ahead.ts';
 import { formatProblem } from '../../src/posts/problems.ts';
 import { dataDirsRemovedAfterEach, findProgram, postRecord, type FixtureData } from '../fixtures.ts';
 
@@ -149,6 +149,33 @@ describe('DataFolder reading ahead in a thread', () => {
     const titles = reloaded.ok ? reloaded.dataset.posts.map((post) => post.title) : reloaded.problems.map(formatProblem);
     expect(titles).toContain('Seven, edited');
     expect(titles).not.toContain('Post 7');
+  });
+
+  it('started before its list, reads the list it is given later as readAhead does, or ends unused', async () => {
+    const dir = await tempDataDir({ posts: manyPosts(50) });
+    const folder = path.join(dir, 'posts');
+    const files = fs.readdirSync(folder).sort().map((name) => path.join(folder, name));
+    // Started without the list, the thread takes it from its first message, whenever that comes.
+    const starting = startReadAhead({ flags: FLAGS, maxBytes: 1 << 20, batchFiles: 8 });
+    const ahead = starting.read(files);
+    await ahead.ended;
+    const handed = files.filter((file, i) => ahead.take(i)?.bytes.equals(fs.readFileSync(file)));
+    expect(handed).toEqual(files);
+    await ahead.close();
+
+    const unused = startReadAhead({ flags: FLAGS, maxBytes: 1 << 20 });
+    await unused.close();
+  });
+
+  it('loads alike with the thread started before the listing, and ends it unused below readAheadFrom', async () => {
+    const dir = await mixedFolder(120);
+    const alone = await new DataFolder(dir, { readAheadFrom: Infinity }).load();
+    for (const readAheadFrom of [10, 1000]) {
+      const early = await new DataFolder(dir, { readAheadFrom, readAheadEarly: true }).load();
+      expect(early.problems.map(formatProblem)).toEqual(alone.problems.map(formatProblem));
+      expect(early.ok && alone.ok && early.dataset.version === alone.dataset.version).toBe(!!alone.ok);
+      expect(early.ok && early.dataset.posts.map((post) => [post.slug, post.title])).toEqual(alone.ok && alone.dataset.posts.map((post) => [post.slug, post.title]));
+    }
   });
 
   it('starts no thread for fewer post files than readAheadFrom, nor on a reload', async () => {
