@@ -95,8 +95,7 @@ const app = createApp({
   },
 });
 
-const server = createNodeServer(app, config, polls);
-inFlight.track(server);
+const server = createNodeServer({ fetch: inFlight.tracking(app.fetch) }, config, polls);
 server.once('error', (error: NodeJS.ErrnoException) => refuseToStart(listenFailure(error, host, port)));
 server.listen(port, host, () => {
   const info = server.address();

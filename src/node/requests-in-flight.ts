@@ -1,11 +1,10 @@
-import type { Server } from 'node:http';
 import { nodeTimers, type Timers } from './publish-hook.ts';
 
 /** How long background work waits at most for the requests in flight before it takes its next slice. */
 export const GIVE_WAY_MS = 20;
 
 /**
- * The requests a server is answering, for background work to give way to: a reload between its slices
+ * The requests an app is answering, for background work to give way to: a reload between its slices
  * (`DataFolder`'s `giveWay`) waits for the requests in flight at that moment to end, so a request that
  * arrives during a reload of a large folder waits for one slice at most instead of sharing the thread
  * with the reload. Requests that arrive during the wait are not waited for, and the wait is bounded by
@@ -22,12 +21,18 @@ export class RequestsInFlight {
     this.#timers = options.timers ?? nodeTimers;
   }
 
-  /** Counts the server's requests, each from its arrival until its response is done or its connection closes. */
-  track(server: Pick<Server, 'on'>): void {
-    server.on('request', (_request, response) => {
-      this.started(response);
-      response.once('close', () => this.ended(response));
-    });
+  /**
+   * `fetch`, each call of it that returns a promise counted in flight until the promise settles: the
+   * app's renders. An answer made at once (the polls answered before routing never get here) is not.
+   */
+  tracking<A extends unknown[], R>(fetch: (...args: A) => R | Promise<R>): (...args: A) => R | Promise<R> {
+    return (...args) => {
+      const answer = fetch(...args);
+      if (!(answer instanceof Promise)) return answer;
+      const request = {};
+      this.started(request);
+      return answer.finally(() => this.ended(request));
+    };
   }
 
   get count(): number {

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import type { Timers } from '../../src/node/publish-hook.ts';
 import { RequestsInFlight } from '../../src/node/requests-in-flight.ts';
@@ -69,16 +68,23 @@ describe('RequestsInFlight', () => {
     expect(inFlight.count).toBe(0);
   });
 
-  it("counts a server's requests from 'request' until their response closes", () => {
-    const server = new EventEmitter();
+  it('counts the calls of a fetch that return a promise, until it settles, and not those answered at once', async () => {
     const inFlight = new RequestsInFlight();
-    inFlight.track(server as unknown as Parameters<RequestsInFlight['track']>[0]);
-    const response = new EventEmitter();
-    server.emit('request', {}, response);
-    server.emit('request', {}, new EventEmitter());
-    expect(inFlight.count).toBe(2);
-    response.emit('close');
-    response.emit('close');
+    let finish: ((value: string) => void) | undefined;
+    const fetch = inFlight.tracking((slow: boolean) => (slow ? new Promise<string>((resolve) => (finish = resolve)) : 'at once'));
+    expect(fetch(false)).toBe('at once');
+    expect(inFlight.count).toBe(0);
+    const answer = fetch(true);
     expect(inFlight.count).toBe(1);
+    finish?.('rendered');
+    expect(await answer).toBe('rendered');
+    expect(inFlight.count).toBe(0);
+  });
+
+  it('counts a call that fails as ended too', async () => {
+    const inFlight = new RequestsInFlight();
+    const fetch = inFlight.tracking(() => Promise.reject(new Error('a bug of ours')));
+    await expect(fetch()).rejects.toThrow('a bug of ours');
+    expect(inFlight.count).toBe(0);
   });
 });
