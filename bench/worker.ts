@@ -184,7 +184,8 @@ async function firstRenderCpu(dataDir: string, edgeCache = true, mode: 'bundled'
  * compress (ours stores the feed's gzip) with our headers' shape, one of them the answer's headers as
  * JSON. With the match and put before the reads and a small key and body, the floor of the R2 mode
  * was 15.8 ms against 28.1 ms like this (5 samples each), and the R2 worker's isolate estimate 16.0 ms
- * against 0.3 ms: that difference was the simulators', not the isolate's.
+ * against 0.3 ms: that difference was the simulators', not the isolate's. The method is good to some
+ * ±5 ms (README.md#cloudflare-workers).
  */
 async function floorCpu(bytes: number, edgeCache: boolean, warmUp = false, r2DataDir?: string): Promise<FirstRender> {
   const dir = await mkdtemp(path.join(tmpdir(), 'pressroom-bench-floor-'));
