@@ -32,7 +32,8 @@ const report = (problems: readonly Problem[], postFiles: number) => {
 
 // Incremental: each load re-reads only what changed since the last (see data-folder.ts). The local-link
 // warnings wait for the load after listening, which prints every problem. A load while serving gives
-// way to the requests being answered between its slices.
+// way between its slices to the app's renders in flight (the polls answered before routing are not
+// counted: see requests-in-flight.ts).
 const inFlight = new RequestsInFlight();
 const folder = new DataFolder(dataDir, { limits: config.dataLimits, linksLater: true, readAheadEarly: true, giveWay: () => inFlight.idle() });
 // Folder watches, a periodic stat-only scan for lost events, and SIGHUP (see watcher.ts). Started
