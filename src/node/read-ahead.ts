@@ -42,12 +42,19 @@ const AHEAD = 1024;
 const PLACE_EVERY = 128;
 /** In the shared cursor's first place: the caller closed the thread (beyond any list's length). */
 const CLOSED = 0x7fffffff;
+/**
+ * How long the caller waits at most for a file the thread has read but not sent yet (its batch is
+ * being filled): sent within a file's time as a rule. Longer, and the thread was held up: reading the
+ * next files itself (`CLAIM`, some 3 ms of system calls here) costs less than waiting on.
+ */
+const SEND_WAIT_MS = 2;
 
 /**
  * The thread: opens each file as `openRegularFile` does (O_NOFOLLOW, O_NONBLOCK: a FIFO never blocks
  * it), reads only regular files within the limit, and sends them in batches whose bytes are moved, not
  * copied: small ones first, so the caller has something soon. Before each file it looks at the shared
- * cursor and skips what the caller took to read itself. Plain JavaScript evaluated as the worker's
+ * cursor and skips what the caller took to read itself; after each, it sends the batch at once if the
+ * caller has taken all that was sent and waits. Plain JavaScript evaluated as the worker's
  * script: the bundle has no file of its own to load.
  */
 const READER = `
@@ -80,6 +87,11 @@ const fresh = () => {
 const send = () => {
   const buffer = bytes.buffer;
   port.postMessage({ buffer, numbers, digests }, [buffer]);
+  // The caller waits for what this batch holds: it can take it now.
+  if (Atomics.load(cursor, 3) !== 0) {
+    Atomics.store(cursor, 3, 0);
+    Atomics.notify(cursor, 3);
+  }
   bytes = fresh();
   used = 0;
   numbers = [];
@@ -91,28 +103,19 @@ const skip = (index) => {
   numbers.push(index, -1, 0, 0, 0, 0, 0, 0);
   digests.push('');
 };
-for (let index = 0; index < files.length; index++) {
-  // Far enough ahead of the caller: what is read sends, and the thread waits for the caller to move on.
-  for (let place = Atomics.load(cursor, 1); index - place > ahead; place = Atomics.load(cursor, 1)) {
-    if (numbers.length > 0) send();
-    Atomics.wait(cursor, 1, place, 100);
-    if (Atomics.load(cursor, 0) >= files.length) break;
-  }
-  const taken = Atomics.load(cursor, 0);
-  if (index < taken) index = taken;
-  if (index >= files.length) break;
+function readOne(index) {
   let fd;
   try {
     fd = fs.openSync(root === undefined ? files[index] : path.join(root, files[index]), flags);
   } catch {
     skip(index);
-    continue;
+    return;
   }
   try {
     const stats = fs.fstatSync(fd);
     if (!stats.isFile() || stats.size > maxBytes) {
       skip(index);
-      continue;
+      return;
     }
     if (used + stats.size > bytes.length) {
       if (used > 0) send();
@@ -133,7 +136,21 @@ for (let index = 0; index < files.length; index++) {
   } finally {
     fs.closeSync(fd);
   }
-  if (numbers.length >= flushAt * ${FIELDS}) send();
+}
+for (let index = 0; index < files.length; index++) {
+  // Far enough ahead of the caller: what is read sends, and the thread waits for the caller to move on.
+  for (let place = Atomics.load(cursor, 1); index - place > ahead; place = Atomics.load(cursor, 1)) {
+    if (numbers.length > 0) send();
+    Atomics.wait(cursor, 1, place, 100);
+    if (Atomics.load(cursor, 0) >= files.length) break;
+  }
+  const taken = Atomics.load(cursor, 0);
+  if (index < taken) index = taken;
+  if (index >= files.length) break;
+  readOne(index);
+  Atomics.store(cursor, 4, index + 1);
+  // A full batch, or the caller came to the end of what was sent and waits for this one.
+  if (numbers.length >= flushAt * ${FIELDS} || Atomics.load(cursor, 3) !== 0) send();
 }
 if (numbers.length > 0) send();
 `;
@@ -183,8 +200,11 @@ export interface ReadAheadStarting {
  * @param [files] - the list, when known now
  */
 export function startReadAhead(options: ReadAheadOptions, files?: readonly string[]): ReadAheadStarting {
-  /** [0]: the caller reads up to here itself (CLOSED: closed); [1]: the caller's place; [2]: 1 once the list is sent. */
-  const cursor = new Int32Array(new SharedArrayBuffer(12));
+  /**
+   * [0]: the caller reads up to here itself (CLOSED: closed); [1]: the caller's place; [2]: 1 once the list
+   * is sent; [3]: 1 while the caller waits for the batch being filled; [4]: how far the thread has read.
+   */
+  const cursor = new Int32Array(new SharedArrayBuffer(20));
   let port: MessagePort | undefined;
   let worker: Worker | undefined;
   let ended = Promise.resolve();
@@ -274,7 +294,15 @@ function reading(
         Atomics.notify(cursor, 1);
       }
       if (index < claimed || !port) return undefined;
-      const at = recordFrom(index);
+      let at = recordFrom(index);
+      if (at === undefined && Atomics.load(cursor, 4) > index) {
+        // Read, in the batch the thread is filling: it sends that batch at once, and this one waits
+        // for it rather than reading the next files a second time.
+        Atomics.store(cursor, 3, 1);
+        Atomics.wait(cursor, 3, 1, SEND_WAIT_MS);
+        Atomics.store(cursor, 3, 0);
+        at = recordFrom(index);
+      }
       if (at === undefined || !batch || batch.numbers[at] !== index) {
         // Not sent yet: the next few are the caller's, and the thread moves on past them.
         claimed = index + CLAIM;
