@@ -30,6 +30,14 @@ const report = (problems: readonly Problem[], postFiles: number) => {
   for (const line of problemReport(problems, postFiles)) console.error(line);
 };
 
+/**
+ * After listening, the load that judges the local links waits until no render has been in flight
+ * for this long (a browser asks for a page's feeds and styles within a few milliseconds of the page)…
+ */
+const STARTED_QUIET_MS = 50;
+/** …or this long at most, however busy the server is: then it gives way slice by slice, as any load. */
+const STARTED_WAIT_MS = 1000;
+
 // Incremental: each load re-reads only what changed since the last (see data-folder.ts). The local-link
 // warnings wait for the load after listening, which prints every problem. A load while serving gives
 // way between its slices to the app's renders in flight (the polls answered before routing are not
@@ -106,9 +114,11 @@ server.listen(port, host, () => {
   console.log(`Pressroom serves ${plural(first.dataset.posts.length, 'post')} from ${dataDir} on http://${shownHost}:${info.port}`);
 });
 
-// Serving now: whatever changed during the first load is loaded (nothing to do when nothing did).
+// Serving now: a change from here on reloads at once. What changed during the first load is loaded,
+// and the local links judged, once the first requests are answered (see STARTED_QUIET_MS): the
+// readers who came first do not wait for that.
 reloadWhenServing = reload;
-void reload('changed while starting');
+void inFlight.quiet(STARTED_QUIET_MS, STARTED_WAIT_MS).then(() => reload('changed while starting'));
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {

@@ -13,6 +13,8 @@ export const GIVE_WAY_MS = 20;
 export class RequestsInFlight {
   readonly #inFlight = new Set<object>();
   readonly #waiting = new Set<{ pending: Set<object>; done: () => void }>();
+  /** Each `quiet()` waiting: told when a request starts, and when the last in flight ends. */
+  readonly #quietWaiting = new Set<() => void>();
   readonly #maxWaitMs: number;
   readonly #timers: Timers;
 
@@ -42,6 +44,7 @@ export class RequestsInFlight {
   /** `request` (any object standing for it) is being answered. */
   started(request: object): void {
     this.#inFlight.add(request);
+    for (const arm of this.#quietWaiting) arm();
   }
 
   ended(request: object): void {
@@ -49,6 +52,32 @@ export class RequestsInFlight {
     for (const waiting of this.#waiting) {
       if (waiting.pending.delete(request) && waiting.pending.size === 0) waiting.done();
     }
+    if (this.#inFlight.size === 0) for (const arm of this.#quietWaiting) arm();
+  }
+
+  /**
+   * Settles once no request has been in flight for `quietMs` on end (a request that starts meanwhile
+   * makes it wait for its end and `quietMs` more), and `maxMs` after the call at the latest: for work
+   * that can wait until the first burst of requests is answered.
+   */
+  quiet(quietMs: number, maxMs: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      let quietTimer: unknown;
+      const done = () => {
+        this.#timers.clear(quietTimer);
+        this.#timers.clear(latest);
+        this.#quietWaiting.delete(arm);
+        resolve();
+      };
+      // The quiet time starts again: now if nothing is in flight, else when the last request ends.
+      const arm = () => {
+        this.#timers.clear(quietTimer);
+        quietTimer = this.#inFlight.size === 0 ? this.#timers.set(done, quietMs) : undefined;
+      };
+      const latest = this.#timers.set(done, maxMs);
+      this.#quietWaiting.add(arm);
+      arm();
+    });
   }
 
   /** Settles once the requests in flight now have ended, or after `maxWaitMs`; undefined when none is. */

@@ -13,13 +13,21 @@ function manualTimers() {
     },
     clear: (handle) => set.delete(handle as number),
   };
+  /** Fires the timers set for `ms`, as if that long had passed since they were set. */
+  const fire = (ms: number) => {
+    for (const [handle, timer] of [...set]) {
+      if (timer.ms !== ms) continue;
+      set.delete(handle);
+      timer.callback();
+    }
+  };
   const fireAll = () => {
     for (const [handle, timer] of [...set]) {
       set.delete(handle);
       timer.callback();
     }
   };
-  return { timers, set, fireAll };
+  return { timers, set, fire, fireAll };
 }
 
 const settled = async (promise: Promise<void>) => {
@@ -79,6 +87,40 @@ describe('RequestsInFlight', () => {
     finish?.('rendered');
     expect(await answer).toBe('rendered');
     expect(inFlight.count).toBe(0);
+  });
+
+  it('is quiet once nothing has been in flight for quietMs, the time counted again from the end of each request', async () => {
+    const { timers, set, fire } = manualTimers();
+    const inFlight = new RequestsInFlight({ timers });
+    const quiet = inFlight.quiet(50, 1000);
+    expect([...set.values()].map((timer) => timer.ms).sort()).toEqual([1000, 50]);
+    // A request before the 50 ms are up: no quiet timer while it is in flight.
+    const [a, b] = [{}, {}];
+    inFlight.started(a);
+    inFlight.started(b);
+    expect([...set.values()].map((timer) => timer.ms)).toEqual([1000]);
+    inFlight.ended(a);
+    expect([...set.values()].map((timer) => timer.ms)).toEqual([1000]);
+    inFlight.ended(b);
+    expect([...set.values()].map((timer) => timer.ms).sort()).toEqual([1000, 50]);
+    expect(await settled(quiet)).toBe(false);
+    fire(50);
+    expect(await settled(quiet)).toBe(true);
+    // Both timers cleared, and a request now wakes nothing.
+    expect(set.size).toBe(0);
+    inFlight.started(a);
+    expect(set.size).toBe(0);
+  });
+
+  it('is quiet after maxMs however busy it is', async () => {
+    const { timers, set, fire } = manualTimers();
+    const inFlight = new RequestsInFlight({ timers });
+    inFlight.started({});
+    const quiet = inFlight.quiet(50, 1000);
+    expect([...set.values()].map((timer) => timer.ms)).toEqual([1000]);
+    fire(1000);
+    expect(await settled(quiet)).toBe(true);
+    expect(set.size).toBe(0);
   });
 
   it('counts a call that fails as ended too', async () => {
