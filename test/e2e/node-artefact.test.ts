@@ -91,6 +91,16 @@ describe('the bundle npm start runs', () => {
     expect(server?.output()).not.toContain('postcss');
   });
 
+  // node:http2 is aliased away (src/node/no-http2.ts): @hono/node-server only asks whether a request is one.
+  it('leaves out node:http2, and answers HTTP/1.1 requests through the adapter without it', async () => {
+    const bundle = await readFile(path.join(ROOT, 'dist', 'node.mjs'), 'utf8');
+    expect(bundle).not.toMatch(/from ["']node:http2["']|require\(["'](?:node:)?http2["']\)/);
+    expect(bundle).toContain('src/node/no-http2.ts');
+    const res = await fetch(`${server?.url}/posts/first-post/`, { method: 'HEAD' });
+    expect(res.status).toBe(200);
+    expect(server?.output()).not.toContain('http2');
+  });
+
   it('serves /healthz with the version the sources compute for the same folder', async () => {
     const res = await fetch(`${server?.url}/healthz`);
     expect(res.status).toBe(200);
