@@ -55,77 +55,87 @@ const freshness = keepFresh(dataDir, {
   beforeFirstLoad: true,
 });
 const load = () => folder.load();
-const first = await load();
-// Valid: its problems, warnings all, are printed by the load after listening, with the links' own.
-if (!first.ok || !first.linksLeftOut) report(first.problems, first.postFiles);
-if (!first.ok) process.exit(1);
+/**
+ * Serves once the first load is done, and settles once the load after listening has run. A function,
+ * not top-level await: the bundle `npm start` runs is CommonJS, whose compiled code V8 can cache (see
+ * code-cache.ts).
+ */
+async function serve(): Promise<void> {
+  const first = await load();
+  // Valid: its problems, warnings all, are printed by the load after listening, with the links' own.
+  if (!first.ok || !first.linksLeftOut) report(first.problems, first.postFiles);
+  if (!first.ok) process.exit(1);
 
-// Built now rather than by the first request; each new version's is derived from it before the swap.
-indexOf(first.dataset);
-const source = new ReloadingSource(
-  first.dataset,
-  async () => {
-    const result = await load();
-    report(result.problems, result.postFiles);
-    return result;
-  },
-  { prepare: prepareIndex },
-);
-const reload = async (why: string) => {
-  const wasDegraded = source.health().status === 'degraded';
-  const outcome = await source.reload();
-  const version = source.current().version;
-  if (outcome.swapped) console.log(`Reloaded ${dataDir} (${why}): version ${version}`);
-  else if (source.health().status === 'degraded') console.error(`Still serving version ${version}: fix the problems above.`);
-  else if (wasDegraded) console.log(`The data in ${dataDir} is valid again (${why}): version ${version}`);
-  // In the background, after the swap: the hub hears of the feeds whose first page changed.
-  if (outcome.swapped) void publishing.changed(why);
-};
+  // Built now rather than by the first request; each new version's is derived from it before the swap.
+  indexOf(first.dataset);
+  const source = new ReloadingSource(
+    first.dataset,
+    async () => {
+      const result = await load();
+      report(result.problems, result.postFiles);
+      return result;
+    },
+    { prepare: prepareIndex },
+  );
+  const reload = async (why: string) => {
+    const wasDegraded = source.health().status === 'degraded';
+    const outcome = await source.reload();
+    const version = source.current().version;
+    if (outcome.swapped) console.log(`Reloaded ${dataDir} (${why}): version ${version}`);
+    else if (source.health().status === 'degraded') console.error(`Still serving version ${version}: fix the problems above.`);
+    else if (wasDegraded) console.log(`The data in ${dataDir} is valid again (${why}): version ${version}`);
+    // In the background, after the swap: the hub hears of the feeds whose first page changed.
+    if (outcome.swapped) void publishing.changed(why);
+  };
 
-const safeContent = sanitizingOncePerPost();
-// WebSub: the hub in site.json hears of each feed a reload or a due post changes.
-const publishing = new PublishHook({ current: () => source.current(), safeContent, siteUrl: config.siteUrl });
-void publishing.start();
+  const safeContent = sanitizingOncePerPost();
+  // WebSub: the hub in site.json hears of each feed a reload or a due post changes.
+  const publishing = new PublishHook({ current: () => source.current(), safeContent, siteUrl: config.siteUrl });
+  void publishing.start();
 
-const polls = new PreparedPolls();
-const app = createApp({
-  source,
-  options: {
-    polls,
-    safeContent,
-    compressors: nodeCompressors,
-    media: mediaFilesIn(dataDir),
-    // Node's HTTP parser already answers 431 above 16 KB of headers (see ./client-errors.ts).
-    guards: { maxHeaderBytes: Infinity },
-    ...(config.siteUrl ? { siteUrl: config.siteUrl } : {}),
-    ...(config.preview ? { preview: true } : {}),
-    // Behind a reverse proxy every client has the proxy's address: limit there instead.
-    ...(config.rateLimit ? { rateLimit: { ...config.rateLimit, clientKey: (c) => getConnInfo(c).remote.address } } : {}),
-  },
-});
-
-const server = createNodeServer({ fetch: inFlight.tracking(app.fetch) }, config, polls);
-server.once('error', (error: NodeJS.ErrnoException) => refuseToStart(listenFailure(error, host, port)));
-server.listen(port, host, () => {
-  const info = server.address();
-  if (info === null || typeof info === 'string') return;
-  const shownHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
-  if (config.preview) console.log('Preview: drafts and scheduled posts are shown on the pages, never in the feeds.');
-  console.log(`Pressroom serves ${plural(first.dataset.posts.length, 'post')} from ${dataDir} on http://${shownHost}:${info.port}`);
-});
-
-// Serving now: a change from here on reloads at once. What changed during the first load is loaded,
-// and the local links judged, once the first requests are answered (see STARTED_QUIET_MS): the
-// readers who came first do not wait for that.
-reloadWhenServing = reload;
-void inFlight.quiet(STARTED_QUIET_MS, STARTED_WAIT_MS).then(() => reload('changed while starting'));
-
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    void freshness?.close();
-    publishing.close();
-    server.close(() => process.exit(0));
-    // Keep-alive clients may hold the server open: give them a moment, then go anyway.
-    setTimeout(() => process.exit(0), 3000).unref();
+  const polls = new PreparedPolls();
+  const app = createApp({
+    source,
+    options: {
+      polls,
+      safeContent,
+      compressors: nodeCompressors,
+      media: mediaFilesIn(dataDir),
+      // Node's HTTP parser already answers 431 above 16 KB of headers (see ./client-errors.ts).
+      guards: { maxHeaderBytes: Infinity },
+      ...(config.siteUrl ? { siteUrl: config.siteUrl } : {}),
+      ...(config.preview ? { preview: true } : {}),
+      // Behind a reverse proxy every client has the proxy's address: limit there instead.
+      ...(config.rateLimit ? { rateLimit: { ...config.rateLimit, clientKey: (c) => getConnInfo(c).remote.address } } : {}),
+    },
   });
+
+  const server = createNodeServer({ fetch: inFlight.tracking(app.fetch) }, config, polls);
+  server.once('error', (error: NodeJS.ErrnoException) => refuseToStart(listenFailure(error, host, port)));
+  server.listen(port, host, () => {
+    const info = server.address();
+    if (info === null || typeof info === 'string') return;
+    const shownHost = info.family === 'IPv6' ? `[${info.address}]` : info.address;
+    if (config.preview) console.log('Preview: drafts and scheduled posts are shown on the pages, never in the feeds.');
+    console.log(`Pressroom serves ${plural(first.dataset.posts.length, 'post')} from ${dataDir} on http://${shownHost}:${info.port}`);
+  });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      void freshness?.close();
+      publishing.close();
+      server.close(() => process.exit(0));
+      // Keep-alive clients may hold the server open: give them a moment, then go anyway.
+      setTimeout(() => process.exit(0), 3000).unref();
+    });
+  }
+
+  // Serving now: a change from here on reloads at once. What changed during the first load is loaded,
+  // and the local links judged, once the first requests are answered (see STARTED_QUIET_MS): the
+  // readers who came first do not wait for that.
+  reloadWhenServing = reload;
+  await inFlight.quiet(STARTED_QUIET_MS, STARTED_WAIT_MS);
+  await reload('changed while starting');
 }
+
+export const started = serve();

@@ -1,10 +1,12 @@
 /**
- * What `npm start` runs: `dist/node.mjs` as `npm run build:node` bundles it, started as the start script
- * starts it (`node dist/node.mjs`), on a data folder of its own. The other Node tests run the TypeScript sources through tsx,
- * so a bundling mistake (a module esbuild resolves differently, a package's CommonJS require) shows only here.
+ * What `npm start` runs: `dist/node.mjs` as `npm run build:node` bundles it (which runs the server's bundle,
+ * `dist/server.cjs`, through V8's code cache), started as the start script starts it (`node dist/node.mjs`),
+ * on a data folder of its own. The other Node tests run the TypeScript sources through tsx, so a bundling
+ * mistake (a module esbuild resolves differently, a package's CommonJS require) shows only here.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDataDir } from '../../src/node/data-folder.ts';
@@ -54,6 +56,8 @@ describe('the bundle npm start runs', () => {
   beforeAll(async () => {
     const build = await run('npm', ['run', 'build:node', '--silent']);
     if (build.code !== 0) throw new Error(`npm run build:node failed:\n${build.stdout}${build.stderr}`);
+    // The start below writes the cache afresh: one left by an earlier start would prove nothing.
+    await rm(path.join(ROOT, 'dist', 'server.cjs.cache'), { force: true });
     dataDir = await makeDataDir({
       site: siteRecord({ title: 'Artefact News' }),
       posts: {
@@ -84,7 +88,7 @@ describe('the bundle npm start runs', () => {
 
   // postcss is aliased away (src/feeds/no-postcss.ts): the sanitiser must still drop style attributes, without it.
   it('sanitises without postcss, which it leaves out', async () => {
-    expect(await readFile(path.join(ROOT, 'dist', 'node.mjs'), 'utf8')).not.toContain('node_modules/postcss/');
+    expect(await readFile(path.join(ROOT, 'dist', 'server.cjs'), 'utf8')).not.toContain('node_modules/postcss/');
     const page = await (await fetch(`${server?.url}/posts/second-post/`)).text();
     expect(page).toContain('<p>Styled</p><p>Plain</p>');
     expect(page).not.toContain('position');
@@ -93,12 +97,25 @@ describe('the bundle npm start runs', () => {
 
   // node:http2 is aliased away (src/node/no-http2.ts): @hono/node-server only asks whether a request is one.
   it('leaves out node:http2, and answers HTTP/1.1 requests through the adapter without it', async () => {
-    const bundle = await readFile(path.join(ROOT, 'dist', 'node.mjs'), 'utf8');
+    const bundle = await readFile(path.join(ROOT, 'dist', 'server.cjs'), 'utf8');
     expect(bundle).not.toMatch(/from ["']node:http2["']|require\(["'](?:node:)?http2["']\)/);
     expect(bundle).toContain('src/node/no-http2.ts');
     const res = await fetch(`${server?.url}/posts/first-post/`, { method: 'HEAD' });
     expect(res.status).toBe(200);
     expect(server?.output()).not.toContain('http2');
+  });
+
+  it('writes the code cache of the bundle it ran, headed by the digest of that bundle', async () => {
+    const bundle = await readFile(path.join(ROOT, 'dist', 'server.cjs'));
+    const digest = createHash('sha256').update(bundle).digest();
+    // Written once the load after listening has run (50 ms after the last request, 1 s at most).
+    let cache: Buffer | undefined;
+    for (let turn = 0; turn < 100 && !cache?.subarray(0, 32).equals(digest); turn++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      cache = await readFile(path.join(ROOT, 'dist', 'server.cjs.cache')).catch(() => undefined);
+    }
+    expect(cache?.subarray(0, 32).equals(digest)).toBe(true);
+    expect(cache?.length).toBeGreaterThan(1024);
   });
 
   it('serves /healthz with the version the sources compute for the same folder', async () => {
