@@ -40,10 +40,7 @@ export interface DataFolderOptions {
   fs?: FileSystem;
   /** Problems name files relative to this folder when they lie below it. @default process.cwd() */
   cwd?: string;
-  /**
-   * Longest stretch of work before the event loop gets a turn, in ms, give or take the work on
-   * `CLOCK_EVERY` files (the clock is not read after each). @default 8
-   */
+  /** Longest stretch of work before the event loop gets a turn, in ms. @default 8 */
   sliceMs?: number;
   /**
    * A first load of at least this many post files reads them in a thread of its own while this one
@@ -78,12 +75,12 @@ export type FolderLoadResult = LoadResult & {
 };
 
 /**
- * Loops over every file ask whether the slice is used up; the clock is read on every this many asks
- * only. A cold `performance.now()` cost about a microsecond here, as much as the rest of a listed
- * file's work in the walk (10,000 names: 10–15 ms of the walk's 80–110). A loop whose every turn is
- * long (a block of a thousand files) calls `#pause` itself, which always reads it.
+ * A first load's walk asks whether its slice is used up on every this many regular post files it
+ * lists, not after each: their names are all it records, and a cold `performance.now()` cost about a
+ * microsecond here, as much as the rest of such a name's work (10,000 names: 10–15 ms of the walk's
+ * 80–110). Every other loop reads the clock after each file, whose work can take far longer.
  */
-const CLOCK_EVERY = 16;
+const LISTED_PER_CLOCK = 16;
 /** Thrown inside a scan to stop it when a load is waiting. */
 const SCAN_GIVEN_WAY = Symbol('scan given way to a load');
 /** Files per block of the version's input: a changed file costs writing one block's lines again. */
@@ -229,8 +226,6 @@ export class DataFolder {
   #dirty = true;
   #busy: Promise<unknown> = Promise.resolve();
   #sliceStart = 0;
-  /** `#sliceUsed` calls so far: the clock is read on every `CLOCK_EVERY`th. */
-  #sliceAsks = 0;
   #scanning = false;
   #loadWaiting = false;
   /** A first load: every file is read, so each is looked at once, when opened, instead of also before. */
@@ -473,6 +468,7 @@ export class DataFolder {
       return;
     }
     const stack: { rel: string; depth: number; mtimeMs: number }[] = [{ rel: top, depth: 0, mtimeMs: first.mtimeMs }];
+    let listedPosts = 0;
     for (let folder = stack.pop(); folder; folder = stack.pop()) {
       changes.folders.set(folder.rel, folder.mtimeMs);
       let names: (string | nodeFs.Dirent)[];
@@ -493,7 +489,7 @@ export class DataFolder {
         const rel = [folder.rel, name].join('/');
         if (typeof listed !== 'string' && listed.isFile() && kindOf(rel) === 'post') {
           changes.found.set(rel, LISTED);
-          if (this.#sliceUsed()) await this.#pause();
+          if (++listedPosts % LISTED_PER_CLOCK === 0 && this.#sliceUsed()) await this.#pause();
           continue;
         }
         const found = this.#inspect(rel, realRoot);
@@ -831,8 +827,7 @@ export class DataFolder {
           if (digest) lines += versionLine(rel, digest);
         }
         this.#versionBlocks[block] = bytes = Buffer.from(lines);
-        // A block is a thousand files' lines: the clock is read after each (see CLOCK_EVERY).
-        await this.#pause();
+        if (this.#sliceUsed()) await this.#pause();
       }
       hash.update(bytes);
     }
@@ -1033,8 +1028,6 @@ export class DataFolder {
    * that a file costs no promise and no trip through the microtask queue while the slice lasts.
    */
   #sliceUsed(): boolean {
-    // With no slice at all (`sliceMs: 0`), a turn after every file, as documented.
-    if (this.#sliceMs > 0 && ++this.#sliceAsks % CLOCK_EVERY !== 0) return false;
     return performance.now() - this.#sliceStart >= this.#sliceMs;
   }
 
