@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
@@ -40,12 +40,12 @@ export function runWithCodeCache(file: string, cacheFile: string): CachedRun {
   const digest = createHash('sha256').update(source).digest();
   let cachedData: Buffer | undefined;
   try {
-    const cached = readFileSync(cacheFile);
-    if (cached.length > DIGEST_BYTES && cached.length <= MAX_CACHE_BYTES && digest.equals(cached.subarray(0, DIGEST_BYTES))) {
-      cachedData = cached.subarray(DIGEST_BYTES);
-    }
+    // Its size first: whatever else lies there is not read into memory.
+    const size = statSync(cacheFile).size;
+    const cached = size > DIGEST_BYTES && size <= MAX_CACHE_BYTES ? readFileSync(cacheFile) : undefined;
+    if (cached && digest.equals(cached.subarray(0, DIGEST_BYTES))) cachedData = cached.subarray(DIGEST_BYTES);
   } catch {
-    // No cache yet (or unreadable): compiled as usual.
+    // No cache yet (or unreadable, or a folder): compiled as usual.
   }
   const script = new vm.Script(Module.wrap(source), { filename: file, ...(cachedData ? { cachedData } : {}) });
   const cache = !cachedData ? 'none' : script.cachedDataRejected ? 'rejected' : 'used';

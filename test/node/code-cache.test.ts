@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import Module from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
@@ -88,10 +88,16 @@ describe('runWithCodeCache', () => {
     expect(runWithCodeCache(file, cacheFile).cache).toBe('used');
   });
 
-  it('ignores a cache file too short to hold a digest, and one it cannot write, without throwing', async () => {
+  it('ignores a cache file too short to hold a digest, a folder in its place, and one it cannot write, without throwing', async () => {
     const { file, cacheFile } = await moduleFile(moduleSource(1));
     await writeFile(cacheFile, 'short');
     expect(runWithCodeCache(file, cacheFile).cache).toBe('none');
+    await rm(cacheFile);
+    await mkdir(path.join(cacheFile, 'inside'), { recursive: true });
+    const beside = runWithCodeCache(file, cacheFile);
+    expect(beside.cache).toBe('none');
+    expect(beside.writeCache()).toBe(false);
+    expect(await readdir(path.dirname(file))).toEqual(['server.cjs', 'server.cjs.cache']);
     const nowhere = path.join(path.dirname(file), 'no-such-folder', 'server.cjs.cache');
     const run = runWithCodeCache(file, nowhere);
     expect(run.writeCache()).toBe(false);
