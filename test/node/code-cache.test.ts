@@ -28,6 +28,15 @@ async function moduleFile(source: string): Promise<{ file: string; cacheFile: st
   return { file, cacheFile: `${file}.cache` };
 }
 
+/** Runs `file` through `cacheFile`, which it finds as `found`, with `answer()` the module's; the cache it then writes is used next time. */
+function runsThenCaches(file: string, cacheFile: string, found: 'none' | 'rejected', answer: number): void {
+  const run = runWithCodeCache(file, cacheFile);
+  expect(run.cache).toBe(found);
+  expect((run.exports as Exports).answer()).toBe(answer);
+  expect(run.writeCache()).toBe(true);
+  expect(runWithCodeCache(file, cacheFile).cache).toBe('used');
+}
+
 type Exports = { answer: () => number; later: () => string; file: string; dir: string; sep: string; self: boolean };
 
 describe('runWithCodeCache', () => {
@@ -69,11 +78,7 @@ describe('runWithCodeCache', () => {
     const v8Data = (await readFile(cacheFile)).subarray(32);
     expect(new vm.Script(Module.wrap(changed), { filename: file, cachedData: v8Data }).cachedDataRejected).toBe(false);
     await writeFile(file, changed);
-    const run = runWithCodeCache(file, cacheFile);
-    expect(run.cache).toBe('none');
-    expect((run.exports as Exports).answer()).toBe(43);
-    expect(run.writeCache()).toBe(true);
-    expect(runWithCodeCache(file, cacheFile).cache).toBe('used');
+    runsThenCaches(file, cacheFile, 'none', 43);
   });
 
   it('runs uncached when V8 rejects the cache, and replaces it', async () => {
@@ -81,11 +86,7 @@ describe('runWithCodeCache', () => {
     const { file, cacheFile } = await moduleFile(source);
     const digest = createHash('sha256').update(source).digest();
     await writeFile(cacheFile, Buffer.concat([digest, Buffer.from('not a code cache at all')]));
-    const run = runWithCodeCache(file, cacheFile);
-    expect(run.cache).toBe('rejected');
-    expect((run.exports as Exports).answer()).toBe(7);
-    expect(run.writeCache()).toBe(true);
-    expect(runWithCodeCache(file, cacheFile).cache).toBe('used');
+    runsThenCaches(file, cacheFile, 'rejected', 7);
   });
 
   it('ignores a cache file too short to hold a digest, a folder in its place, and one it cannot write, without throwing', async () => {
