@@ -18,7 +18,7 @@ import vm from 'node:vm';
 /** Bytes of the source's SHA-256 at the head of a cache file. */
 const DIGEST_BYTES = 32;
 /** A cache file larger than this is not read: the cache of the server's bundle is under 1 MB. */
-export const MAX_CACHE_BYTES = 32 * 1024 * 1024;
+const MAX_CACHE_BYTES = 32 * 1024 * 1024;
 
 export interface CachedRun {
   /** What the file assigned to `module.exports`. */
