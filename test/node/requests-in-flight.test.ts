@@ -13,20 +13,15 @@ function manualTimers() {
     },
     clear: (handle) => set.delete(handle as number),
   };
-  /** Fires the timers set for `ms`, as if that long had passed since they were set. */
-  const fire = (ms: number) => {
+  /** Fires the timers set for `ms` (all of them without), as if that long had passed since they were set. */
+  const fire = (ms?: number) => {
     for (const [handle, timer] of [...set]) {
-      if (timer.ms !== ms) continue;
+      if (ms !== undefined && timer.ms !== ms) continue;
       set.delete(handle);
       timer.callback();
     }
   };
-  const fireAll = () => {
-    for (const [handle, timer] of [...set]) {
-      set.delete(handle);
-      timer.callback();
-    }
-  };
+  const fireAll = () => fire();
   return { timers, set, fire, fireAll };
 }
 
