@@ -195,6 +195,31 @@ export function startServer(
   });
 }
 
+/**
+ * Resolves once `server` has printed `text`, on either of its pipes (a log line and the answer that
+ * shows the same event travel apart, so a test may see the answer first); rejects with what it printed
+ * after `timeoutMs`.
+ */
+export function printed(server: RunningServer, text: string, timeoutMs = 5_000): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    const look = () => {
+      if (!server.output().includes(text)) return;
+      server.process.stdout?.off('data', look);
+      server.process.stderr?.off('data', look);
+      clearTimeout(timer);
+      resolve();
+    };
+    const timer = setTimeout(() => {
+      server.process.stdout?.off('data', look);
+      server.process.stderr?.off('data', look);
+      reject(new Error(`not printed within ${timeoutMs} ms: ${text}\n${server.output()}`));
+    }, timeoutMs);
+    server.process.stdout?.on('data', look);
+    server.process.stderr?.on('data', look);
+    look();
+  });
+}
+
 /** Runs a command to completion: its exit code and everything it printed. */
 export function run(
   command: string,

@@ -7,7 +7,7 @@ import { realpathSync } from 'node:fs';
 import { mkdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findProgram, makeDataDir, postRecord, removeDir, run, startServer, type RunningServer } from '../fixtures.ts';
+import { findProgram, makeDataDir, postRecord, printed, removeDir, run, startServer, type RunningServer } from '../fixtures.ts';
 
 const json = (record: Record<string, unknown>) => `${JSON.stringify(record, null, 2)}\n`;
 const dirs: string[] = [];
@@ -83,7 +83,7 @@ describe('the Node server and edits as editors save them', () => {
   beforeAll(async () => {
     dir = await tempDataDir({ posts: { story: postRecord({ title: 'Story, draft 0' }), other: postRecord({ title: 'Other' }) } });
     server = await startServer({ DATA_DIR: dir, MAX_POST_BYTES: '4000' });
-    await until('the watcher', async () => (server.output().includes(`Watching ${dir} for changes.`) ? true : undefined));
+    await printed(server, `Watching ${dir} for changes.`, 15_000);
   });
   afterAll(async () => {
     await server?.stop();

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, symlink } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, dataVersionIn, makeDataDir, postRecord, removeDir, siteRecord, startServer, type RunningServer } from '../fixtures.ts';
+import { ROOT, dataVersionIn, makeDataDir, postRecord, printed, removeDir, siteRecord, startServer, type RunningServer } from '../fixtures.ts';
 import { SEED_DIR, SEED_FIGURE, SEED_ID, SEED_SLUG, SEED_TITLE } from '../support.ts';
 const STACK_FRAME = /^\s+at .+[(:]\d+/m;
 const literally = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -175,23 +175,6 @@ describe('start-up with warnings', () => {
     if (dir) await removeDir(dir);
   });
 
-  /** Resolves once the server has printed `text`. */
-  const printed = (running: RunningServer, text: string) =>
-    new Promise<void>((resolve, reject) => {
-      const look = () => {
-        if (!running.output().includes(text)) return false;
-        running.process.stdout?.off('data', look);
-        running.process.stderr?.off('data', look);
-        clearTimeout(timer);
-        resolve();
-        return true;
-      };
-      const timer = setTimeout(() => reject(new Error(`not printed: ${text}\n${running.output()}`)), 20_000);
-      running.process.stdout?.on('data', look);
-      running.process.stderr?.on('data', look);
-      look();
-    });
-
   // The local links are judged by the load after listening, which prints every problem: each once.
   it('prints each warning once, the local links\' among them', async () => {
     dir = await makeDataDir({
@@ -201,7 +184,7 @@ describe('start-up with warnings', () => {
     });
     server = await startServer({ DATA_DIR: dir });
     const summary = '0 errors, 2 warnings in 1 post.';
-    await printed(server, summary);
+    await printed(server, summary, 20_000);
     // A request answered after the summary: a second report, printed by the same load, would be in by then.
     const res = await fetch(`${server.url}/posts/board-meeting/`);
     expect(res.status).toBe(200);

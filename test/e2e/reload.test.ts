@@ -5,7 +5,7 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { ROOT, makeDataDir, postRecord, removeDir, siteRecord, startServer, writeDataDir, type RunningServer } from '../fixtures.ts';
+import { ROOT, makeDataDir, postRecord, printed, removeDir, siteRecord, startServer, writeDataDir, type RunningServer } from '../fixtures.ts';
 
 interface Health {
   status: 'ok' | 'degraded';
@@ -23,16 +23,6 @@ async function health(server: RunningServer): Promise<Health> {
 }
 
 /** Polls /healthz until `done` holds; fails with the last answer and the server's output after 15 s. */
-/**
- * Waits for the server to have printed `line`. The log line and the /healthz answer that shows the same
- * reload travel by different pipes, so the test may read the answer first.
- */
-async function printed(server: RunningServer, line: string, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!server.output().includes(line) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-  expect(server.output()).toContain(line);
-}
-
 async function healthWhen(server: RunningServer, done: (h: Health) => boolean, timeoutMs = 15_000): Promise<Health> {
   const deadline = Date.now() + timeoutMs;
   let last = await health(server);
